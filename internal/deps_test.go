@@ -1,0 +1,6 @@
+package internal
+
+import (
+	_ "github.com/jarcoal/httpmock"
+	_ "github.com/stretchr/testify/require"
+)

@@ -1,0 +1,377 @@
+package httpx
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	retryablehttp "github.com/hashicorp/go-retryablehttp"
+
+	"github.com/reauthkit/reauthkit/reauth"
+)
+
+// ErrorDecoder reads a provider's error body into e. The core has already set
+// Provider, Op, StatusCode, RequestID, RetryAfter, a default Message and the
+// default Kind for the status; the decoder sets Code and Message and may
+// change Kind (Finch 401 reauthenticate_user → ErrReauthRequired). It is
+// called only for bodies that look like JSON objects, and must tolerate any
+// of them.
+type ErrorDecoder func(e *reauth.APIError, body []byte, h http.Header)
+
+// Config describes one provider's use of the core.
+type Config struct {
+	Provider reauth.Provider
+	Settings Settings
+	// RequestIDHeaders are the response headers that carry the provider's
+	// request id, in order of preference.
+	RequestIDHeaders []string
+	// DecodeError maps an error body to the APIError; nil keeps the defaults.
+	DecodeError ErrorDecoder
+}
+
+// Client sends requests for one provider. It is immutable after New and safe
+// for concurrent use.
+type Client struct {
+	provider  reauth.Provider
+	rc        *retryablehttp.Client
+	userAgent string
+	maxBody   int64
+	logger    *slog.Logger
+	now       func() time.Time
+	idHeaders []string
+	decodeErr ErrorDecoder
+	waitMax   time.Duration
+}
+
+// UserAgentPrefix starts every User-Agent the SDK sends.
+const UserAgentPrefix = "reauthkit-go"
+
+// New returns a Client; it reports every invalid setting.
+func New(cfg Config) (*Client, error) {
+	s := cfg.Settings
+	if err := s.Err(); err != nil {
+		return nil, err
+	}
+	hc := s.HTTPClient
+	if hc == nil {
+		hc = NewDefaultHTTPClient()
+	}
+	if s.MaxBodyBytes <= 0 {
+		s.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	c := &Client{
+		provider:  cfg.Provider,
+		maxBody:   s.MaxBodyBytes,
+		logger:    s.Logger,
+		now:       s.Now,
+		idHeaders: cfg.RequestIDHeaders,
+		decodeErr: cfg.DecodeError,
+		waitMax:   s.WaitMax,
+		userAgent: UserAgentPrefix,
+	}
+	if s.UserAgent != "" {
+		c.userAgent += " " + s.UserAgent
+	}
+	rc := retryablehttp.NewClient()
+	rc.HTTPClient = hc
+	rc.Logger = nil // retryablehttp would log to stderr, with URLs
+	rc.RetryMax = s.RetryMax
+	rc.RetryWaitMin = s.WaitMin
+	rc.RetryWaitMax = s.WaitMax
+	rc.CheckRetry = c.checkRetry
+	rc.Backoff = c.backoff
+	rc.ErrorHandler = retryablehttp.PassthroughErrorHandler
+	rc.RequestLogHook = c.logAttempt
+	c.rc = rc
+	return c, nil
+}
+
+// Now returns the configured clock's time.
+func (c *Client) Now() time.Time { return c.now() }
+
+// Logger returns the configured logger, or nil when the client is silent.
+func (c *Client) Logger() *slog.Logger { return c.logger }
+
+// Provider returns the provider this client talks to.
+func (c *Client) Provider() reauth.Provider { return c.provider }
+
+// Request is one call to a provider endpoint.
+type Request struct {
+	Method string
+	Base   *url.URL
+	// Path is the escaped path below Base, e.g. "/consents/v1/" + url.PathEscape(id).
+	Path string
+	// Route names the endpoint in errors and logs when Path holds ids
+	// ("/consents/v1/{id}"); empty means Path.
+	Route  string
+	Query  url.Values
+	Header http.Header
+	// Body is sent as is, with ContentType; see SetJSON and SetForm.
+	Body        []byte
+	ContentType string
+	// OneTime marks a request that spends something that cannot be spent
+	// twice (an authorisation code, an OTP): it is retried only when it
+	// provably never left (a dial error) or on 429. Everything else is
+	// retried on network errors, 429, 502, 503 and 504.
+	OneTime bool
+	// Secrets are values (tokens, codes, client secrets) scrubbed from every
+	// error and log line this request produces.
+	Secrets []string
+}
+
+// Op is the operation as shown in errors: method and route, no host, query
+// or id.
+func (r *Request) Op() string {
+	route := r.Route
+	if route == "" {
+		route = r.Path
+	}
+	return r.Method + " " + route
+}
+
+// SetJSON encodes v as the JSON body.
+func (r *Request) SetJSON(v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Errorf("encoding request body: %w", err)
+	}
+	r.Body, r.ContentType = b, "application/json"
+	return nil
+}
+
+// SetForm sets an application/x-www-form-urlencoded body.
+func (r *Request) SetForm(v url.Values) {
+	r.Body, r.ContentType = []byte(v.Encode()), "application/x-www-form-urlencoded"
+}
+
+// Response is a 2xx answer, read whole (within the body cap).
+type Response struct {
+	StatusCode int
+	Header     http.Header
+	Body       []byte
+	// RequestID is the provider's request id, when a configured header had one.
+	RequestID string
+}
+
+type ctxKey struct{}
+
+// callInfo travels in the request context to the retry policy and the log
+// hook, which retryablehttp calls without the Request.
+type callInfo struct {
+	op      string
+	oneTime bool
+}
+
+// Do sends req with retries and returns the 2xx answer. A non-2xx answer is
+// an *reauth.APIError; a transport failure wraps the cause (context errors
+// stay visible to errors.Is) and ErrProviderUnavailable. No error contains
+// req.Secrets, a header or a query string.
+func (c *Client) Do(ctx context.Context, req *Request) (*Response, error) {
+	op := req.Op()
+	if err := ctx.Err(); err != nil {
+		return nil, c.transportError(op, err, req.Secrets)
+	}
+	u, err := JoinURL(req.Base, req.Path, req.Query)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %s: building URL: %w", c.provider, op, reauth.ErrInvalidRequest)
+	}
+	ctx = context.WithValue(ctx, ctxKey{}, &callInfo{op: op, oneTime: req.OneTime})
+	var body any
+	if req.Body != nil {
+		body = req.Body
+	}
+	hreq, err := retryablehttp.NewRequestWithContext(ctx, req.Method, u.String(), body)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %s: building request: %w", c.provider, op, reauth.ErrInvalidRequest)
+	}
+	for k, vs := range req.Header {
+		hreq.Header[k] = vs
+	}
+	if req.ContentType != "" {
+		hreq.Header.Set("Content-Type", req.ContentType)
+	}
+	if hreq.Header.Get("Accept") == "" {
+		hreq.Header.Set("Accept", "application/json")
+	}
+	hreq.Header.Set("User-Agent", c.userAgent)
+
+	start := time.Now()
+	resp, err := c.rc.Do(hreq)
+	if err != nil {
+		if resp != nil {
+			resp.Body.Close()
+		}
+		c.log(ctx, slog.LevelWarn, "request failed", op, 0, start, req.Secrets, err)
+		return nil, c.transportError(op, err, req.Secrets)
+	}
+	defer resp.Body.Close()
+	out, readErr := c.readBody(resp.Body)
+	reqID := c.requestID(resp.Header)
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		apiErr := c.apiError(op, resp, out, reqID, req.Secrets)
+		c.log(ctx, slog.LevelDebug, "request answered with an error", op, resp.StatusCode, start, req.Secrets, apiErr)
+		return nil, apiErr
+	}
+	if readErr != nil {
+		c.log(ctx, slog.LevelWarn, "response unreadable", op, resp.StatusCode, start, req.Secrets, readErr)
+		return nil, c.invalidResponse(op, readErr, req.Secrets)
+	}
+	c.log(ctx, slog.LevelDebug, "request done", op, resp.StatusCode, start, req.Secrets, nil)
+	return &Response{StatusCode: resp.StatusCode, Header: resp.Header, Body: out, RequestID: reqID}, nil
+}
+
+// DoJSON is Do followed by DecodeJSON into out.
+func (c *Client) DoJSON(ctx context.Context, req *Request, out any) (*Response, error) {
+	resp, err := c.Do(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.DecodeJSON(req.Op(), resp.Body, out); err != nil {
+		return resp, err
+	}
+	return resp, nil
+}
+
+// DecodeJSON decodes a 2xx body leniently (unknown fields are ignored). A
+// body that is empty or not the expected JSON is an error wrapping
+// reauth.ErrInvalidResponse.
+func (c *Client) DecodeJSON(op string, body []byte, out any) error {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return c.invalidResponse(op, errors.New("empty body"), nil)
+	}
+	if err := json.Unmarshal(body, out); err != nil {
+		return c.invalidResponse(op, err, nil)
+	}
+	return nil
+}
+
+// errTooLarge marks a body over the cap.
+var errTooLarge = errors.New("response body over the size cap")
+
+// readBody reads at most maxBody bytes; a longer body is errTooLarge and is
+// not read further.
+func (c *Client) readBody(r io.Reader) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(r, c.maxBody+1))
+	if err != nil {
+		return b, fmt.Errorf("reading body: %w", err)
+	}
+	if int64(len(b)) > c.maxBody {
+		return b[:c.maxBody], fmt.Errorf("%w (%d bytes)", errTooLarge, c.maxBody)
+	}
+	return b, nil
+}
+
+func (c *Client) requestID(h http.Header) string {
+	for _, k := range c.idHeaders {
+		if v := h.Get(k); v != "" {
+			return truncate(v, 128)
+		}
+	}
+	return ""
+}
+
+func (c *Client) apiError(op string, resp *http.Response, body []byte, reqID string, secrets []string) *reauth.APIError {
+	e := &reauth.APIError{
+		Provider:   c.provider,
+		Op:         op,
+		StatusCode: resp.StatusCode,
+		Message:    strings.ToLower(http.StatusText(resp.StatusCode)),
+		RequestID:  reqID,
+		Kind:       reauth.KindForStatus(resp.StatusCode),
+	}
+	if d, ok := RetryAfter(resp.Header, c.now()); ok {
+		e.RetryAfter = d
+	}
+	if c.decodeErr != nil && LooksLikeJSONObject(body) {
+		c.decodeErr(e, body, resp.Header)
+	}
+	e.Code = truncate(Scrub(e.Code, secrets), 128)
+	e.Message = truncate(Scrub(e.Message, secrets), 512)
+	return e
+}
+
+// LooksLikeJSONObject reports whether body starts, after spaces, with '{'.
+func LooksLikeJSONObject(body []byte) bool {
+	b := bytes.TrimSpace(body)
+	return len(b) > 0 && b[0] == '{'
+}
+
+// scrubbedError is a transport or decode error whose text has been cleaned
+// of secrets and URLs; Unwrap still reaches the sentinel and the cause, so
+// errors.Is(err, context.Canceled) keeps working.
+type scrubbedError struct {
+	msg   string
+	kinds []error
+}
+
+func (e *scrubbedError) Error() string   { return e.msg }
+func (e *scrubbedError) Unwrap() []error { return e.kinds }
+
+func (c *Client) transportError(op string, err error, secrets []string) error {
+	cause := err
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		cause = ue.Err // its text holds the full URL; keep only the cause
+	}
+	msg := fmt.Sprintf("%s: %s: %s", c.provider, op, Scrub(cause.Error(), secrets))
+	kinds := []error{cause}
+	if !errors.Is(cause, context.Canceled) && !errors.Is(cause, context.DeadlineExceeded) {
+		kinds = append(kinds, reauth.ErrProviderUnavailable)
+	}
+	return &scrubbedError{msg: msg, kinds: kinds}
+}
+
+func (c *Client) invalidResponse(op string, err error, secrets []string) error {
+	msg := fmt.Sprintf("%s: %s: invalid response: %s", c.provider, op, Scrub(err.Error(), secrets))
+	return &scrubbedError{msg: msg, kinds: []error{reauth.ErrInvalidResponse}}
+}
+
+// InvalidResponse returns an error wrapping reauth.ErrInvalidResponse for a
+// 2xx answer a provider package found unusable; why must hold no secret.
+func (c *Client) InvalidResponse(op, why string) error {
+	return c.invalidResponse(op, errors.New(why), nil)
+}
+
+func (c *Client) logAttempt(_ retryablehttp.Logger, r *http.Request, attempt int) {
+	if c.logger == nil || attempt == 0 {
+		return
+	}
+	info, _ := r.Context().Value(ctxKey{}).(*callInfo)
+	if info == nil {
+		return
+	}
+	c.logger.DebugContext(r.Context(), "reauthkit: retrying", "provider", string(c.provider), "op", info.op, "attempt", attempt)
+}
+
+func (c *Client) log(ctx context.Context, level slog.Level, msg, op string, status int, start time.Time, secrets []string, err error) {
+	if c.logger == nil || !c.logger.Enabled(ctx, level) {
+		return
+	}
+	attrs := []slog.Attr{
+		slog.String("provider", string(c.provider)),
+		slog.String("op", op),
+		slog.Duration("elapsed", time.Since(start)),
+	}
+	if status != 0 {
+		attrs = append(attrs, slog.Int("status", status))
+	}
+	if err != nil {
+		attrs = append(attrs, slog.String("error", Scrub(err.Error(), secrets)))
+	}
+	c.logger.LogAttrs(ctx, level, "reauthkit: "+msg, attrs...)
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}

@@ -1,0 +1,153 @@
+// Package tokencache caches one application access token (client
+// credentials) for a provider client: however many goroutines ask at once,
+// one fetch runs, with the first caller's context; the token is replaced
+// before it gets too close to expiry.
+package tokencache
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+)
+
+// Token is a cached access token.
+type Token struct {
+	Value     string
+	ExpiresAt time.Time // zero: never expires
+}
+
+// ValidFor reports whether t is set and stays valid for at least d after now.
+func (t Token) ValidFor(now time.Time, d time.Duration) bool {
+	if t.Value == "" {
+		return false
+	}
+	return t.ExpiresAt.IsZero() || t.ExpiresAt.Sub(now) >= d
+}
+
+// FetchFunc gets a new token from the provider.
+type FetchFunc func(ctx context.Context) (Token, error)
+
+// Cache holds one token. The zero value is not usable; call New.
+type Cache struct {
+	fetch       FetchFunc
+	now         func() time.Time
+	minValidity time.Duration
+
+	mu       sync.Mutex
+	tok      Token
+	inflight *call
+	fetches  int
+}
+
+type call struct {
+	done chan struct{}
+	tok  Token
+	err  error
+}
+
+// DefaultMinValidity is how long a token must still be valid to be handed
+// out when the caller asks for no more.
+const DefaultMinValidity = time.Minute
+
+// New returns a Cache that fetches with fetch. minValidity <= 0 means
+// DefaultMinValidity; now nil means time.Now.
+func New(fetch FetchFunc, minValidity time.Duration, now func() time.Time) *Cache {
+	if minValidity <= 0 {
+		minValidity = DefaultMinValidity
+	}
+	if now == nil {
+		now = time.Now
+	}
+	return &Cache{fetch: fetch, now: now, minValidity: minValidity}
+}
+
+// Token returns a token valid for at least the cache's minimum validity.
+func (c *Cache) Token(ctx context.Context) (Token, error) {
+	return c.TokenValidFor(ctx, c.minValidity)
+}
+
+// TokenValidFor returns a token that stays valid for at least d (never less
+// than the cache's minimum validity), fetching a new one first when the
+// cached one would not. Concurrent callers share one fetch; a caller whose
+// ctx ends while it waits returns at once with ctx.Err().
+func (c *Cache) TokenValidFor(ctx context.Context, d time.Duration) (Token, error) {
+	if d < c.minValidity {
+		d = c.minValidity
+	}
+	for {
+		c.mu.Lock()
+		if c.tok.ValidFor(c.now(), d) {
+			t := c.tok
+			c.mu.Unlock()
+			return t, nil
+		}
+		cl := c.inflight
+		leader := cl == nil
+		if leader {
+			cl = &call{done: make(chan struct{})}
+			c.inflight = cl
+			c.fetches++
+		}
+		c.mu.Unlock()
+
+		if leader {
+			c.runFetch(ctx, cl)
+		} else {
+			select {
+			case <-cl.done:
+			case <-ctx.Done():
+				return Token{}, ctx.Err()
+			}
+		}
+		if cl.err == nil {
+			if cl.tok.ValidFor(c.now(), d) {
+				return cl.tok, nil
+			}
+			if !leader {
+				continue // fetched for a shorter need than ours: fetch again
+			}
+			return cl.tok, nil // the provider gives no longer-lived token
+		}
+		// The leader's context ended: a waiter whose own ctx is alive tries
+		// again instead of failing for someone else's cancellation.
+		if !leader && isCtxErr(cl.err) && ctx.Err() == nil {
+			continue
+		}
+		return Token{}, cl.err
+	}
+}
+
+func (c *Cache) runFetch(ctx context.Context, cl *call) {
+	tok, err := c.fetch(ctx)
+	c.mu.Lock()
+	if err == nil {
+		c.tok = tok
+	}
+	cl.tok, cl.err = tok, err
+	c.inflight = nil
+	c.mu.Unlock()
+	close(cl.done)
+}
+
+// Invalidate drops the cached token if it is still value, so the next call
+// fetches a new one (after the provider refused it with a 401).
+func (c *Cache) Invalidate(value string) {
+	c.mu.Lock()
+	if c.tok.Value == value {
+		c.tok = Token{}
+	}
+	c.mu.Unlock()
+}
+
+// Fetches returns how many fetches the cache has started, for tests and
+// metrics.
+func (c *Cache) Fetches() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.fetches
+}
+
+func isCtxErr(err error) bool {
+	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)
+}

@@ -1,0 +1,102 @@
+package reauth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+)
+
+// Registry dispatches to one [Reauthenticator] per [Provider]. It is
+// immutable after [NewRegistry] and safe for concurrent use.
+type Registry struct {
+	byProvider map[Provider]Reauthenticator
+}
+
+// NewRegistry returns a Registry holding rs. It rejects a nil
+// Reauthenticator, an empty provider name and two Reauthenticators for the
+// same provider.
+func NewRegistry(rs ...Reauthenticator) (*Registry, error) {
+	reg := &Registry{byProvider: make(map[Provider]Reauthenticator, len(rs))}
+	var errs []error
+	for i, r := range rs {
+		if r == nil {
+			errs = append(errs, fmt.Errorf("reauth: registry: reauthenticator %d is nil", i))
+			continue
+		}
+		p := r.Provider()
+		if p == "" {
+			errs = append(errs, fmt.Errorf("reauth: registry: reauthenticator %d has no provider name", i))
+			continue
+		}
+		if _, dup := reg.byProvider[p]; dup {
+			errs = append(errs, fmt.Errorf("reauth: registry: provider %q registered twice", p))
+			continue
+		}
+		reg.byProvider[p] = r
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return reg, nil
+}
+
+// Providers lists the registered providers, sorted.
+func (r *Registry) Providers() []Provider {
+	ps := make([]Provider, 0, len(r.byProvider))
+	for p := range r.byProvider {
+		ps = append(ps, p)
+	}
+	sort.Slice(ps, func(i, j int) bool { return ps[i] < ps[j] })
+	return ps
+}
+
+// Get returns the Reauthenticator registered for p.
+func (r *Registry) Get(p Provider) (Reauthenticator, bool) {
+	ra, ok := r.byProvider[p]
+	return ra, ok
+}
+
+func (r *Registry) lookup(p Provider) (Reauthenticator, error) {
+	ra, ok := r.byProvider[p]
+	if !ok {
+		return nil, fmt.Errorf("reauth: registry: %q: %w", p, ErrUnknownProvider)
+	}
+	return ra, nil
+}
+
+// Begin starts a re-authentication with provider p's Reauthenticator.
+func (r *Registry) Begin(ctx context.Context, p Provider, req Request) (*Flow, error) {
+	ra, err := r.lookup(p)
+	if err != nil {
+		return nil, err
+	}
+	return ra.Begin(ctx, req)
+}
+
+// Continue hands flow to the Reauthenticator of flow.Provider.
+func (r *Registry) Continue(ctx context.Context, flow *Flow, reply Reply) (*Flow, error) {
+	if flow == nil {
+		return nil, fmt.Errorf("reauth: registry: nil flow: %w", ErrInvalidRequest)
+	}
+	ra, err := r.lookup(flow.Provider)
+	if err != nil {
+		return nil, err
+	}
+	return ra.Continue(ctx, flow, reply)
+}
+
+// Inspect reports the health of a connection with provider p's
+// Reauthenticator, when it implements [Inspector]; otherwise it returns an
+// error wrapping ErrInvalidRequest.
+func (r *Registry) Inspect(ctx context.Context, p Provider, req Request) (*Health, error) {
+	ra, err := r.lookup(p)
+	if err != nil {
+		return nil, err
+	}
+	in, ok := ra.(Inspector)
+	if !ok {
+		return nil, fmt.Errorf("reauth: registry: %q cannot inspect connections: %w", p, ErrInvalidRequest)
+	}
+	return in.Inspect(ctx, req)
+}
