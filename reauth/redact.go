@@ -144,10 +144,6 @@ func (f Flow) attrs() []attr {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	resume := ""
-	if len(keys) > 0 {
-		resume = strings.Join(keys, ",") + "=" + Redacted
-	}
 	as := []attr{
 		strAttr("Provider", string(f.Provider)),
 		strAttr("ConnectionID", f.ConnectionID),
@@ -159,7 +155,7 @@ func (f Flow) attrs() []attr {
 		strAttr("Fields", strings.Join(names, ",")),
 		timeAttr("ExpiresAt", f.ExpiresAt),
 		timeAttr("CreatedAt", f.CreatedAt),
-		strAttr("Resume", resume),
+		strAttr("Resume", redactedKeys(keys)),
 	}
 	if f.Result != nil {
 		as = append(as, attr{key: "Result", group: f.Result.attrs(), typ: "Result"})
@@ -208,8 +204,8 @@ func (r Reply) attrs() []attr {
 	}
 	sort.Strings(in)
 	return []attr{
-		strAttr("Callback", strings.Join(keys, ",")),
-		strAttr("Inputs", strings.Join(in, ",")),
+		strAttr("Callback", redactedKeys(keys)),
+		strAttr("Inputs", redactedKeys(in)),
 	}
 }
 
@@ -222,3 +218,11 @@ func (r Reply) GoString() string { return render("Reply", r.attrs(), true) }
 
 // LogValue logs the reply's keys, never its values.
 func (r Reply) LogValue() slog.Value { return logValue(r.attrs()) }
+
+// redactedKeys shows which keys a map holds, never their values.
+func redactedKeys(keys []string) string {
+	if len(keys) == 0 {
+		return ""
+	}
+	return strings.Join(keys, ",") + "=" + Redacted
+}

@@ -213,7 +213,7 @@ func (c *Client) Do(ctx context.Context, req *Request) (*Response, error) {
 		return nil, c.transportError(op, err, req.Secrets)
 	}
 	defer resp.Body.Close()
-	out, readErr := c.readBody(resp.Body)
+	out, readErr := c.readBody(resp.Body, resp.ContentLength)
 	reqID := c.requestID(resp.Header)
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		apiErr := c.apiError(op, resp, out, reqID, req.Secrets)
@@ -257,16 +257,37 @@ func (c *Client) DecodeJSON(op string, body []byte, out any) error {
 var errTooLarge = errors.New("response body over the size cap")
 
 // readBody reads at most maxBody bytes; a longer body is errTooLarge and is
-// not read further.
-func (c *Client) readBody(r io.Reader) ([]byte, error) {
-	b, err := io.ReadAll(io.LimitReader(r, c.maxBody+1))
-	if err != nil {
-		return b, fmt.Errorf("reading body: %w", err)
+// not read further. A Content-Length over the cap is refused unread. The
+// buffer doubles from 16 KiB, so a capped read allocates about twice the cap
+// at worst.
+func (c *Client) readBody(r io.Reader, contentLength int64) ([]byte, error) {
+	if contentLength > c.maxBody {
+		return nil, fmt.Errorf("%w (%d bytes)", errTooLarge, c.maxBody)
 	}
-	if int64(len(b)) > c.maxBody {
-		return b[:c.maxBody], fmt.Errorf("%w (%d bytes)", errTooLarge, c.maxBody)
+	limit := c.maxBody + 1
+	size := int64(16 << 10)
+	if contentLength >= 0 {
+		size = contentLength + 1 // +1 sees EOF without growing
 	}
-	return b, nil
+	buf := make([]byte, 0, min(size, limit))
+	for {
+		if len(buf) == cap(buf) {
+			if int64(len(buf)) >= limit {
+				return buf[:c.maxBody], fmt.Errorf("%w (%d bytes)", errTooLarge, c.maxBody)
+			}
+			grown := make([]byte, len(buf), min(int64(cap(buf))*2, limit))
+			copy(grown, buf)
+			buf = grown
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, fmt.Errorf("reading body: %w", err)
+		}
+	}
 }
 
 func (c *Client) requestID(h http.Header) string {
