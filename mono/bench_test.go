@@ -1,0 +1,157 @@
+package mono_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/reauthkit/reauthkit/mono"
+	"github.com/reauthkit/reauthkit/mono/monotest"
+	"github.com/reauthkit/reauthkit/reauth"
+)
+
+// Benchmarks against the simulator on loopback. BenchmarkMonoRawHTTP does
+// Begin's exchange (reauthorise, then create the session) with plain
+// net/http and encoding/json the way a careful user would; compare its
+// ns/op with BenchmarkMonoBegin's:
+//
+//	go test ./mono/ -run=^$ -bench=Mono -benchmem -count=5
+
+func benchClient(b *testing.B, srv *monotest.Server) *mono.Client {
+	c, err := mono.New(mono.Credentials{SecretKey: srv.SecretKey()}, mono.WithBaseURL(srv.URL))
+	if err != nil {
+		b.Fatal(err)
+	}
+	return c
+}
+
+func BenchmarkMonoBegin(b *testing.B) {
+	srv := monotest.NewServer()
+	defer srv.Close()
+	c := benchClient(b, srv)
+	ctx := context.Background()
+	req := reauth.Request{ConnectionID: monotest.AccountOTP}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		flow, err := c.Begin(ctx, req)
+		if err != nil || flow.Step != reauth.StepInput {
+			b.Fatal(flow, err)
+		}
+		if i%1024 == 1023 {
+			srv.ResetLog()
+		}
+	}
+}
+
+func BenchmarkMonoContinue(b *testing.B) {
+	srv := monotest.NewServer()
+	defer srv.Close()
+	c := benchClient(b, srv)
+	ctx := context.Background()
+	req := reauth.Request{ConnectionID: monotest.AccountOTP}
+	reply := reauth.Reply{Inputs: map[string]string{"otp": srv.OTP()}}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		flow, err := c.Begin(ctx, req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if i%1024 == 1023 {
+			srv.ResetLog()
+		}
+		b.StartTimer()
+		done, err := c.Continue(ctx, flow, reply)
+		if err != nil || done.Step != reauth.StepDone {
+			b.Fatal(done, err)
+		}
+	}
+}
+
+// rawSession is what a careful user decodes from the session answer.
+type rawSession struct {
+	ID        string `json:"id"`
+	ExpiresAt int64  `json:"expiresAt"`
+	UI        struct {
+		Title string `json:"title"`
+		Form  []struct {
+			Type        string `json:"type"`
+			Name        string `json:"name"`
+			Hint        string `json:"hint"`
+			ContentType string `json:"contentType"`
+			MaxLength   int    `json:"maxLength"`
+		} `json:"form"`
+	} `json:"ui"`
+	Reauth struct {
+		ResponseCode int    `json:"response_code"`
+		Message      string `json:"message"`
+	} `json:"reauth"`
+}
+
+func rawPost(ctx context.Context, hc *http.Client, url, key string, body []byte, out any) error {
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, rd)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("mono-sec-key", key)
+	req.Header.Set("Accept", "application/json")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		_, _ = io.Copy(io.Discard, resp.Body)
+		return fmt.Errorf("status %d", resp.StatusCode)
+	}
+	err = json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(out)
+	_, _ = io.Copy(io.Discard, resp.Body)
+	return err
+}
+
+func BenchmarkMonoRawHTTP(b *testing.B) {
+	srv := monotest.NewServer()
+	defer srv.Close()
+	hc := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConns: 100, MaxIdleConnsPerHost: 100}}
+	defer hc.CloseIdleConnections()
+	ctx := context.Background()
+	key := srv.SecretKey()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		var tok struct {
+			Token string `json:"token"`
+		}
+		if err := rawPost(ctx, hc, srv.URL+"/accounts/"+monotest.AccountOTP+"/reauthorise", key, nil, &tok); err != nil {
+			b.Fatal(err)
+		}
+		body, err := json.Marshal(map[string]string{"reauth_token": tok.Token})
+		if err != nil {
+			b.Fatal(err)
+		}
+		var s rawSession
+		if err := rawPost(ctx, hc, srv.URL+"/v1/connect/session", key, body, &s); err != nil {
+			b.Fatal(err)
+		}
+		if s.ID == "" || s.Reauth.ResponseCode != 102 {
+			b.Fatal("unexpected session")
+		}
+		if i%1024 == 1023 {
+			srv.ResetLog()
+		}
+	}
+}

@@ -1,0 +1,171 @@
+package mono_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/reauthkit/reauthkit/internal/sim"
+	"github.com/reauthkit/reauthkit/mono"
+	"github.com/reauthkit/reauthkit/mono/monotest"
+	"github.com/reauthkit/reauthkit/reauth"
+)
+
+// faultCase is one misbehaviour of the network or of Mono, and what the
+// adapter must make of it.
+type faultCase struct {
+	name  string
+	fault sim.Fault
+	times int           // how many requests misbehave
+	want  error         // nil: the call succeeds (after a retry)
+	sent  int           // requests the simulator saw on the faulted route
+	ctx   time.Duration // call deadline; 0 is 10 s
+}
+
+// A Retry-After of 1 s is under the client's 1.5 s max wait (retried); one
+// of an hour is over it (ErrRateLimited, no sleep).
+func faultOptions() []mono.Option {
+	return []mono.Option{mono.WithRetries(2, time.Millisecond, 1500*time.Millisecond)}
+}
+
+// Begin's calls are retry-safe: transient faults are retried.
+var beginFaults = []faultCase{
+	{name: "429 small Retry-After", fault: sim.Fault{Kind: sim.FaultStatus, Status: 429, RetryAfter: "1"}, times: 1, sent: 2},
+	{name: "429 huge Retry-After", fault: sim.Fault{Kind: sim.FaultStatus, Status: 429, RetryAfter: "3600"}, times: 1, want: reauth.ErrRateLimited, sent: 1},
+	{name: "500", fault: sim.Fault{Kind: sim.FaultStatus, Status: 500}, times: 1, want: reauth.ErrProviderUnavailable, sent: 1},
+	{name: "502", fault: sim.Fault{Kind: sim.FaultStatus, Status: 502}, times: 1, sent: 2},
+	{name: "503", fault: sim.Fault{Kind: sim.FaultStatus, Status: 503}, times: 1, sent: 2},
+	{name: "504", fault: sim.Fault{Kind: sim.FaultStatus, Status: 504}, times: 1, sent: 2},
+	{name: "503 persistent", fault: sim.Fault{Kind: sim.FaultStatus, Status: 503}, times: 10, want: reauth.ErrProviderUnavailable, sent: 3},
+	{name: "dropped before read", fault: sim.Fault{Kind: sim.FaultDropBeforeRead}, times: 1, sent: 2},
+	{name: "dropped after read", fault: sim.Fault{Kind: sim.FaultDropAfterRead}, times: 1, sent: 2},
+	{name: "truncated JSON", fault: sim.Fault{Kind: sim.FaultTruncate}, times: 1, want: reauth.ErrInvalidResponse, sent: 1},
+	{name: "HTML proxy page", fault: sim.Fault{Kind: sim.FaultHTML}, times: 1, sent: 2},
+	{name: "HTML proxy page persistent", fault: sim.Fault{Kind: sim.FaultHTML}, times: 10, want: reauth.ErrProviderUnavailable, sent: 3},
+	{name: "20 MiB body", fault: sim.Fault{Kind: sim.FaultHugeBody}, times: 1, want: reauth.ErrInvalidResponse, sent: 1},
+	{name: "slower than the deadline", fault: sim.Fault{Kind: sim.FaultDelay, Delay: 20 * time.Second}, times: 1, want: context.DeadlineExceeded, sent: 1, ctx: 300 * time.Millisecond},
+}
+
+// Continue commits an OTP: one-time, so only a 429 is retried.
+var commitFaults = []faultCase{
+	{name: "429 small Retry-After", fault: sim.Fault{Kind: sim.FaultStatus, Status: 429, RetryAfter: "1"}, times: 1, sent: 2},
+	{name: "429 huge Retry-After", fault: sim.Fault{Kind: sim.FaultStatus, Status: 429, RetryAfter: "3600"}, times: 1, want: reauth.ErrRateLimited, sent: 1},
+	{name: "500", fault: sim.Fault{Kind: sim.FaultStatus, Status: 500}, times: 1, want: reauth.ErrProviderUnavailable, sent: 1},
+	{name: "502", fault: sim.Fault{Kind: sim.FaultStatus, Status: 502}, times: 1, want: reauth.ErrProviderUnavailable, sent: 1},
+	{name: "503", fault: sim.Fault{Kind: sim.FaultStatus, Status: 503}, times: 1, want: reauth.ErrProviderUnavailable, sent: 1},
+	{name: "504", fault: sim.Fault{Kind: sim.FaultStatus, Status: 504}, times: 1, want: reauth.ErrProviderUnavailable, sent: 1},
+	{name: "dropped before read", fault: sim.Fault{Kind: sim.FaultDropBeforeRead}, times: 1, want: reauth.ErrProviderUnavailable, sent: 1},
+	{name: "dropped after read", fault: sim.Fault{Kind: sim.FaultDropAfterRead}, times: 1, want: reauth.ErrProviderUnavailable, sent: 1},
+	{name: "truncated JSON", fault: sim.Fault{Kind: sim.FaultTruncate}, times: 1, want: reauth.ErrInvalidResponse, sent: 1},
+	{name: "HTML proxy page", fault: sim.Fault{Kind: sim.FaultHTML}, times: 1, want: reauth.ErrProviderUnavailable, sent: 1},
+	{name: "20 MiB body", fault: sim.Fault{Kind: sim.FaultHugeBody}, times: 1, want: reauth.ErrInvalidResponse, sent: 1},
+	{name: "slower than the deadline", fault: sim.Fault{Kind: sim.FaultDelay, Delay: 20 * time.Second}, times: 1, want: context.DeadlineExceeded, sent: 1, ctx: 300 * time.Millisecond},
+}
+
+// margin is how far past its deadline a call may return: generous, this
+// is about "does not hang", not speed.
+const margin = 5 * time.Second
+
+func runFault(t *testing.T, tc faultCase, call func(ctx context.Context) (*reauth.Flow, error)) {
+	t.Helper()
+	d := tc.ctx
+	if d == 0 {
+		d = 10 * time.Second
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	start := time.Now()
+	flow, err := call(ctx)
+	elapsed := time.Since(start)
+	assert.Less(t, elapsed, d+margin, "returned long after its deadline")
+	if tc.want == nil {
+		require.NoError(t, err)
+		require.NotNil(t, flow)
+		return
+	}
+	require.ErrorIs(t, err, tc.want)
+	assert.Nil(t, flow)
+	if errors.Is(tc.want, reauth.ErrRateLimited) {
+		var ae *reauth.APIError
+		require.ErrorAs(t, err, &ae)
+		assert.Equal(t, time.Hour, ae.RetryAfter)
+	}
+}
+
+func TestFaultsBegin(t *testing.T) {
+	t.Parallel()
+	for _, tc := range beginFaults {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			srv := newSim(t)
+			c := simClient(t, srv, faultOptions()...)
+			route := monotest.ReauthoriseRoute(monotest.AccountOTP)
+			srv.Inject(route, tc.times, tc.fault)
+			runFault(t, tc, func(ctx context.Context) (*reauth.Flow, error) {
+				return c.Begin(ctx, reauth.Request{ConnectionID: monotest.AccountOTP})
+			})
+			assert.Equal(t, tc.sent, srv.Count(route), "requests on the faulted route")
+		})
+	}
+}
+
+func TestFaultsBeginSession(t *testing.T) {
+	// The second call of Begin (session) under the retry-safe faults.
+	t.Parallel()
+	for _, tc := range beginFaults {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			srv := newSim(t)
+			c := simClient(t, srv, faultOptions()...)
+			srv.Inject(monotest.RouteSession, tc.times, tc.fault)
+			runFault(t, tc, func(ctx context.Context) (*reauth.Flow, error) {
+				return c.Begin(ctx, reauth.Request{ConnectionID: monotest.AccountOTP})
+			})
+			assert.Equal(t, tc.sent, srv.Count(monotest.RouteSession))
+		})
+	}
+}
+
+func TestFaultsCommit(t *testing.T) {
+	t.Parallel()
+	for _, tc := range commitFaults {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			srv := newSim(t)
+			c := simClient(t, srv, faultOptions()...)
+			flow, err := c.Begin(context.Background(), reauth.Request{ConnectionID: monotest.AccountOTP})
+			require.NoError(t, err)
+			reply := approve(t, srv, flow)
+			srv.Inject(monotest.RouteCommit, tc.times, tc.fault)
+			runFault(t, tc, func(ctx context.Context) (*reauth.Flow, error) {
+				return c.Continue(ctx, flow, reply)
+			})
+			assert.Equal(t, tc.sent, srv.Commits(), "commits sent: a one-time operation goes out once")
+		})
+	}
+}
+
+func TestCommitDialErrorIsRetried(t *testing.T) {
+	// A request that never reached the server may be sent again even when
+	// it carries an OTP: the first attempt dials a closed port.
+	t.Parallel()
+	srv := newSim(t)
+	c := simClient(t, srv)
+	flow, err := c.Begin(context.Background(), reauth.Request{ConnectionID: monotest.AccountOTP})
+	require.NoError(t, err)
+	dead := monotest.NewServer()
+	deadURL := dead.URL
+	dead.Close()
+	cDead, err := mono.New(mono.Credentials{SecretKey: srv.SecretKey()}, mono.WithBaseURL(deadURL),
+		mono.WithRetries(2, time.Millisecond, 5*time.Millisecond))
+	require.NoError(t, err)
+	start := time.Now()
+	_, err = cDead.Continue(context.Background(), flow, approve(t, srv, flow))
+	require.ErrorIs(t, err, reauth.ErrProviderUnavailable)
+	assert.Less(t, time.Since(start), margin)
+	assert.Equal(t, 0, srv.Commits())
+}

@@ -1,0 +1,43 @@
+package mono_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+
+	"github.com/reauthkit/reauthkit/mono"
+	"github.com/reauthkit/reauthkit/mono/monotest"
+	"github.com/reauthkit/reauthkit/reauth"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// newSim starts a simulator closed with the test.
+func newSim(t testing.TB, opts ...monotest.Option) *monotest.Server {
+	t.Helper()
+	srv := monotest.NewServer(opts...)
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// simClient returns a client on srv with fast retries.
+func simClient(t testing.TB, srv *monotest.Server, opts ...mono.Option) *mono.Client {
+	t.Helper()
+	all := append([]mono.Option{
+		mono.WithBaseURL(srv.URL),
+		mono.WithRetries(2, time.Millisecond, 5*time.Millisecond),
+	}, opts...)
+	c, err := mono.New(mono.Credentials{SecretKey: srv.SecretKey()}, all...)
+	require.NoError(t, err)
+	return c
+}
+
+func approve(t testing.TB, srv *monotest.Server, flow *reauth.Flow) reauth.Reply {
+	t.Helper()
+	r, err := srv.Approve(context.Background(), flow)
+	require.NoError(t, err)
+	return r
+}

@@ -1,0 +1,494 @@
+package mono
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/reauthkit/reauthkit/internal/jsonx"
+	"github.com/reauthkit/reauthkit/reauth"
+)
+
+// ResponseCode is the state of a Connect session, as Mono reports it in
+// reauth.response_code (session) and responseCode (commit). It is open:
+// codes Mono adds later decode as their number.
+type ResponseCode int
+
+// The response codes Mono documents.
+const (
+	// ResponseDone (99): authorisation complete; data.code holds the code.
+	ResponseDone ResponseCode = 99
+	// ResponseAccountSelection (101): the user has several accounts and must
+	// pick one.
+	ResponseAccountSelection ResponseCode = 101
+	// ResponseInputRequired (102): the bank asks the user for input (OTP,
+	// security question); render ui.form and commit the answers.
+	ResponseInputRequired ResponseCode = 102
+)
+
+// ContentTypePassword is the ui.form contentType of an input to mask.
+const ContentTypePassword = "password"
+
+// ReauthTokenTTL is how long a re-auth token lives, per Mono's docs.
+const ReauthTokenTTL = 10 * time.Minute
+
+// ReauthToken is the short-lived token POST /accounts/{id}/reauthorise
+// returns. Token is a secret: String, GoString and LogValue redact it.
+type ReauthToken struct {
+	Token string
+	// ExpiresAt is when the token was issued plus ReauthTokenTTL (Mono does
+	// not send it; it documents the 10 minutes).
+	ExpiresAt time.Time
+}
+
+func (t ReauthToken) String() string {
+	return "ReauthToken{Token: " + redactIf(t.Token) + ", ExpiresAt: " + t.ExpiresAt.Format(time.RFC3339) + "}"
+}
+
+// GoString is String for %#v.
+func (t ReauthToken) GoString() string { return "mono." + t.String() }
+
+// LogValue logs the token redacted.
+func (t ReauthToken) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("Token", redactIf(t.Token)), slog.Time("ExpiresAt", t.ExpiresAt))
+}
+
+// Session is a Connect session created for a re-auth (POST
+// /v1/connect/session). When Reauth.ResponseCode is ResponseDone the
+// background login worked and nothing is asked of the user.
+type Session struct {
+	ID          string
+	Status      string
+	Message     string
+	App         string
+	Institution string
+	AuthMethod  string
+	// ExpiresAt comes from expiresAt, epoch milliseconds.
+	ExpiresAt time.Time
+	UI        UI
+	Reauth    ReauthStatus
+	// Code is data.code when the session finished at once. Mono's docs do
+	// not show this answer; it is read when present. It is a secret.
+	Code string
+}
+
+// Session prints no secret: Code is redacted.
+func (s Session) String() string {
+	return fmt.Sprintf("Session{ID: %s, Status: %s, Institution: %s, AuthMethod: %s, ExpiresAt: %s, ResponseCode: %d, Fields: %s, Code: %s}",
+		s.ID, s.Status, s.Institution, s.AuthMethod, s.ExpiresAt.Format(time.RFC3339), s.Reauth.ResponseCode,
+		strings.Join(s.UI.fieldNames(), ","), redactIf(s.Code))
+}
+
+// GoString is String for %#v.
+func (s Session) GoString() string { return "mono." + s.String() }
+
+// LogValue logs the session without its code.
+func (s Session) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("ID", s.ID), slog.String("Institution", s.Institution),
+		slog.Int("ResponseCode", int(s.Reauth.ResponseCode)), slog.Time("ExpiresAt", s.ExpiresAt),
+		slog.String("Code", redactIf(s.Code)))
+}
+
+// UI is the form Mono asks the application to render.
+type UI struct {
+	Title string
+	Form  []FormElement
+}
+
+func (u UI) fieldNames() []string {
+	out := make([]string, 0, len(u.Form))
+	for _, f := range u.Form {
+		out = append(out, f.Name)
+	}
+	return out
+}
+
+// FormElement is one ui.form entry. Mono documents type (seen:
+// elements.input), name, hint, contentType (password) and maxLength; other
+// element types (selects for 101, security questions) are undocumented, so
+// Options are read leniently from options/accounts/choices and Raw keeps the
+// element as sent.
+type FormElement struct {
+	Type        string
+	Name        string
+	Hint        string
+	ContentType string
+	MaxLength   int
+	Options     []FormOption
+	Raw         json.RawMessage
+}
+
+// FormOption is one accepted answer of a choice element: Value is what to
+// commit, Label what to show.
+type FormOption struct {
+	Value string
+	Label string
+}
+
+// ReauthStatus is the session's reauth object.
+type ReauthStatus struct {
+	ResponseCode ResponseCode
+	Message      string
+}
+
+// CommitResult is Mono's answer to POST /v1/connect/commit. Code is a
+// secret: String, GoString and LogValue redact it.
+type CommitResult struct {
+	// Status is "200" or "successful": Mono sends a number here and a
+	// string elsewhere.
+	Status       string
+	ResponseCode ResponseCode
+	Message      string
+	// Code is data.code once ResponseCode is ResponseDone.
+	Code string
+	// UI is the next form when Mono asks again (102, 101); assumed to have
+	// the session's shape.
+	UI UI
+}
+
+func (r CommitResult) String() string {
+	return fmt.Sprintf("CommitResult{Status: %s, ResponseCode: %d, Message: %s, Code: %s, Fields: %s}",
+		r.Status, r.ResponseCode, r.Message, redactIf(r.Code), strings.Join(r.UI.fieldNames(), ","))
+}
+
+// GoString is String for %#v.
+func (r CommitResult) GoString() string { return "mono." + r.String() }
+
+// LogValue logs the result without its code.
+func (r CommitResult) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("Status", r.Status), slog.Int("ResponseCode", int(r.ResponseCode)),
+		slog.String("Code", redactIf(r.Code)))
+}
+
+// Link is a hosted re-auth link (POST /v2/accounts/initiate).
+type Link struct {
+	// URL is mono_url: send the user there.
+	URL         string
+	ID          string
+	Ref         string
+	RedirectURL string
+	CreatedAt   time.Time
+}
+
+// String prints the link with the query of its URLs hidden.
+func (l Link) String() string {
+	return "Link{URL: " + redactQuery(l.URL) + ", ID: " + l.ID + ", RedirectURL: " + redactQuery(l.RedirectURL) + "}"
+}
+
+// GoString is String for %#v.
+func (l Link) GoString() string { return "mono." + l.String() }
+
+// LogValue logs the link with the query of its URLs hidden.
+func (l Link) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("URL", redactQuery(l.URL)), slog.String("ID", l.ID))
+}
+
+// SyncResult is Mono's answer to a manual sync.
+type SyncResult struct {
+	Status     string
+	HasNewData bool
+	Code       string
+	Message    string
+}
+
+// --- wire shapes, decoded leniently ---
+
+type wireUI struct {
+	Title str               `json:"title"`
+	Form  []json.RawMessage `json:"form"`
+}
+
+type wireElement struct {
+	Type         str             `json:"type"`
+	Name         str             `json:"name"`
+	Hint         str             `json:"hint"`
+	Label        str             `json:"label"`
+	ContentType  str             `json:"contentType"`
+	ContentType2 str             `json:"content_type"`
+	MaxLength    jsonx.Int       `json:"maxLength"`
+	MaxLength2   jsonx.Int       `json:"max_length"`
+	Options      json.RawMessage `json:"options"`
+	Accounts     json.RawMessage `json:"accounts"`
+	Choices      json.RawMessage `json:"choices"`
+}
+
+type wireOption struct {
+	Value  str `json:"value"`
+	ID     str `json:"id"`
+	ID2    str `json:"_id"`
+	Index  str `json:"index"`
+	Label  str `json:"label"`
+	Name   str `json:"name"`
+	Title  str `json:"title"`
+	Number str `json:"accountNumber"`
+}
+
+func (w *wireUI) decode() UI {
+	ui := UI{Title: string(w.Title)}
+	for _, raw := range w.Form {
+		var we wireElement
+		if json.Unmarshal(raw, &we) != nil {
+			continue // a form entry that is not an object: skip it
+		}
+		el := FormElement{
+			Type:        string(we.Type),
+			Name:        string(we.Name),
+			Hint:        firstNonEmpty(string(we.Hint), string(we.Label)),
+			ContentType: firstNonEmpty(string(we.ContentType), string(we.ContentType2)),
+			MaxLength:   int(max(we.MaxLength, we.MaxLength2)),
+			Raw:         raw, // already a copy: json.RawMessage copies what it decodes
+		}
+		if el.Options = decodeOptions(we.Options); len(el.Options) == 0 {
+			if el.Options = decodeOptions(we.Accounts); len(el.Options) == 0 {
+				el.Options = decodeOptions(we.Choices)
+			}
+		}
+		if el.MaxLength < 0 {
+			el.MaxLength = 0
+		}
+		ui.Form = append(ui.Form, el)
+	}
+	return ui
+}
+
+// decodeOptions reads an array of strings/numbers or of objects with a
+// value (value, id, _id, index) and a label (label, name, title,
+// accountNumber).
+func decodeOptions(raw json.RawMessage) []FormOption {
+	var items []json.RawMessage
+	if len(raw) == 0 || json.Unmarshal(raw, &items) != nil {
+		return nil
+	}
+	var out []FormOption
+	for i, it := range items {
+		var s str
+		if json.Unmarshal(it, &s) == nil {
+			out = append(out, FormOption{Value: string(s), Label: string(s)})
+			continue
+		}
+		var o wireOption
+		if json.Unmarshal(it, &o) != nil {
+			continue
+		}
+		v := firstNonEmpty(string(o.Value), string(o.ID), string(o.ID2), string(o.Index))
+		if v == "" {
+			v = itoa(i)
+		}
+		l := firstNonEmpty(string(o.Label), string(o.Name), string(o.Title), string(o.Number), v)
+		out = append(out, FormOption{Value: v, Label: l})
+	}
+	return out
+}
+
+type wireReauth struct {
+	ResponseCode  jsonx.Int `json:"response_code"`
+	ResponseCode2 jsonx.Int `json:"responseCode"`
+	Message       str       `json:"message"`
+}
+
+type wireData struct {
+	Code    str `json:"code"`
+	ID      str `json:"id"`
+	MonoURL str `json:"mono_url"`
+	URL     str `json:"url"`
+	Ref     str `json:"ref"`
+	Token   str `json:"token"`
+	Meta    *struct {
+		Ref str `json:"ref"`
+	} `json:"meta"`
+	RedirectURL   str        `json:"redirect_url"`
+	CreatedAt     jsonx.Time `json:"created_at"`
+	ResponseCode  jsonx.Int  `json:"responseCode"`
+	ResponseCode2 jsonx.Int  `json:"response_code"`
+}
+
+type wireSession struct {
+	ID           str        `json:"id"`
+	SessionID    str        `json:"session_id"`
+	SessionID2   str        `json:"sessionId"`
+	Status       str        `json:"status"`
+	Message      str        `json:"message"`
+	App          str        `json:"app"`
+	Institution  idField    `json:"institution"`
+	AuthMethod   str        `json:"auth_method"`
+	AuthMethod2  str        `json:"authMethod"`
+	ExpiresAt    jsonx.Time `json:"expiresAt"`
+	ExpiresAt2   jsonx.Time `json:"expires_at"`
+	UI           wireUI     `json:"ui"`
+	Reauth       wireReauth `json:"reauth"`
+	ResponseCode jsonx.Int  `json:"responseCode"`
+	Data         *wireData  `json:"data"`
+}
+
+func (w *wireSession) decode() *Session {
+	s := &Session{
+		ID:          firstNonEmpty(string(w.ID), string(w.SessionID), string(w.SessionID2)),
+		Status:      string(w.Status),
+		Message:     string(w.Message),
+		App:         string(w.App),
+		Institution: string(w.Institution),
+		AuthMethod:  firstNonEmpty(string(w.AuthMethod), string(w.AuthMethod2)),
+		ExpiresAt:   w.ExpiresAt.Time,
+		UI:          w.UI.decode(),
+	}
+	if s.ExpiresAt.IsZero() {
+		s.ExpiresAt = w.ExpiresAt2.Time
+	}
+	s.Reauth = ReauthStatus{
+		ResponseCode: ResponseCode(firstNonZero(w.Reauth.ResponseCode, w.Reauth.ResponseCode2)),
+		Message:      string(w.Reauth.Message),
+	}
+	if s.Reauth.ResponseCode == 0 {
+		s.Reauth.ResponseCode = ResponseCode(w.ResponseCode)
+	}
+	if w.Data != nil {
+		s.Code = string(w.Data.Code)
+		if s.Reauth.ResponseCode == 0 {
+			s.Reauth.ResponseCode = ResponseCode(firstNonZero(w.Data.ResponseCode, w.Data.ResponseCode2))
+		}
+	}
+	return s
+}
+
+// idField is an id sent as a string (or number) or as an object with
+// id/_id (Mono's institution, a webhook's account).
+type idField string
+
+// UnmarshalJSON accepts "id", 123, {"id": …} or {"_id": …}.
+func (f *idField) UnmarshalJSON(b []byte) error {
+	if len(b) > 0 && b[0] == '{' {
+		var o struct {
+			ID  str `json:"id"`
+			ID2 str `json:"_id"`
+		}
+		if json.Unmarshal(b, &o) != nil {
+			return nil // lenient: an odd shape is no id
+		}
+		*f = idField(firstNonEmpty(string(o.ID), string(o.ID2)))
+		return nil
+	}
+	var v str
+	if v.UnmarshalJSON(b) != nil {
+		return nil
+	}
+	*f = idField(v)
+	return nil
+}
+
+// institutionID reads the institution as an id string or an object with
+// id/_id.
+func institutionID(raw json.RawMessage) string {
+	var s str
+	if json.Unmarshal(raw, &s) == nil {
+		return string(s)
+	}
+	var o struct {
+		ID  str `json:"id"`
+		ID2 str `json:"_id"`
+	}
+	if json.Unmarshal(raw, &o) == nil {
+		return firstNonEmpty(string(o.ID), string(o.ID2))
+	}
+	return ""
+}
+
+type wireCommit struct {
+	Status        str        `json:"status"`
+	ResponseCode  jsonx.Int  `json:"responseCode"`
+	ResponseCode2 jsonx.Int  `json:"response_code"`
+	Message       str        `json:"message"`
+	Data          *wireData  `json:"data"`
+	UI            wireUI     `json:"ui"`
+	Reauth        wireReauth `json:"reauth"`
+}
+
+func (w *wireCommit) decode() *CommitResult {
+	r := &CommitResult{
+		Status:       string(w.Status),
+		ResponseCode: ResponseCode(firstNonZero(w.ResponseCode, w.ResponseCode2)),
+		Message:      string(w.Message),
+		UI:           w.UI.decode(),
+	}
+	if r.ResponseCode == 0 {
+		r.ResponseCode = ResponseCode(firstNonZero(w.Reauth.ResponseCode, w.Reauth.ResponseCode2))
+	}
+	if r.Message == "" {
+		r.Message = string(w.Reauth.Message)
+	}
+	if w.Data != nil {
+		r.Code = string(w.Data.Code)
+		if r.ResponseCode == 0 {
+			r.ResponseCode = ResponseCode(firstNonZero(w.Data.ResponseCode, w.Data.ResponseCode2))
+		}
+	}
+	return r
+}
+
+func firstNonEmpty(vs ...string) string {
+	for _, v := range vs {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+func firstNonZero(vs ...jsonx.Int) jsonx.Int {
+	for _, v := range vs {
+		if v != 0 {
+			return v
+		}
+	}
+	return 0
+}
+
+func redactIf(s string) string {
+	if s == "" {
+		return ""
+	}
+	return reauth.Redacted
+}
+
+// redactQuery keeps scheme, host and path of a URL and hides the rest.
+func redactQuery(raw string) string {
+	if raw == "" {
+		return ""
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return reauth.Redacted
+	}
+	s := u.Scheme + "://" + u.Host + u.EscapedPath()
+	if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		s += "?" + reauth.Redacted
+	}
+	return s
+}
+
+// str decodes like jsonx.String (a string, number or boolean as text; null
+// is empty) with a fast path for strings without escapes, which are most of
+// Mono's answers.
+type str string
+
+// UnmarshalJSON accepts a string, a number or a boolean.
+func (s *str) UnmarshalJSON(b []byte) error {
+	if n := len(b); n >= 2 && b[0] == '"' && b[n-1] == '"' {
+		inner := b[1 : n-1]
+		if bytes.IndexByte(inner, '\\') < 0 && utf8.Valid(inner) {
+			*s = str(inner)
+			return nil
+		}
+	}
+	var v jsonx.String
+	if err := v.UnmarshalJSON(b); err != nil {
+		return err
+	}
+	*s = str(v)
+	return nil
+}

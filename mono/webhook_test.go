@@ -1,0 +1,182 @@
+package mono_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/reauthkit/reauthkit/mono"
+	"github.com/reauthkit/reauthkit/mono/monotest"
+	"github.com/reauthkit/reauthkit/reauth"
+)
+
+const whSecret = "whsec_mono_test_0123456789"
+
+func delivery(header http.Header, body []byte) *http.Request {
+	r := httptest.NewRequest(http.MethodPost, "/webhooks/mono", bytes.NewReader(body))
+	for k, vs := range header {
+		r.Header[k] = vs
+	}
+	return r
+}
+
+func TestWebhookEvents(t *testing.T) {
+	t.Parallel()
+	v, err := mono.NewWebhookVerifier(whSecret)
+	require.NoError(t, err)
+	cases := []struct {
+		event string
+		typ   reauth.EventType
+	}{
+		{mono.EventReauthorisationRequired, reauth.ReauthRequired},
+		{mono.EventAccountReauthorized, reauth.ReauthCompleted},
+		{mono.EventAccountUpdated, reauth.Other},
+		{"mono.events.something_new", reauth.Other},
+	}
+	for _, tc := range cases {
+		body, h := monotest.GenerateTestWebhook(whSecret, tc.event, "5fbcde8f8699984153e65537")
+		ev, err := v.Verify(context.Background(), delivery(h, body), body)
+		require.NoError(t, err, tc.event)
+		assert.Equal(t, reauth.Event{Provider: reauth.Mono, Type: tc.typ, ProviderType: tc.event,
+			ConnectionID: "5fbcde8f8699984153e65537", Raw: body}, *ev, tc.event)
+	}
+}
+
+func TestWebhookOptionalFields(t *testing.T) {
+	t.Parallel()
+	v, err := mono.NewWebhookVerifier(whSecret)
+	require.NoError(t, err)
+	body := []byte(`{"event":"mono.events.account_unlinked","event_id":"evt_1","timestamp":1700000000000,"data":{"account":{"id":"acc_9"}}}`)
+	ev, err := v.Verify(context.Background(), delivery(monotest.WebhookHeader(whSecret), body), body)
+	require.NoError(t, err)
+	assert.Equal(t, "evt_1", ev.ID)
+	assert.Equal(t, "acc_9", ev.ConnectionID)
+	assert.Equal(t, time.UnixMilli(1700000000000).UTC(), ev.OccurredAt)
+
+	body = []byte(`{"event":"mono.events.account_connected","data":{"id":"acc_10"}}`)
+	ev, err = v.Verify(context.Background(), delivery(monotest.WebhookHeader(whSecret), body), body)
+	require.NoError(t, err)
+	assert.Equal(t, "acc_10", ev.ConnectionID)
+}
+
+func TestWebhookRefusals(t *testing.T) {
+	t.Parallel()
+	v, err := mono.NewWebhookVerifier(whSecret, mono.WithMaxWebhookBytes(4096))
+	require.NoError(t, err)
+	good, _ := monotest.GenerateTestWebhook(whSecret, mono.EventAccountReauthorized, "acc")
+	cases := []struct {
+		name   string
+		header http.Header
+		body   []byte
+		kind   error
+	}{
+		{"no header", http.Header{}, good, reauth.ErrInvalidSignature},
+		{"wrong secret", monotest.WebhookHeader("whsec_other"), good, reauth.ErrInvalidSignature},
+		{"secret prefix", monotest.WebhookHeader(whSecret[:10]), good, reauth.ErrInvalidSignature},
+		{"wrong secret, garbage body: signature first", monotest.WebhookHeader("nope"), []byte("{{{"), reauth.ErrInvalidSignature},
+		{"not json", monotest.WebhookHeader(whSecret), []byte("{{{"), reauth.ErrInvalidPayload},
+		{"array", monotest.WebhookHeader(whSecret), []byte(`[1]`), reauth.ErrInvalidPayload},
+		{"no event", monotest.WebhookHeader(whSecret), []byte(`{"data":{}}`), reauth.ErrInvalidPayload},
+		{"too large", monotest.WebhookHeader(whSecret), append([]byte(`{"event":"x","pad":"`), bytes.Repeat([]byte("a"), 5000)...), reauth.ErrInvalidPayload},
+	}
+	for _, tc := range cases {
+		_, err := v.Verify(context.Background(), delivery(tc.header, tc.body), tc.body)
+		require.ErrorIs(t, err, tc.kind, tc.name)
+		assert.NotContains(t, err.Error(), whSecret, tc.name)
+	}
+	_, err = v.Verify(context.Background(), nil, good)
+	require.ErrorIs(t, err, reauth.ErrInvalidSignature)
+	_, err = mono.NewWebhookVerifier("")
+	require.Error(t, err)
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s"} {
+		assert.NotContains(t, fmt.Sprintf(verb, v), whSecret)
+	}
+}
+
+func TestWebhookHandlerEndToEnd(t *testing.T) {
+	t.Parallel()
+	srv := newSim(t, monotest.WithWebhookSecret(whSecret))
+	v, err := mono.NewWebhookVerifier(whSecret)
+	require.NoError(t, err)
+	dd := mono.NewDeduper(time.Hour, 100, nil)
+	var mu sync.Mutex
+	var got []reauth.Event
+	h := reauth.NewWebhookHandler(v, func(_ context.Context, ev reauth.Event) error {
+		if dd.Seen(ev) {
+			return nil
+		}
+		mu.Lock()
+		got = append(got, ev)
+		mu.Unlock()
+		return nil
+	})
+	app := httptest.NewServer(h)
+	defer app.Close()
+
+	srv.RequireReauth(monotest.AccountOTP)
+	c := simClient(t, srv)
+	ctx := context.Background()
+	flow, err := c.Begin(ctx, reauth.Request{ConnectionID: monotest.AccountOTP})
+	require.NoError(t, err)
+	_, err = c.Continue(ctx, flow, approve(t, srv, flow))
+	require.NoError(t, err)
+	pending := srv.Deliveries()
+	require.NoError(t, srv.DeliverWebhooks(ctx, app.URL))
+	assert.Empty(t, srv.Deliveries())
+
+	// Mono redelivers the last one: the deduper drops it.
+	last := pending[len(pending)-1]
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, app.URL, bytes.NewReader(last.Body))
+	require.NoError(t, err)
+	req.Header = monotest.WebhookHeader(whSecret)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+
+	// a forged delivery is refused with 401
+	req, err = http.NewRequestWithContext(ctx, http.MethodPost, app.URL, bytes.NewReader(last.Body))
+	require.NoError(t, err)
+	req.Header = monotest.WebhookHeader("forged")
+	resp, err = http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+
+	mu.Lock()
+	defer mu.Unlock()
+	require.Len(t, got, 2)
+	assert.Equal(t, reauth.ReauthRequired, got[0].Type)
+	assert.Equal(t, reauth.ReauthCompleted, got[1].Type)
+	assert.Equal(t, monotest.AccountOTP, got[1].ConnectionID)
+	app.CloseClientConnections()
+	http.DefaultClient.CloseIdleConnections()
+}
+
+func TestDeduper(t *testing.T) {
+	t.Parallel()
+	now := time.Unix(1700000000, 0)
+	d := mono.NewDeduper(time.Minute, 2, func() time.Time { return now })
+	a := reauth.Event{ID: "evt_a"}
+	b := reauth.Event{Raw: []byte(`{"event":"b"}`)}
+	c := reauth.Event{Raw: []byte(`{"event":"c"}`)}
+	assert.False(t, d.Seen(a))
+	assert.True(t, d.Seen(a))
+	assert.False(t, d.Seen(b))
+	assert.True(t, d.Seen(reauth.Event{Raw: []byte(`{"event":"b"}`)}))
+	assert.False(t, d.Seen(c)) // evicts a (max 2)
+	assert.False(t, d.Seen(a))
+	now = now.Add(2 * time.Minute)
+	assert.False(t, d.Seen(c), "expired after the ttl")
+	assert.True(t, strings.HasPrefix(mono.Key(a), "id:"))
+	assert.True(t, strings.HasPrefix(mono.Key(b), "body:"))
+}
