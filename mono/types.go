@@ -1,14 +1,12 @@
 package mono
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/url"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/reauthkit/reauthkit/internal/jsonx"
 	"github.com/reauthkit/reauthkit/reauth"
@@ -471,24 +469,5 @@ func redactQuery(raw string) string {
 	return s
 }
 
-// str decodes like jsonx.String (a string, number or boolean as text; null
-// is empty) with a fast path for strings without escapes, which are most of
-// Mono's answers.
-type str string
-
-// UnmarshalJSON accepts a string, a number or a boolean.
-func (s *str) UnmarshalJSON(b []byte) error {
-	if n := len(b); n >= 2 && b[0] == '"' && b[n-1] == '"' {
-		inner := b[1 : n-1]
-		if bytes.IndexByte(inner, '\\') < 0 && utf8.Valid(inner) {
-			*s = str(inner)
-			return nil
-		}
-	}
-	var v jsonx.String
-	if err := v.UnmarshalJSON(b); err != nil {
-		return err
-	}
-	*s = str(v)
-	return nil
-}
+// str is jsonx.String: a string, number or boolean as text; null is empty.
+type str = jsonx.String

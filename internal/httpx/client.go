@@ -193,7 +193,7 @@ func (c *Client) Do(ctx context.Context, req *Request) (*Response, error) {
 		return nil, fmt.Errorf("%s: %s: building request: %w", c.provider, op, reauth.ErrInvalidRequest)
 	}
 	for k, vs := range req.Header {
-		hreq.Header[k] = vs
+		hreq.Header[http.CanonicalHeaderKey(k)] = vs
 	}
 	if req.ContentType != "" {
 		hreq.Header.Set("Content-Type", req.ContentType)

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // String decodes a JSON string, number or boolean into its text; null is
@@ -21,6 +22,14 @@ func (s *String) UnmarshalJSON(b []byte) error {
 	if len(b) == 0 || bytes.Equal(b, []byte("null")) {
 		*s = ""
 		return nil
+	}
+	if n := len(b); n >= 2 && b[0] == '"' && b[n-1] == '"' {
+		// Fast path: most provider strings hold no escapes; the surrounding
+		// decoder has already validated the JSON.
+		if inner := b[1 : n-1]; bytes.IndexByte(inner, '\\') < 0 && utf8.Valid(inner) {
+			*s = String(inner)
+			return nil
+		}
 	}
 	if b[0] == '"' {
 		var v string
@@ -87,9 +96,11 @@ func (t *Time) UnmarshalJSON(b []byte) error {
 		t.Time = time.Time{}
 		return nil
 	}
-	if f, err := strconv.ParseFloat(str, 64); err == nil {
-		t.Time = FromEpoch(f)
-		return nil
+	if !strings.ContainsAny(str, "-T:") { // epoch numbers never hold these
+		if f, err := strconv.ParseFloat(str, 64); err == nil {
+			t.Time = FromEpoch(f)
+			return nil
+		}
 	}
 	for _, l := range layouts {
 		if v, err := time.Parse(l, str); err == nil {

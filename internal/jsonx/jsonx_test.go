@@ -28,6 +28,8 @@ func TestLenientTypes(t *testing.T) {
 	assert.Equal(t, time.Unix(1763892000, 0).UTC(), v.T3.Time)
 	assert.True(t, v.T4.IsZero())
 	assert.True(t, bool(v.B))
+	require.NoError(t, json.Unmarshal([]byte(`{"s":"a\"b\u00e9"}`), &v))
+	assert.Equal(t, String(`a"bé`), v.S, "escaped strings take the slow path")
 	assert.Error(t, json.Unmarshal([]byte(`{"n":"abc"}`), &v))
 	assert.Error(t, json.Unmarshal([]byte(`{"s":{}}`), &v))
 	assert.Error(t, json.Unmarshal([]byte(`{"t1":"yesterday"}`), &v))

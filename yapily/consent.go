@@ -1,0 +1,567 @@
+package yapily
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/reauthkit/reauthkit/internal/httpx"
+	"github.com/reauthkit/reauthkit/internal/jsonx"
+	"github.com/reauthkit/reauthkit/reauth"
+)
+
+// AuthorisationStatus is a consent's status. It is an open type: Yapily adds
+// values often, and unknown ones decode as they are.
+type AuthorisationStatus string
+
+// The documented AuthorisationStatus values (spec v12.13.0).
+const (
+	StatusAwaitingAuthorization             AuthorisationStatus = "AWAITING_AUTHORIZATION"
+	StatusAwaitingFurtherAuthorization      AuthorisationStatus = "AWAITING_FURTHER_AUTHORIZATION"
+	StatusAwaitingReAuthorization           AuthorisationStatus = "AWAITING_RE_AUTHORIZATION"
+	StatusAuthorized                        AuthorisationStatus = "AUTHORIZED"
+	StatusConsumed                          AuthorisationStatus = "CONSUMED"
+	StatusRejected                          AuthorisationStatus = "REJECTED"
+	StatusRevoked                           AuthorisationStatus = "REVOKED"
+	StatusFailed                            AuthorisationStatus = "FAILED"
+	StatusExpired                           AuthorisationStatus = "EXPIRED"
+	StatusUnknown                           AuthorisationStatus = "UNKNOWN"
+	StatusInvalid                           AuthorisationStatus = "INVALID"
+	StatusAwaitingDecoupledPreAuthorization AuthorisationStatus = "AWAITING_DECOUPLED_PRE_AUTHORIZATION"
+	StatusAwaitingPreAuthorization          AuthorisationStatus = "AWAITING_PRE_AUTHORIZATION"
+	StatusPreAuthorized                     AuthorisationStatus = "PRE_AUTHORIZED"
+	StatusAwaitingDecoupledAuthorization    AuthorisationStatus = "AWAITING_DECOUPLED_AUTHORIZATION"
+	StatusAwaitingSCAMethod                 AuthorisationStatus = "AWAITING_SCA_METHOD"
+	StatusAwaitingSCACode                   AuthorisationStatus = "AWAITING_SCA_CODE"
+)
+
+// Awaiting reports whether the status means the user has not finished
+// authorising yet (AWAITING_*, PRE_AUTHORIZED).
+func (s AuthorisationStatus) Awaiting() bool {
+	return strings.HasPrefix(string(s), "AWAITING_") || s == StatusPreAuthorized
+}
+
+// DeleteStatus is the outcome of DeleteConsent (open type).
+type DeleteStatus string
+
+// The documented DeleteStatus values.
+const (
+	DeleteSuccess DeleteStatus = "SUCCESS"
+	DeleteFailed  DeleteStatus = "FAILED"
+)
+
+// PSU carries the optional end-user headers some institutions require (see
+// Yapily's "PSU identifiers"). Empty fields are not sent.
+type PSU struct {
+	ID          string // psu-id: the user's login id for a personal account
+	CorporateID string // psu-corporate-id: the login id for a business account
+	IPAddress   string // psu-ip-address
+}
+
+// ForwardedData is one item of a response's forwardedData.
+type ForwardedData struct {
+	Headers map[string]string `json:"headers,omitempty"`
+	URL     string            `json:"url,omitempty"`
+}
+
+// AccountAuthorisation is the answer to ReauthoriseConsent: the
+// AccountAuthorisationResponse and the envelope's meta.tracingId, links and
+// forwardedData (the deprecated raw array is ignored). Printing or logging it
+// redacts ConsentToken and the query of AuthorisationURL and QRCodeURL.
+type AccountAuthorisation struct {
+	ID                string
+	UserUUID          string
+	ApplicationUserID string
+	ReferenceID       string
+	InstitutionID     string
+	Status            AuthorisationStatus
+	CreatedAt         time.Time
+	TransactionFrom   time.Time
+	TransactionTo     time.Time
+	// ExpiresAt is when the consent expires; re-authorisation is needed to
+	// keep access.
+	ExpiresAt time.Time
+	// TimeToExpire is an ISO 8601 duration, as Yapily sends it.
+	TimeToExpire string
+	// TimeToExpireInMillis is deprecated by Yapily.
+	TimeToExpireInMillis int64
+	FeatureScope         []string
+	// ConsentToken is the consent's token; Yapily keeps it unchanged across a
+	// re-authorisation. It is a secret.
+	ConsentToken string
+	// State is the correlation id Yapily uses with the institution.
+	State                string
+	AuthorizedAt         time.Time
+	LastConfirmedAt      time.Time
+	ReconfirmBy          time.Time
+	InstitutionConsentID string
+	// AuthorisationURL is where to send the user (the bank).
+	AuthorisationURL string
+	// QRCodeURL is an image of AuthorisationURL for a second device.
+	QRCodeURL     string
+	TracingID     string
+	Links         map[string]string
+	ForwardedData []ForwardedData
+}
+
+// Consent is Yapily's Consent (GET /consents/{id}, extend) with the
+// envelope's meta.tracingId. Printing or logging it redacts ConsentToken.
+type Consent struct {
+	ID                   string
+	UserUUID             string
+	ApplicationUserID    string
+	ReferenceID          string
+	InstitutionID        string
+	Status               AuthorisationStatus
+	CreatedAt            time.Time
+	TransactionFrom      time.Time
+	TransactionTo        time.Time
+	ExpiresAt            time.Time
+	TimeToExpire         string
+	TimeToExpireInMillis int64
+	FeatureScope         []string
+	ConsentToken         string
+	State                string
+	AuthorizedAt         time.Time
+	// LastConfirmedAt is when the user last confirmed access (full
+	// authentication or reconfirmation).
+	LastConfirmedAt time.Time
+	// ReconfirmBy is when the user must reconfirm (UK 90-day rule).
+	ReconfirmBy            time.Time
+	InstitutionConsentID   string
+	IsDeletedByInstitution bool
+	TracingID              string
+	Links                  map[string]string
+	ForwardedData          []ForwardedData
+}
+
+// ConsentDeletion is the answer to DeleteConsent.
+type ConsentDeletion struct {
+	ID                   string
+	DeleteStatus         DeleteStatus
+	InstitutionID        string
+	InstitutionConsentID string
+	CreationDate         time.Time
+	TracingID            string
+}
+
+// wireConsent is the shared wire shape of AccountAuthorisationResponse and
+// Consent. Times (RFC 3339 with or without fraction or zone, dates, epoch
+// numbers), numbers and booleans are decoded leniently with jsonx, as is
+// the envelope; strings are typed strings in every spec version.
+type wireConsent struct {
+	ID                     string     `json:"id"`
+	UserUUID               string     `json:"userUuid"`
+	ApplicationUserID      string     `json:"applicationUserId"`
+	ReferenceID            string     `json:"referenceId"`
+	InstitutionID          string     `json:"institutionId"`
+	Status                 string     `json:"status"`
+	CreatedAt              ytime      `json:"createdAt"`
+	TransactionFrom        ytime      `json:"transactionFrom"`
+	TransactionTo          ytime      `json:"transactionTo"`
+	ExpiresAt              ytime      `json:"expiresAt"`
+	TimeToExpireInMillis   jsonx.Int  `json:"timeToExpireInMillis"`
+	TimeToExpire           string     `json:"timeToExpire"`
+	FeatureScope           []string   `json:"featureScope"`
+	ConsentToken           string     `json:"consentToken"`
+	State                  string     `json:"state"`
+	AuthorizedAt           ytime      `json:"authorizedAt"`
+	LastConfirmedAt        ytime      `json:"lastConfirmedAt"`
+	ReconfirmBy            ytime      `json:"reconfirmBy"`
+	InstitutionConsentID   string     `json:"institutionConsentId"`
+	IsDeletedByInstitution jsonx.Bool `json:"isDeletedByInstitution"`
+	AuthorisationURL       string     `json:"authorisationUrl"`
+	QRCodeURL              string     `json:"qrCodeUrl"`
+}
+
+type wireMeta struct {
+	TracingID string `json:"tracingId"`
+}
+
+type wireEnvelope[T any] struct {
+	Meta          *wireMeta         `json:"meta"`
+	Data          *T                `json:"data"`
+	Links         map[string]string `json:"links"`
+	ForwardedData []ForwardedData   `json:"forwardedData"`
+}
+
+func (e *wireEnvelope[T]) tracingID() string {
+	if e.Meta == nil {
+		return ""
+	}
+	return e.Meta.TracingID
+}
+
+// decodeAccountAuthorisation decodes ApiResponseOfAccountAuthorisationResponse.
+func decodeAccountAuthorisation(body []byte) (*AccountAuthorisation, error) {
+	var env wireEnvelope[wireConsent]
+	if err := json.Unmarshal(body, &env); err != nil {
+		return nil, err
+	}
+	if env.Data == nil {
+		return nil, errNoData
+	}
+	d := env.Data
+	return &AccountAuthorisation{
+		ID:                   d.ID,
+		UserUUID:             d.UserUUID,
+		ApplicationUserID:    d.ApplicationUserID,
+		ReferenceID:          d.ReferenceID,
+		InstitutionID:        d.InstitutionID,
+		Status:               AuthorisationStatus(d.Status),
+		CreatedAt:            d.CreatedAt.Time,
+		TransactionFrom:      d.TransactionFrom.Time,
+		TransactionTo:        d.TransactionTo.Time,
+		ExpiresAt:            d.ExpiresAt.Time,
+		TimeToExpire:         d.TimeToExpire,
+		TimeToExpireInMillis: int64(d.TimeToExpireInMillis),
+		FeatureScope:         d.FeatureScope,
+		ConsentToken:         d.ConsentToken,
+		State:                d.State,
+		AuthorizedAt:         d.AuthorizedAt.Time,
+		LastConfirmedAt:      d.LastConfirmedAt.Time,
+		ReconfirmBy:          d.ReconfirmBy.Time,
+		InstitutionConsentID: d.InstitutionConsentID,
+		AuthorisationURL:     d.AuthorisationURL,
+		QRCodeURL:            d.QRCodeURL,
+		TracingID:            env.tracingID(),
+		Links:                env.Links,
+		ForwardedData:        env.ForwardedData,
+	}, nil
+}
+
+// decodeConsent decodes ApiResponseOfConsent.
+func decodeConsent(body []byte) (*Consent, error) {
+	var env wireEnvelope[wireConsent]
+	if err := json.Unmarshal(body, &env); err != nil {
+		return nil, err
+	}
+	if env.Data == nil {
+		return nil, errNoData
+	}
+	d := env.Data
+	return &Consent{
+		ID:                     d.ID,
+		UserUUID:               d.UserUUID,
+		ApplicationUserID:      d.ApplicationUserID,
+		ReferenceID:            d.ReferenceID,
+		InstitutionID:          d.InstitutionID,
+		Status:                 AuthorisationStatus(d.Status),
+		CreatedAt:              d.CreatedAt.Time,
+		TransactionFrom:        d.TransactionFrom.Time,
+		TransactionTo:          d.TransactionTo.Time,
+		ExpiresAt:              d.ExpiresAt.Time,
+		TimeToExpire:           d.TimeToExpire,
+		TimeToExpireInMillis:   int64(d.TimeToExpireInMillis),
+		FeatureScope:           d.FeatureScope,
+		ConsentToken:           d.ConsentToken,
+		State:                  d.State,
+		AuthorizedAt:           d.AuthorizedAt.Time,
+		LastConfirmedAt:        d.LastConfirmedAt.Time,
+		ReconfirmBy:            d.ReconfirmBy.Time,
+		InstitutionConsentID:   d.InstitutionConsentID,
+		IsDeletedByInstitution: bool(d.IsDeletedByInstitution),
+		TracingID:              env.tracingID(),
+		Links:                  env.Links,
+		ForwardedData:          env.ForwardedData,
+	}, nil
+}
+
+type wireDeletion struct {
+	ID                   string `json:"id"`
+	DeleteStatus         string `json:"deleteStatus"`
+	InstitutionID        string `json:"institutionId"`
+	InstitutionConsentID string `json:"institutionConsentId"`
+	CreationDate         ytime  `json:"creationDate"`
+}
+
+// decodeDeletion decodes ApiResponseOfConsentDeleteResponse.
+func decodeDeletion(body []byte) (*ConsentDeletion, error) {
+	var env wireEnvelope[wireDeletion]
+	if err := json.Unmarshal(body, &env); err != nil {
+		return nil, err
+	}
+	if env.Data == nil {
+		return nil, errNoData
+	}
+	d := env.Data
+	return &ConsentDeletion{
+		ID:                   d.ID,
+		DeleteStatus:         DeleteStatus(d.DeleteStatus),
+		InstitutionID:        d.InstitutionID,
+		InstitutionConsentID: d.InstitutionConsentID,
+		CreationDate:         d.CreationDate.Time,
+		TracingID:            env.tracingID(),
+	}, nil
+}
+
+type decodeErr string
+
+func (e decodeErr) Error() string { return string(e) }
+
+const errNoData = decodeErr("no data object in the answer")
+
+// checkID validates a consent id argument.
+func checkID(field, id string) error {
+	switch {
+	case id == "":
+		return reauth.MissingInput(reauth.Yapily, field)
+	case len(id) > 256 || strings.ContainsAny(id, " \t\r\n\x00/?#"):
+		return reauth.InvalidInput(reauth.Yapily, field, "is not a Yapily consent id")
+	}
+	return nil
+}
+
+func checkHeaderValue(field, v string) error {
+	if strings.ContainsAny(v, "\r\n\x00") {
+		return reauth.InvalidInput(reauth.Yapily, field, "contains control characters")
+	}
+	return nil
+}
+
+// ReauthoriseConsent asks Yapily to re-authorise the consent whose token is
+// consentToken (PATCH /account-auth-requests, no body). On success the
+// consent's status is AWAITING_RE_AUTHORIZATION and AuthorisationURL is
+// where the user re-authenticates at the bank; the consent's id and token do
+// not change. Yapily returns the user to the callback of the original
+// authorisation (the request takes no callback). A 403 means the consent
+// cannot be re-authorised (reauth.ErrReauthRequired: create a new one).
+//
+// Yapily API docs: https://docs.yapily.com/api-reference/authorisations/re-authorise-account-consent
+func (c *Client) ReauthoriseConsent(ctx context.Context, consentToken string, psu PSU) (*AccountAuthorisation, error) {
+	if consentToken == "" {
+		return nil, reauth.MissingInput(reauth.Yapily, "consentToken")
+	}
+	for _, f := range []struct{ name, v string }{
+		{"consentToken", consentToken}, {"PSU.ID", psu.ID}, {"PSU.CorporateID", psu.CorporateID}, {"PSU.IPAddress", psu.IPAddress},
+	} {
+		if err := checkHeaderValue(f.name, f.v); err != nil {
+			return nil, err
+		}
+	}
+	h := c.header()
+	h["Consent"] = []string{consentToken}
+	if psu.ID != "" {
+		h["Psu-Id"] = []string{psu.ID}
+	}
+	if psu.CorporateID != "" {
+		h["Psu-Corporate-Id"] = []string{psu.CorporateID}
+	}
+	if psu.IPAddress != "" {
+		h["Psu-Ip-Address"] = []string{psu.IPAddress}
+	}
+	req := &httpx.Request{
+		Method:  http.MethodPatch,
+		Base:    c.base,
+		Path:    "/account-auth-requests",
+		Header:  h,
+		Secrets: c.secretsWith(consentToken),
+	}
+	resp, err := c.http.Do(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	out, err := decodeAccountAuthorisation(resp.Body)
+	if err != nil {
+		return nil, c.http.InvalidResponse(req.Op(), "undecodable account authorisation: "+err.Error())
+	}
+	return out, nil
+}
+
+// GetConsent reads a consent (GET /consents/{consentId}).
+//
+// Yapily API docs: https://docs.yapily.com/api-reference/consents/get-consent
+func (c *Client) GetConsent(ctx context.Context, consentID string) (*Consent, error) {
+	if err := checkID("consentID", consentID); err != nil {
+		return nil, err
+	}
+	req := &httpx.Request{
+		Method:  http.MethodGet,
+		Base:    c.base,
+		Path:    "/consents/" + url.PathEscape(consentID),
+		Route:   "/consents/{consentId}",
+		Header:  c.header(),
+		Secrets: c.secrets,
+	}
+	return c.doConsent(ctx, req)
+}
+
+// ExtendConsent tells Yapily that the user reconfirmed access at
+// lastConfirmedAt (UK 90-day reconfirmation, POST
+// /consents/{consentId}/extend); Yapily moves lastConfirmedAt and
+// reconfirmBy. lastConfirmedAt must not be in the future. Yapily marks the
+// endpoint beta.
+//
+// Yapily API docs: https://docs.yapily.com/api-reference/consents/extend-consent
+func (c *Client) ExtendConsent(ctx context.Context, consentID string, lastConfirmedAt time.Time) (*Consent, error) {
+	if err := checkID("consentID", consentID); err != nil {
+		return nil, err
+	}
+	if lastConfirmedAt.IsZero() {
+		return nil, reauth.MissingInput(reauth.Yapily, "lastConfirmedAt")
+	}
+	req := &httpx.Request{
+		Method:  http.MethodPost,
+		Base:    c.base,
+		Path:    "/consents/" + url.PathEscape(consentID) + "/extend",
+		Route:   "/consents/{consentId}/extend",
+		Header:  c.header(),
+		Secrets: c.secrets,
+	}
+	body := struct {
+		LastConfirmedAt string `json:"lastConfirmedAt"`
+	}{lastConfirmedAt.UTC().Format("2006-01-02T15:04:05.000Z07:00")}
+	if err := req.SetJSON(body); err != nil {
+		return nil, fmt.Errorf("yapily: %s: %w", req.Op(), err)
+	}
+	return c.doConsent(ctx, req)
+}
+
+func (c *Client) doConsent(ctx context.Context, req *httpx.Request) (*Consent, error) {
+	resp, err := c.http.Do(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	out, err := decodeConsent(resp.Body)
+	if err != nil {
+		return nil, c.http.InvalidResponse(req.Op(), "undecodable consent: "+err.Error())
+	}
+	return out, nil
+}
+
+// DeleteConsent deletes a consent (DELETE /consents/{consentId}), for a user
+// who declined to reconfirm. Yapily's forceDelete defaults to true and is not
+// sent.
+//
+// Yapily API docs: https://docs.yapily.com/api-reference/consents/delete-consent
+func (c *Client) DeleteConsent(ctx context.Context, consentID string) (*ConsentDeletion, error) {
+	if err := checkID("consentID", consentID); err != nil {
+		return nil, err
+	}
+	req := &httpx.Request{
+		Method:  http.MethodDelete,
+		Base:    c.base,
+		Path:    "/consents/" + url.PathEscape(consentID),
+		Route:   "/consents/{consentId}",
+		Header:  c.header(),
+		Secrets: c.secrets,
+	}
+	resp, err := c.http.Do(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	out, err := decodeDeletion(resp.Body)
+	if err != nil {
+		return nil, c.http.InvalidResponse(req.Op(), "undecodable deletion: "+err.Error())
+	}
+	return out, nil
+}
+
+// redactURL keeps scheme, host and path of a URL and hides its query.
+func redactURL(raw string) string {
+	if raw == "" {
+		return ""
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return reauth.Redacted
+	}
+	s := u.Scheme + "://" + u.Host + u.EscapedPath()
+	if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		s += "?" + reauth.Redacted
+	}
+	return s
+}
+
+func redactSecret(s string) string {
+	if s == "" {
+		return ""
+	}
+	return reauth.Redacted
+}
+
+type plainAuthorisation AccountAuthorisation
+
+func (a AccountAuthorisation) redacted() plainAuthorisation {
+	p := plainAuthorisation(a)
+	p.ConsentToken = redactSecret(a.ConsentToken)
+	p.State = redactSecret(a.State)
+	p.AuthorisationURL = redactURL(a.AuthorisationURL)
+	p.QRCodeURL = redactURL(a.QRCodeURL)
+	p.ForwardedData = nil
+	return p
+}
+
+// String prints the authorisation with its token, state and URL queries
+// redacted.
+func (a AccountAuthorisation) String() string {
+	return "yapily.AccountAuthorisation" + fmt.Sprintf("%+v", a.redacted())
+}
+
+// GoString is String for %#v.
+func (a AccountAuthorisation) GoString() string { return a.String() }
+
+// LogValue logs the authorisation's non-secret fields.
+func (a AccountAuthorisation) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("id", a.ID),
+		slog.String("status", string(a.Status)),
+		slog.String("institutionId", a.InstitutionID),
+		slog.String("authorisationUrl", redactURL(a.AuthorisationURL)),
+		slog.Time("expiresAt", a.ExpiresAt),
+		slog.Time("reconfirmBy", a.ReconfirmBy),
+		slog.String("tracingId", a.TracingID),
+	)
+}
+
+type plainConsent Consent
+
+// String prints the consent with its token and state redacted.
+func (c Consent) String() string {
+	p := plainConsent(c)
+	p.ConsentToken = redactSecret(c.ConsentToken)
+	p.State = redactSecret(c.State)
+	p.ForwardedData = nil
+	return "yapily.Consent" + fmt.Sprintf("%+v", p)
+}
+
+// GoString is String for %#v.
+func (c Consent) GoString() string { return c.String() }
+
+// LogValue logs the consent's non-secret fields.
+func (c Consent) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("id", c.ID),
+		slog.String("status", string(c.Status)),
+		slog.String("institutionId", c.InstitutionID),
+		slog.Time("authorizedAt", c.AuthorizedAt),
+		slog.Time("expiresAt", c.ExpiresAt),
+		slog.Time("reconfirmBy", c.ReconfirmBy),
+		slog.String("tracingId", c.TracingID),
+	)
+}
+
+// ytime decodes a time with a fast path for Yapily's usual RFC 3339 string
+// and falls back to jsonx.Time for every other form it accepts.
+type ytime struct{ time.Time }
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (t *ytime) UnmarshalJSON(b []byte) error {
+	if n := len(b); n > 2 && b[0] == '"' && b[n-1] == '"' && b[1] >= '0' && b[1] <= '9' {
+		if v, err := time.Parse(time.RFC3339Nano, string(b[1:n-1])); err == nil {
+			t.Time = v.UTC()
+			return nil
+		}
+	}
+	var jt jsonx.Time
+	if err := jt.UnmarshalJSON(b); err != nil {
+		return err
+	}
+	t.Time = jt.Time
+	return nil
+}

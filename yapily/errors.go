@@ -1,0 +1,251 @@
+package yapily
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/reauthkit/reauthkit/internal/jsonx"
+	"github.com/reauthkit/reauthkit/reauth"
+)
+
+// Yapily error codes kept in reauth.APIError.Code. For the older
+// ApiResponseError shape Code is the error's status text (FORBIDDEN,
+// FAILED_DEPENDENCY, ...); for ApiErrorResponse and ApiErrorResponseV2 it is
+// the first issue's code when there is one.
+const (
+	CodeBadRequest       = "BAD_REQUEST"
+	CodeUnauthorized     = "UNAUTHORIZED"
+	CodeForbidden        = "FORBIDDEN"
+	CodeNotFound         = "NOT_FOUND"
+	CodeConflict         = "CONFLICT"
+	CodeFailedDependency = "FAILED_DEPENDENCY"
+	CodeTooManyRequests  = "TOO_MANY_REQUESTS"
+	CodeInternalError    = "INTERNAL_SERVER_ERROR"
+
+	// IssueCodeCredentials (type CREDENTIALS): the application credentials
+	// were refused.
+	IssueCodeCredentials = "10700"
+	// IssueCodeBadRequest (type BAD_REQUEST).
+	IssueCodeBadRequest = "10600"
+	// IssueCodeMaxResources: a resource limit was reached.
+	IssueCodeMaxResources = "14007"
+	// IssueCodeScopeRequired: a 403 for a missing API scope, an application
+	// configuration problem rather than a consent one.
+	IssueCodeScopeRequired = "Yapily.gateway.api.scope.required"
+)
+
+// Error sources (ApiError.source, ErrorDetails.source).
+const (
+	SourceYapily      = "YAPILY"
+	SourceInstitution = "INSTITUTION"
+	SourceUser        = "USER"
+)
+
+// Keys of reauth.APIError.Details set by this package.
+const (
+	// DetailStatus is Yapily's status text (string).
+	DetailStatus = "status"
+	// DetailSource is YAPILY, INSTITUTION or USER (string).
+	DetailSource = "source"
+	// DetailSupportURL is the supportUrl (string).
+	DetailSupportURL = "supportUrl"
+	// DetailInstitutionError is the institution's own error
+	// (InstitutionError).
+	DetailInstitutionError = "institutionError"
+	// DetailIssues are the issues of ApiErrorResponse/V2 ([]Issue).
+	DetailIssues = "issues"
+)
+
+// InstitutionError is the bank's own error, relayed by Yapily.
+type InstitutionError struct {
+	ErrorMessage   string `json:"errorMessage,omitempty"`
+	HTTPStatusCode int    `json:"httpStatusCode,omitempty"`
+}
+
+// Issue is one item of an ApiErrorResponse or ApiErrorResponseV2.
+type Issue struct {
+	Type             string            `json:"type,omitempty"`
+	Code             string            `json:"code,omitempty"`
+	Parameter        string            `json:"parameter,omitempty"`
+	Message          string            `json:"message,omitempty"`
+	InstitutionError *InstitutionError `json:"institutionError,omitempty"`
+}
+
+// wireError covers the three error shapes Yapily uses side by side:
+// ApiResponseError {error:{code,status,message,source,tracingId,
+// institutionError}}, ApiErrorResponse {error:{tracingId,code,status,
+// supportUrl,source,issues[]}} and ApiErrorResponseV2 (issues required,
+// issue codes 5-digit strings). Numbers and strings are accepted for every
+// code.
+type wireError struct {
+	Error *struct {
+		Code             jsonx.Int    `json:"code"`
+		Status           jsonx.String `json:"status"`
+		Message          jsonx.String `json:"message"`
+		Source           jsonx.String `json:"source"`
+		TracingID        jsonx.String `json:"tracingId"`
+		SupportURL       jsonx.String `json:"supportUrl"`
+		InstitutionError *wireInstErr `json:"institutionError"`
+		Issues           []wireIssue  `json:"issues"`
+	} `json:"error"`
+}
+
+type wireInstErr struct {
+	ErrorMessage   jsonx.String `json:"errorMessage"`
+	HTTPStatusCode jsonx.Int    `json:"httpStatusCode"`
+}
+
+func (w *wireInstErr) value() *InstitutionError {
+	if w == nil || (w.ErrorMessage == "" && w.HTTPStatusCode == 0) {
+		return nil
+	}
+	return &InstitutionError{ErrorMessage: clip(string(w.ErrorMessage), 1024), HTTPStatusCode: int(w.HTTPStatusCode)}
+}
+
+type wireIssue struct {
+	Type             jsonx.String `json:"type"`
+	Code             jsonx.String `json:"code"`
+	Parameter        jsonx.String `json:"parameter"`
+	Message          jsonx.String `json:"message"`
+	InstitutionError *wireInstErr `json:"institutionError"`
+}
+
+// maxIssues bounds how many issues are kept in Details.
+const maxIssues = 16
+
+// decodeError reads any of Yapily's error shapes into e. Kind: 401 is
+// reauth.ErrUnauthorized; 403 is reauth.ErrReauthRequired (the consent is no
+// longer authorised) unless an issue says a scope is missing, which is an
+// application problem (reauth.ErrUnauthorized); 424 keeps its code and wraps
+// no sentinel (the institution cannot do it; not a re-auth). Other statuses
+// keep reauth.KindForStatus.
+func decodeError(e *reauth.APIError, body []byte, _ http.Header) {
+	var w wireError
+	if err := json.Unmarshal(body, &w); err != nil || w.Error == nil {
+		applyKind(e, nil)
+		return
+	}
+	we := w.Error
+	details := map[string]any{}
+	if we.Status != "" {
+		details[DetailStatus] = clip(string(we.Status), 64)
+	}
+	if we.Source != "" {
+		details[DetailSource] = clip(string(we.Source), 64)
+	}
+	if we.SupportURL != "" {
+		details[DetailSupportURL] = clip(string(we.SupportURL), 256)
+	}
+	if ie := we.InstitutionError.value(); ie != nil {
+		details[DetailInstitutionError] = *ie
+	}
+	var issues []Issue
+	for i, is := range we.Issues {
+		if i == maxIssues {
+			break
+		}
+		issues = append(issues, Issue{
+			Type:             clip(string(is.Type), 64),
+			Code:             clip(string(is.Code), 128),
+			Parameter:        clip(string(is.Parameter), 256),
+			Message:          clip(string(is.Message), 512),
+			InstitutionError: is.InstitutionError.value(),
+		})
+	}
+	if len(issues) > 0 {
+		details[DetailIssues] = issues
+	}
+	if len(details) > 0 {
+		e.Details = details
+	}
+	if we.TracingID != "" {
+		e.RequestID = string(we.TracingID)
+	}
+	switch {
+	case len(issues) > 0 && issues[0].Code != "":
+		e.Code = issues[0].Code
+	case we.Status != "":
+		e.Code = string(we.Status)
+	}
+	switch {
+	case we.Message != "":
+		e.Message = string(we.Message)
+	case len(issues) > 0 && issues[0].Message != "":
+		e.Message = issues[0].Message
+	}
+	applyKind(e, issues)
+}
+
+func applyKind(e *reauth.APIError, issues []Issue) {
+	switch e.StatusCode {
+	case http.StatusUnauthorized:
+		e.Kind = reauth.ErrUnauthorized
+	case http.StatusForbidden:
+		e.Kind = reauth.ErrReauthRequired
+		for _, is := range issues {
+			if is.Code == IssueCodeScopeRequired || strings.EqualFold(is.Type, "CREDENTIALS") || is.Code == IssueCodeCredentials {
+				e.Kind = reauth.ErrUnauthorized
+			}
+		}
+	case http.StatusFailedDependency:
+		e.Kind = nil
+	}
+}
+
+// IssuesOf returns the issues of a Yapily error (ApiErrorResponse and V2),
+// or nil.
+func IssuesOf(e *reauth.APIError) []Issue {
+	if e == nil {
+		return nil
+	}
+	is, _ := e.Details[DetailIssues].([]Issue)
+	return is
+}
+
+// InstitutionErrorOf returns the bank's own error relayed in a Yapily error,
+// or nil.
+func InstitutionErrorOf(e *reauth.APIError) *InstitutionError {
+	if e == nil {
+		return nil
+	}
+	if ie, ok := e.Details[DetailInstitutionError].(InstitutionError); ok {
+		return &ie
+	}
+	for _, is := range IssuesOf(e) {
+		if is.InstitutionError != nil {
+			return is.InstitutionError
+		}
+	}
+	return nil
+}
+
+// ConsentStatusError reports a consent whose status ends a re-authorisation
+// (REJECTED, FAILED, REVOKED, EXPIRED, ...). Unwrap gives the matching
+// sentinel: reauth.ErrUserCancelled for REJECTED, reauth.ErrReauthRequired
+// for the others (start again, or create a new consent for REVOKED).
+type ConsentStatusError struct {
+	ConsentID string
+	Status    AuthorisationStatus
+}
+
+// Error formats the error without any secret.
+func (e *ConsentStatusError) Error() string {
+	return fmt.Sprintf("yapily: consent %s is %s", e.ConsentID, e.Status)
+}
+
+// Unwrap returns the sentinel the status is a kind of.
+func (e *ConsentStatusError) Unwrap() error {
+	if e.Status == StatusRejected {
+		return reauth.ErrUserCancelled
+	}
+	return reauth.ErrReauthRequired
+}
+
+func clip(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}

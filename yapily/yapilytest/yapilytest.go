@@ -1,0 +1,534 @@
+// Package yapilytest is a simulated Yapily for tests and examples: real HTTP
+// on loopback with Yapily's paths, headers, JSON and error shapes, stateful
+// consents, HTTP Basic authentication of the application, a simulated bank
+// where the user approves or denies a re-authorisation, fault injection and a
+// request log (from internal/sim). It does not import package yapily, so it
+// checks the SDK from the outside.
+//
+//	srv := yapilytest.NewServer()
+//	defer srv.Close()
+//	c := srv.AddConsent(yapilytest.ConsentSpec{Status: yapilytest.StatusExpired})
+//	client, _ := yapily.New(yapily.Credentials{
+//		ApplicationID: yapilytest.ApplicationID, ApplicationSecret: yapilytest.ApplicationSecret,
+//	}, yapily.WithBaseURL(srv.URL))
+//	flow, _ := client.Begin(ctx, reauth.Request{ConnectionID: c.ID, Token: c.Token})
+//	callback, _ := srv.Approve(ctx, flow.URL) // the user approves at the bank
+//	flow, _ = client.Continue(ctx, flow, reauth.Reply{Callback: callback.Query()})
+//
+// The callback query names (consent, application-user-id, user-uuid,
+// institution; error and error-description on refusal) follow Yapily's sample
+// callback page; Yapily does not document them formally.
+package yapilytest
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/reauthkit/reauthkit/internal/sim"
+)
+
+// Default application credentials the simulator accepts.
+const (
+	ApplicationID     = "a0b1c2d3-sim0-4app-8id0-000000000001"
+	ApplicationSecret = "sim-yapily-application-secret-7f3c"
+)
+
+// DefaultCallback is where the simulated auth service returns the user when
+// a consent has no callback of its own.
+const DefaultCallback = "https://app.example/yapily/callback"
+
+// SignatureHeader is the header SignWebhook's signature goes in; it matches
+// yapily.DefaultSignatureHeader.
+const SignatureHeader = "X-Yapily-Signature"
+
+// Consent statuses the simulator uses.
+const (
+	StatusAuthorized              = "AUTHORIZED"
+	StatusAwaitingReAuthorization = "AWAITING_RE_AUTHORIZATION"
+	StatusExpired                 = "EXPIRED"
+	StatusRevoked                 = "REVOKED"
+	StatusRejected                = "REJECTED"
+	StatusFailed                  = "FAILED"
+)
+
+// Routes, as sim.Server.Inject and Count name them.
+const (
+	RouteReauthorise = "PATCH /account-auth-requests"
+)
+
+// RouteConsent returns the route of a consent endpoint: method "GET" or
+// "DELETE" gives /consents/{id}, "POST" gives /consents/{id}/extend.
+func RouteConsent(method, id string) string {
+	if method == http.MethodPost {
+		return method + " /consents/" + url.PathEscape(id) + "/extend"
+	}
+	return method + " /consents/" + url.PathEscape(id)
+}
+
+// Option configures a Server.
+type Option func(*Server)
+
+// WithCredentials sets the application credentials the server accepts.
+func WithCredentials(applicationID, applicationSecret string) Option {
+	return func(s *Server) { s.appID, s.appSecret = applicationID, applicationSecret }
+}
+
+// WithClock sets the server's clock (authorizedAt, expiresAt, ...).
+func WithClock(now func() time.Time) Option {
+	return func(s *Server) {
+		if now != nil {
+			s.now = now
+		}
+	}
+}
+
+// WithCallback sets the callback of consents added without one.
+func WithCallback(u string) Option { return func(s *Server) { s.callback = u } }
+
+// ConsentSpec describes a consent to add. Zero fields get defaults.
+type ConsentSpec struct {
+	// Status defaults to AUTHORIZED.
+	Status            string
+	InstitutionID     string // default modelo-sandbox
+	ApplicationUserID string // default sim-user
+	AuthorizedAt      time.Time
+	ExpiresAt         time.Time // default 90 days after AuthorizedAt
+	LastConfirmedAt   time.Time
+	ReconfirmBy       time.Time
+	// Callback is where the user returns after authorising; default the
+	// server's callback.
+	Callback string
+}
+
+// Consent is a snapshot of a simulated consent.
+type Consent struct {
+	ID                   string
+	Token                string
+	UserUUID             string
+	ApplicationUserID    string
+	InstitutionID        string
+	InstitutionConsentID string
+	Status               string
+	State                string
+	CreatedAt            time.Time
+	AuthorizedAt         time.Time
+	ExpiresAt            time.Time
+	LastConfirmedAt      time.Time
+	ReconfirmBy          time.Time
+	Callback             string
+	// Reauthorisations counts successful PATCH /account-auth-requests.
+	Reauthorisations int
+}
+
+// Server is a simulated Yapily. Its embedded *sim.Server gives URL, Inject,
+// Requests, Count, Connections and Close. It is safe for concurrent use.
+type Server struct {
+	*sim.Server
+
+	appID, appSecret string
+	now              func() time.Time
+	callback         string
+
+	mu       sync.Mutex
+	consents map[string]*Consent
+	byToken  map[string]string
+	sessions map[string]string // authorisation session -> consent id
+}
+
+// NewServer starts a simulated Yapily on loopback. Close it when done.
+func NewServer(opts ...Option) *Server {
+	s := &Server{
+		appID:     ApplicationID,
+		appSecret: ApplicationSecret,
+		now:       time.Now,
+		callback:  DefaultCallback,
+		consents:  map[string]*Consent{},
+		byToken:   map[string]string{},
+		sessions:  map[string]string{},
+	}
+	for _, o := range opts {
+		if o != nil {
+			o(s)
+		}
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("PATCH /account-auth-requests", s.authed(s.reauthorise))
+	mux.HandleFunc("GET /consents/{id}", s.authed(s.getConsent))
+	mux.HandleFunc("DELETE /consents/{id}", s.authed(s.deleteConsent))
+	mux.HandleFunc("POST /consents/{id}/extend", s.authed(s.extendConsent))
+	mux.HandleFunc("GET /bank/authorise", s.bank)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, "No handler found for "+r.Method+" "+r.URL.Path)
+	})
+	s.Server = sim.NewServer(mux)
+	return s
+}
+
+// AddConsent adds a consent and returns it (its ID and Token are what the
+// application stores).
+func (s *Server) AddConsent(spec ConsentSpec) Consent {
+	now := s.now().UTC()
+	c := &Consent{
+		ID:                   newUUID(),
+		Token:                sim.NewSecret("yapily-consent-token-"),
+		UserUUID:             newUUID(),
+		ApplicationUserID:    or(spec.ApplicationUserID, "sim-user"),
+		InstitutionID:        or(spec.InstitutionID, "modelo-sandbox"),
+		InstitutionConsentID: "aac-" + newUUID(),
+		Status:               or(spec.Status, StatusAuthorized),
+		State:                randHex(16),
+		CreatedAt:            now.Add(-100 * 24 * time.Hour),
+		AuthorizedAt:         spec.AuthorizedAt,
+		ExpiresAt:            spec.ExpiresAt,
+		LastConfirmedAt:      spec.LastConfirmedAt,
+		ReconfirmBy:          spec.ReconfirmBy,
+		Callback:             or(spec.Callback, s.callback),
+	}
+	if c.AuthorizedAt.IsZero() {
+		c.AuthorizedAt = now.Add(-80 * 24 * time.Hour)
+	}
+	if c.ExpiresAt.IsZero() {
+		c.ExpiresAt = c.AuthorizedAt.Add(90 * 24 * time.Hour)
+	}
+	if c.LastConfirmedAt.IsZero() {
+		c.LastConfirmedAt = c.AuthorizedAt
+	}
+	if c.ReconfirmBy.IsZero() {
+		c.ReconfirmBy = c.LastConfirmedAt.Add(90 * 24 * time.Hour)
+	}
+	s.mu.Lock()
+	s.consents[c.ID] = c
+	s.byToken[c.Token] = c.ID
+	s.mu.Unlock()
+	return *c
+}
+
+// Consent returns a snapshot of consent id.
+func (s *Server) Consent(id string) (Consent, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, ok := s.consents[id]
+	if !ok {
+		return Consent{}, false
+	}
+	return *c, true
+}
+
+// SetStatus puts consent id in status (EXPIRED, REVOKED, ...): the knob for
+// "needs re-auth" states. It reports whether the consent exists.
+func (s *Server) SetStatus(id, status string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, ok := s.consents[id]
+	if ok {
+		c.Status = status
+	}
+	return ok
+}
+
+// Revoke marks consent id REVOKED: re-authorising it is refused with 403.
+func (s *Server) Revoke(id string) bool { return s.SetStatus(id, StatusRevoked) }
+
+// Expire marks consent id EXPIRED with expiresAt in the past.
+func (s *Server) Expire(id string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, ok := s.consents[id]
+	if ok {
+		c.Status = StatusExpired
+		c.ExpiresAt = s.now().UTC().Add(-time.Hour)
+	}
+	return ok
+}
+
+// Approve plays the user approving the authorisation at authURL (a flow's
+// URL) and returns the callback URL the browser lands on (never requested).
+func (s *Server) Approve(ctx context.Context, authURL string) (*url.URL, error) {
+	return s.decide(ctx, authURL, "approve")
+}
+
+// Deny plays the user refusing at the bank; the consent becomes REJECTED and
+// the callback carries error=access_denied.
+func (s *Server) Deny(ctx context.Context, authURL string) (*url.URL, error) {
+	return s.decide(ctx, authURL, "deny")
+}
+
+func (s *Server) decide(ctx context.Context, authURL, decision string) (*url.URL, error) {
+	u, err := url.Parse(authURL)
+	if err != nil {
+		return nil, fmt.Errorf("yapilytest: %w", err)
+	}
+	q := u.Query()
+	q.Set("decision", decision)
+	u.RawQuery = q.Encode()
+	return sim.Browse(ctx, http.MethodGet, u.String(), nil)
+}
+
+// SignWebhook returns the hex HMAC-SHA256 of body with secret, the value of
+// SignatureHeader for a simulated webhook delivery (like Stripe's
+// GenerateTestSignedPayload).
+func SignWebhook(secret string, body []byte) string {
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write(body)
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+// NewWebhookRequest returns a POST of body to target signed with secret, as
+// Yapily would deliver it (assumed header and encoding; see SignatureHeader).
+func NewWebhookRequest(ctx context.Context, target, secret string, body []byte) (*http.Request, error) {
+	r, err := http.NewRequestWithContext(ctx, http.MethodPost, target, strings.NewReader(string(body)))
+	if err != nil {
+		return nil, err
+	}
+	r.Header.Set("Content-Type", "application/json")
+	r.Header.Set(SignatureHeader, SignWebhook(secret, body))
+	return r, nil
+}
+
+// authed checks HTTP Basic authentication as Yapily does (401 otherwise).
+func (s *Server) authed(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id, secret, ok := r.BasicAuth()
+		if !ok || subtle.ConstantTimeCompare([]byte(id), []byte(s.appID)) != 1 ||
+			subtle.ConstantTimeCompare([]byte(secret), []byte(s.appSecret)) != 1 {
+			writeError(w, http.StatusUnauthorized, "Full authentication is required to access this resource")
+			return
+		}
+		if sub := r.Header.Get("sub-application"); sub != "" && len(sub) != 36 {
+			writeError(w, http.StatusBadRequest, "sub-application must be a UUID")
+			return
+		}
+		h(w, r)
+	}
+}
+
+func (s *Server) reauthorise(w http.ResponseWriter, r *http.Request) {
+	token := r.Header.Get("consent")
+	if token == "" {
+		writeError(w, http.StatusBadRequest, "Required request header 'consent' for method parameter type String is not present")
+		return
+	}
+	s.mu.Lock()
+	id, ok := s.byToken[token]
+	c := s.consents[id]
+	if !ok || c == nil {
+		s.mu.Unlock()
+		writeError(w, http.StatusBadRequest, "The consent token is not valid")
+		return
+	}
+	if c.Status == StatusRevoked {
+		s.mu.Unlock()
+		writeError(w, http.StatusForbidden, "The consent has been revoked; a new consent is needed")
+		return
+	}
+	c.Status = StatusAwaitingReAuthorization
+	c.State = randHex(16)
+	c.Reauthorisations++
+	session := randHex(16)
+	s.sessions[session] = c.ID
+	snap := *c
+	s.mu.Unlock()
+	base := "http://" + r.Host
+	data := consentJSON(snap)
+	data["authorisationUrl"] = base + "/bank/authorise?" + url.Values{"session": {session}, "state": {snap.State}}.Encode()
+	data["qrCodeUrl"] = base + "/qr/" + session + ".png"
+	sim.WriteJSON(w, http.StatusCreated, map[string]any{"meta": meta(), "data": data, "links": map[string]string{}})
+}
+
+func (s *Server) getConsent(w http.ResponseWriter, r *http.Request) {
+	c, ok := s.Consent(r.PathValue("id"))
+	if !ok {
+		writeError(w, http.StatusNotFound, "Consent not found")
+		return
+	}
+	sim.WriteJSON(w, http.StatusOK, map[string]any{"meta": meta(), "data": consentJSON(c)})
+}
+
+func (s *Server) deleteConsent(w http.ResponseWriter, r *http.Request) {
+	id := r.PathValue("id")
+	s.mu.Lock()
+	c, ok := s.consents[id]
+	if ok {
+		delete(s.consents, id)
+		delete(s.byToken, c.Token)
+	}
+	s.mu.Unlock()
+	if !ok {
+		writeError(w, http.StatusNotFound, "Consent not found")
+		return
+	}
+	sim.WriteJSON(w, http.StatusOK, map[string]any{"meta": meta(), "data": map[string]any{
+		"id": c.ID, "deleteStatus": "SUCCESS", "institutionId": c.InstitutionID,
+		"institutionConsentId": c.InstitutionConsentID, "creationDate": ts(c.CreatedAt),
+	}})
+}
+
+func (s *Server) extendConsent(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		LastConfirmedAt string `json:"lastConfirmedAt"`
+	}
+	b, _ := io.ReadAll(io.LimitReader(r.Body, 1<<16))
+	if err := json.Unmarshal(b, &body); err != nil || body.LastConfirmedAt == "" {
+		writeIssues(w, http.StatusBadRequest, "lastConfirmedAt is required", "lastConfirmedAt")
+		return
+	}
+	at, err := time.Parse(time.RFC3339Nano, body.LastConfirmedAt)
+	if err != nil {
+		writeIssues(w, http.StatusBadRequest, "lastConfirmedAt must be a date-time", "lastConfirmedAt")
+		return
+	}
+	if at.After(s.now().Add(time.Minute)) {
+		writeIssues(w, http.StatusBadRequest, "lastConfirmedAt cannot be a future date and time", "lastConfirmedAt")
+		return
+	}
+	s.mu.Lock()
+	c, ok := s.consents[r.PathValue("id")]
+	var snap Consent
+	status := ""
+	if ok {
+		status = c.Status
+		if status == StatusAuthorized {
+			c.LastConfirmedAt = at.UTC()
+			c.ReconfirmBy = at.UTC().Add(90 * 24 * time.Hour)
+		}
+		snap = *c
+	}
+	s.mu.Unlock()
+	switch {
+	case !ok:
+		writeIssues(w, http.StatusNotFound, "Consent not found", "consentId")
+	case status != StatusAuthorized:
+		writeIssues(w, http.StatusBadRequest, "Consent status "+status+" cannot be extended", "consentId")
+	default:
+		sim.WriteJSON(w, http.StatusOK, map[string]any{"meta": meta(), "data": consentJSON(snap)})
+	}
+}
+
+// bank is the simulated bank and Yapily auth service: it applies the
+// user's decision and redirects to the consent's callback.
+func (s *Server) bank(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	s.mu.Lock()
+	id, ok := s.sessions[q.Get("session")]
+	c := s.consents[id]
+	if !ok || c == nil {
+		s.mu.Unlock()
+		http.Error(w, "unknown authorisation session", http.StatusBadRequest)
+		return
+	}
+	back := url.Values{
+		"application-user-id": {c.ApplicationUserID},
+		"user-uuid":           {c.UserUUID},
+		"institution":         {c.InstitutionID},
+	}
+	switch q.Get("decision") {
+	case "approve":
+		now := s.now().UTC()
+		if !now.After(c.AuthorizedAt) {
+			now = c.AuthorizedAt.Add(time.Millisecond)
+		}
+		c.Status = StatusAuthorized
+		c.AuthorizedAt = now
+		c.LastConfirmedAt = now
+		c.ExpiresAt = now.Add(90 * 24 * time.Hour)
+		c.ReconfirmBy = now.Add(90 * 24 * time.Hour)
+		back.Set("consent", c.Token)
+	case "deny":
+		c.Status = StatusRejected
+		back.Set("error", "access_denied")
+		back.Set("error-description", "The user refused the authorisation at the bank")
+	default:
+		s.mu.Unlock()
+		http.Error(w, "the simulated user must approve or deny", http.StatusBadRequest)
+		return
+	}
+	cb := c.Callback
+	s.mu.Unlock()
+	u, err := url.Parse(cb)
+	if err != nil {
+		http.Error(w, "bad callback", http.StatusInternalServerError)
+		return
+	}
+	u.RawQuery = back.Encode()
+	http.Redirect(w, r, u.String(), http.StatusFound)
+}
+
+func consentJSON(c Consent) map[string]any {
+	return map[string]any{
+		"id":                   c.ID,
+		"userUuid":             c.UserUUID,
+		"applicationUserId":    c.ApplicationUserID,
+		"institutionId":        c.InstitutionID,
+		"status":               c.Status,
+		"createdAt":            ts(c.CreatedAt),
+		"expiresAt":            ts(c.ExpiresAt),
+		"featureScope":         []string{"ACCOUNTS", "ACCOUNT_TRANSACTIONS", "ACCOUNT_BALANCES"},
+		"consentToken":         c.Token,
+		"state":                c.State,
+		"authorizedAt":         ts(c.AuthorizedAt),
+		"lastConfirmedAt":      ts(c.LastConfirmedAt),
+		"reconfirmBy":          ts(c.ReconfirmBy),
+		"institutionConsentId": c.InstitutionConsentID,
+		"timeToExpire":         "P90D",
+	}
+}
+
+func ts(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z07:00") }
+
+func meta() map[string]string { return map[string]string{"tracingId": randHex(16)} }
+
+var statusText = map[int]string{
+	400: "BAD_REQUEST", 401: "UNAUTHORIZED", 403: "FORBIDDEN", 404: "NOT_FOUND",
+	409: "CONFLICT", 424: "FAILED_DEPENDENCY", 429: "TOO_MANY_REQUESTS", 500: "INTERNAL_SERVER_ERROR",
+}
+
+// writeError answers with the ApiResponseError shape.
+func writeError(w http.ResponseWriter, status int, msg string) {
+	sim.WriteJSON(w, status, map[string]any{"error": map[string]any{
+		"code": status, "status": statusText[status], "message": msg, "source": "YAPILY", "tracingId": randHex(16),
+	}})
+}
+
+// writeIssues answers with the ApiErrorResponse shape (issues), as extend
+// does.
+func writeIssues(w http.ResponseWriter, status int, msg, param string) {
+	sim.WriteJSON(w, status, map[string]any{"error": map[string]any{
+		"tracingId": randHex(16), "code": status, "status": statusText[status], "message": msg,
+		"supportUrl": "https://support.yapily.com/", "source": "YAPILY",
+		"issues": []map[string]any{{"type": "INVALID_REQUEST", "code": "10600", "parameter": param, "message": msg}},
+	}})
+}
+
+func or(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}
+
+func randHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+func newUUID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b[:])
+	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}
