@@ -1,0 +1,239 @@
+package finch
+
+import (
+	"encoding/base64"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/reauthkit/reauthkit/internal/httpx"
+	"github.com/reauthkit/reauthkit/reauth"
+)
+
+// Defaults.
+const (
+	// DefaultBaseURL is Finch's API. Finch has no separate sandbox host: a
+	// sandbox application is chosen by its client id and secret.
+	DefaultBaseURL = "https://api.tryfinch.com"
+	// DefaultConnectURL is Finch Connect, the hosted UI the legacy
+	// [Client.AuthorizeURL] points to.
+	DefaultConnectURL = "https://connect.tryfinch.com"
+	// APIVersion is sent as Finch-API-Version on every request.
+	APIVersion = "2020-09-17"
+	// DefaultSessionMinutes is the lifetime of a re-authentication session
+	// Begin asks for: 43,200 minutes (30 days), Finch's own default.
+	DefaultSessionMinutes = 43200
+	// MaxSessionMinutes is the longest session Finch accepts (90 days).
+	MaxSessionMinutes = 129600
+)
+
+// Header names Finch uses.
+const (
+	headerVersion   = "Finch-Api-Version" // canonical form of Finch-API-Version
+	headerRequestID = "Finch-Request-Id"
+)
+
+// Credentials are a Finch application's client id and secret, from the
+// Finch Dashboard. The secret is never printed: String, GoString and
+// LogValue show REDACTED.
+type Credentials struct {
+	ClientID     string
+	ClientSecret string
+}
+
+func (c Credentials) secret() string {
+	if c.ClientSecret == "" {
+		return ""
+	}
+	return reauth.Redacted
+}
+
+// String prints the client id and REDACTED for the secret.
+func (c Credentials) String() string {
+	return "finch.Credentials{ClientID: " + c.ClientID + ", ClientSecret: " + c.secret() + "}"
+}
+
+// GoString is String for %#v.
+func (c Credentials) GoString() string {
+	return `finch.Credentials{ClientID:"` + c.ClientID + `", ClientSecret:"` + c.secret() + `"}`
+}
+
+// LogValue logs the client id and REDACTED for the secret.
+func (c Credentials) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("ClientID", c.ClientID), slog.String("ClientSecret", c.secret()))
+}
+
+// Client is a Finch API client and the Finch [reauth.Reauthenticator] and
+// [reauth.Inspector]. It is immutable after [New] and safe for concurrent
+// use.
+type Client struct {
+	creds          Credentials
+	basicAuth      string // "Basic base64(client_id:client_secret)", built once
+	base           *url.URL
+	connect        *url.URL
+	http           *httpx.Client
+	sessionMinutes int
+	now            func() time.Time
+}
+
+var (
+	_ reauth.Reauthenticator = (*Client)(nil)
+	_ reauth.Inspector       = (*Client)(nil)
+)
+
+// Option configures a [Client].
+type Option func(*config)
+
+type config struct {
+	httpx.Settings
+	baseURL        string
+	connectURL     string
+	sessionMinutes int
+}
+
+// WithHTTPClient sends every request through c (its Transport and Timeout
+// apply). By default the Client uses its own pooled *http.Client.
+func WithHTTPClient(c *http.Client) Option { return func(o *config) { o.SetHTTPClient(c) } }
+
+// WithLogger logs requests (operation, status, duration; never a secret).
+// By default the Client logs nothing.
+func WithLogger(l *slog.Logger) Option { return func(o *config) { o.SetLogger(l) } }
+
+// WithRetries sets how many times a retry-safe request is sent again and
+// the wait bounds; max 0 disables retries. A Retry-After above maxWait is
+// not waited for: the call fails with reauth.ErrRateLimited instead.
+func WithRetries(max int, minWait, maxWait time.Duration) Option {
+	return func(o *config) { o.SetRetries(max, minWait, maxWait) }
+}
+
+// WithUserAgent appends ua to the User-Agent header.
+func WithUserAgent(ua string) Option { return func(o *config) { o.SetUserAgent(ua) } }
+
+// WithClock sets the clock used for flow expiry (tests).
+func WithClock(now func() time.Time) Option { return func(o *config) { o.SetClock(now) } }
+
+// WithBaseURL points the Client at another API host, such as a
+// [github.com/reauthkit/reauthkit/finch/finchtest] server. A path prefix is
+// kept: requests go below it.
+func WithBaseURL(u string) Option { return func(o *config) { o.baseURL = u } }
+
+// WithConnectURL points [Client.AuthorizeURL] at another Finch Connect host.
+func WithConnectURL(u string) Option { return func(o *config) { o.connectURL = u } }
+
+// WithSessionMinutes sets minutes_to_expire of the re-authentication
+// sessions Begin opens (1 to [MaxSessionMinutes]; default
+// [DefaultSessionMinutes]). The flow's ExpiresAt follows it.
+func WithSessionMinutes(m int) Option {
+	return func(o *config) {
+		if m < 1 || m > MaxSessionMinutes {
+			o.Fail("WithSessionMinutes: %d is outside 1..%d", m, MaxSessionMinutes)
+			return
+		}
+		o.sessionMinutes = m
+	}
+}
+
+// New returns a Client for the application creds. It checks every argument
+// and option, reports all problems at once, and makes no network call.
+func New(creds Credentials, opts ...Option) (*Client, error) {
+	cfg := config{
+		Settings:       httpx.DefaultSettings(),
+		baseURL:        DefaultBaseURL,
+		connectURL:     DefaultConnectURL,
+		sessionMinutes: DefaultSessionMinutes,
+	}
+	var errs []error
+	if creds.ClientID == "" {
+		errs = append(errs, errors.New("finch: Credentials.ClientID is required"))
+	}
+	if creds.ClientSecret == "" {
+		errs = append(errs, errors.New("finch: Credentials.ClientSecret is required"))
+	}
+	for i, o := range opts {
+		if o == nil {
+			cfg.Fail("option %d is nil", i)
+			continue
+		}
+		o(&cfg)
+	}
+	base, err := httpx.ParseBaseURL("WithBaseURL", cfg.baseURL)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	connect, err := httpx.ParseBaseURL("WithConnectURL", cfg.connectURL)
+	if err != nil {
+		errs = append(errs, err)
+	}
+	if err := cfg.Err(); err != nil {
+		errs = append(errs, err)
+	}
+	if len(errs) > 0 {
+		return nil, prefix(errors.Join(errs...))
+	}
+	hc, err := httpx.New(httpx.Config{
+		Provider:         reauth.Finch,
+		Settings:         cfg.Settings,
+		RequestIDHeaders: []string{headerRequestID},
+		DecodeError:      decodeError,
+	})
+	if err != nil {
+		return nil, prefix(err)
+	}
+	return &Client{
+		creds:          creds,
+		basicAuth:      "Basic " + base64.StdEncoding.EncodeToString([]byte(creds.ClientID+":"+creds.ClientSecret)),
+		base:           base,
+		connect:        connect,
+		http:           hc,
+		sessionMinutes: cfg.sessionMinutes,
+		now:            hc.Now,
+	}, nil
+}
+
+// prefixedError puts "finch: " before an error from the shared settings.
+type prefixedError struct{ err error }
+
+func (e *prefixedError) Error() string {
+	s := e.err.Error()
+	if len(s) >= 6 && s[:6] == "finch:" {
+		return s
+	}
+	return "finch: " + s
+}
+func (e *prefixedError) Unwrap() error { return e.err }
+
+func prefix(err error) error { return &prefixedError{err: err} }
+
+// Provider returns reauth.Finch.
+func (c *Client) Provider() reauth.Provider { return reauth.Finch }
+
+// String describes the client without its secret.
+func (c *Client) String() string {
+	return "finch.Client{BaseURL: " + c.base.String() + ", ClientID: " + c.creds.ClientID + "}"
+}
+
+// GoString is String for %#v.
+func (c *Client) GoString() string { return c.String() }
+
+// LogValue logs the client without its secret.
+func (c *Client) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("BaseURL", c.base.String()), slog.String("ClientID", c.creds.ClientID))
+}
+
+// bearer returns the headers of a data endpoint called with accessToken.
+func bearer(accessToken string) http.Header {
+	return http.Header{"Authorization": {"Bearer " + accessToken}, headerVersion: {APIVersion}}
+}
+
+// basic returns the headers of a connect-session endpoint.
+func (c *Client) basic() http.Header {
+	return http.Header{"Authorization": {c.basicAuth}, headerVersion: {APIVersion}}
+}
+
+// versionOnly returns the headers of /auth/token, whose credentials travel
+// in the body.
+func versionOnly() http.Header {
+	return http.Header{headerVersion: {APIVersion}}
+}

@@ -1,0 +1,4 @@
+package finch
+
+// DecodeError exposes the error decoder to the fuzz tests.
+var DecodeError = decodeError

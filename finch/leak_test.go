@@ -1,0 +1,204 @@
+package finch_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"fmt"
+	"log/slog"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/reauthkit/reauthkit/finch"
+	"github.com/reauthkit/reauthkit/finch/finchtest"
+	"github.com/reauthkit/reauthkit/internal/sim"
+	"github.com/reauthkit/reauthkit/reauth"
+)
+
+// Recognisable secret values.
+const (
+	leakClientSecret  = "LEAK-client-secret-7d1f9a"
+	leakWrongSecret   = "LEAK-wrong-secret-2b8e4c"
+	leakState         = "LEAK-state-5c3a1e"
+	leakWebhookSecret = "TEVBSy13ZWJob29rLXNlY3JldC05ZjJh" // base64 of LEAK-webhook-secret-9f2a
+)
+
+// TestNoSecretLeaks runs every error path with recognisable secrets and
+// searches error strings, debug logs (text and JSON) and %v/%+v/%#v/%s of
+// every returned value for them.
+func TestNoSecretLeaks(t *testing.T) {
+	t.Parallel()
+	for _, format := range []string{"text", "json"} {
+		t.Run(format, func(t *testing.T) {
+			t.Parallel()
+			var logs bytes.Buffer
+			var h slog.Handler = slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})
+			if format == "json" {
+				h = slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})
+			}
+			logger := slog.New(h)
+			secrets, values, errs := exerciseErrorPaths(t, logger)
+			require.NotEmpty(t, logs.String(), "debug logging was on")
+
+			check := func(what, s string) {
+				t.Helper()
+				for _, sec := range secrets {
+					if len(sec) >= 6 && strings.Contains(s, sec) {
+						t.Errorf("%s shows secret %q…: %s", what, sec[:4], s)
+					}
+				}
+			}
+			for i, err := range errs {
+				require.Error(t, err, "error path %d returned no error", i)
+				check(fmt.Sprintf("error %d", i), err.Error())
+				for _, verb := range []string{"%v", "%+v", "%#v", "%s"} {
+					check(fmt.Sprintf("error %d %s", i, verb), fmt.Sprintf(verb, err))
+				}
+			}
+			for i, v := range values {
+				for _, verb := range []string{"%v", "%+v", "%#v", "%s"} {
+					check(fmt.Sprintf("value %d (%T) %s", i, v, verb), fmt.Sprintf(verb, v))
+				}
+				var buf bytes.Buffer
+				slog.New(slog.NewTextHandler(&buf, nil)).Info("v", "v", v)
+				slog.New(slog.NewJSONHandler(&buf, nil)).Info("v", "v", v)
+				check(fmt.Sprintf("slog of value %d (%T)", i, v), buf.String())
+			}
+			check("logs", logs.String())
+		})
+	}
+}
+
+func exerciseErrorPaths(t *testing.T, logger *slog.Logger) (secrets []string, values []any, errs []error) {
+	ctx := context.Background()
+	srv := newSim(t, finchtest.WithCredentials(finchtest.ClientID, leakClientSecret), finchtest.WithWebhookSecret(leakWebhookSecret))
+	conn := srv.AddConnection("gusto")
+	creds := finch.Credentials{ClientID: finchtest.ClientID, ClientSecret: leakClientSecret}
+	opts := []finch.Option{finch.WithBaseURL(srv.URL), finch.WithHTTPClient(srv.Client()),
+		finch.WithRetries(1, time.Millisecond, 5*time.Millisecond), finch.WithLogger(logger)}
+	c, err := finch.New(creds, opts...)
+	require.NoError(t, err)
+	wrongCreds := finch.Credentials{ClientID: finchtest.ClientID, ClientSecret: leakWrongSecret}
+	wrong, err := finch.New(wrongCreds, opts...)
+	require.NoError(t, err)
+	secrets = append(secrets, leakClientSecret, leakWrongSecret, leakState, leakWebhookSecret,
+		"LEAK-webhook-secret-9f2a", conn.AccessToken,
+		base64.StdEncoding.EncodeToString([]byte(finchtest.ClientID+":"+leakClientSecret)),
+		base64.StdEncoding.EncodeToString([]byte(finchtest.ClientID+":"+leakWrongSecret)))
+	values = append(values, creds, &creds, wrongCreds, c, wrong)
+	add := func(v any, err error) {
+		errs = append(errs, err)
+		if v != nil {
+			values = append(values, v)
+		}
+	}
+
+	// New with bad options next to a secret.
+	_, err = finch.New(creds, finch.WithBaseURL("ftp://"+leakClientSecret))
+	add(nil, err)
+
+	// Application credentials refused.
+	f, err := wrong.Begin(ctx, reauth.Request{ConnectionID: conn.ID, State: leakState})
+	add(f, err)
+	// Unknown and broken tokens.
+	_, err = c.Begin(ctx, reauth.Request{Token: "LEAK-unknown-token-3e7d"})
+	secrets = append(secrets, "LEAK-unknown-token-3e7d")
+	add(nil, err)
+	srv.RequireReauth(conn.ID)
+	co, err := c.Company(ctx, conn.AccessToken)
+	add(co, err)
+
+	// A flow, then every refused Continue.
+	flow, err := c.Begin(ctx, reauth.Request{Token: conn.AccessToken, RedirectURI: testRedirect, State: leakState})
+	require.NoError(t, err)
+	values = append(values, flow, *flow, reauth.Request{Token: conn.AccessToken, State: leakState})
+	cb, err := srv.Approve(ctx, flow.URL)
+	require.NoError(t, err)
+	code := cb.Get("code")
+	secrets = append(secrets, code)
+	values = append(values, reauth.Reply{Callback: cb})
+
+	expired := *flow
+	expired.ExpiresAt = time.Now().Add(-time.Minute)
+	add(c.Continue(ctx, &expired, reauth.Reply{Callback: cb}))
+	bad := url.Values{"code": {code}, "state": {"LEAK-forged-state-8a8a"}}
+	add(c.Continue(ctx, flow, reauth.Reply{Callback: bad}))
+	add(c.Continue(ctx, flow, reauth.Reply{Callback: url.Values{"state": {leakState}, "error": {"access_denied"}, "error_description": {"no"}}}))
+	add(c.Continue(ctx, flow, reauth.Reply{}))
+	other := *flow
+	other.Provider = reauth.Mono
+	add(c.Continue(ctx, &other, reauth.Reply{Callback: cb}))
+
+	// Exchange failures: faults, then a wrong secret, then a spent code.
+	for _, fault := range []sim.Fault{
+		{Kind: sim.FaultStatus, Status: 503},
+		{Kind: sim.FaultStatus, Status: 429, RetryAfter: "3600"},
+		{Kind: sim.FaultDropAfterRead},
+		{Kind: sim.FaultTruncate},
+		{Kind: sim.FaultHTML},
+		{Kind: sim.FaultHugeBody, Size: 2 << 20},
+	} {
+		cb2, err := srv.Approve(ctx, flow.URL)
+		require.NoError(t, err)
+		secrets = append(secrets, cb2.Get("code"))
+		srv.Inject(routeToken, 1, fault)
+		add(c.Continue(ctx, flow, reauth.Reply{Callback: cb2}))
+	}
+	cb3, err := srv.Approve(ctx, flow.URL)
+	require.NoError(t, err)
+	secrets = append(secrets, cb3.Get("code"))
+	add(wrong.Continue(ctx, flow, reauth.Reply{Callback: cb3}))
+	srv.Inject(routeToken, 1, sim.Fault{Kind: sim.FaultDelay, Delay: time.Minute})
+	short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+	add(c.Continue(short, flow, reauth.Reply{Callback: cb3}))
+	cancel()
+	add(c.ExchangeCode(ctx, "LEAK-garbage-code-1c1c", testRedirect))
+	secrets = append(secrets, "LEAK-garbage-code-1c1c")
+
+	// A code for another connection.
+	cb4, err := srv.ApproveNewConnection(ctx, flow.URL)
+	require.NoError(t, err)
+	secrets = append(secrets, cb4.Get("code"))
+	add(c.Continue(ctx, flow, reauth.Reply{Callback: cb4}))
+
+	// Success, so the new token is a secret to look for everywhere above.
+	done, err := c.Continue(ctx, flow, reauth.Reply{Callback: cb})
+	require.NoError(t, err)
+	secrets = append(secrets, done.Result.Credentials.AccessToken)
+	values = append(values, done, *done, done.Result, done.Result.Credentials)
+	tok, err := c.Introspect(ctx, done.Result.Credentials.AccessToken)
+	require.NoError(t, err)
+	values = append(values, tok)
+	h, err := c.Inspect(ctx, reauth.Request{Token: done.Result.Credentials.AccessToken})
+	require.NoError(t, err)
+	values = append(values, h)
+	cb5, err := srv.Approve(ctx, flow.URL)
+	require.NoError(t, err)
+	secrets = append(secrets, cb5.Get("code"))
+	exchanged, err := c.ExchangeCode(ctx, cb5.Get("code"), testRedirect)
+	require.NoError(t, err)
+	secrets = append(secrets, exchanged.AccessToken)
+	values = append(values, exchanged, *exchanged)
+	sess, err := c.NewReauthSession(ctx, finch.ReauthSessionRequest{ConnectionID: conn.ID})
+	require.NoError(t, err)
+	values = append(values, sess, *sess)
+
+	// Webhooks: a forged and an unparseable delivery.
+	v, err := finch.NewWebhookVerifier(leakWebhookSecret)
+	require.NoError(t, err)
+	values = append(values, v)
+	p, err := finchtest.GenerateTestSignedPayload(leakWebhookSecret, time.Now(), []byte(`not json`))
+	require.NoError(t, err)
+	r := httptest.NewRequest("POST", "/", nil)
+	r.Header = p.Header()
+	add(v.Verify(ctx, r, p.Body))
+	add(v.Verify(ctx, r, []byte(`{"forged":true}`)))
+	_, err = finch.NewWebhookVerifier("LEAK-not-base64-!!!")
+	add(nil, err)
+	return secrets, values, errs
+}

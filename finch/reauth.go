@@ -1,0 +1,208 @@
+package finch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"time"
+
+	"github.com/reauthkit/reauthkit/internal/flowx"
+	"github.com/reauthkit/reauthkit/reauth"
+)
+
+// Keys of Flow.Resume.
+const (
+	resumeRedirectURI = "redirect_uri"
+	resumeSessionID   = "session_id"
+)
+
+// ConnectionMismatchError is returned by Continue when Finch issued the new
+// token for a connection other than the flow's: the employer authenticated
+// with different credentials, and Finch created (or reused) another
+// connection instead of repairing this one. The new token is discarded and
+// never returned; the flow's connection is still broken. It wraps
+// reauth.ErrStateMismatch: the callback does not belong to this flow.
+type ConnectionMismatchError struct {
+	// Want is the flow's connection id; Got the one the token belongs to.
+	Want, Got string
+}
+
+// Error names both connection ids (ids, not secrets).
+func (e *ConnectionMismatchError) Error() string {
+	return fmt.Sprintf("finch: code belongs to connection %q, not to the flow's connection %q", e.Got, e.Want)
+}
+
+// Unwrap returns reauth.ErrStateMismatch.
+func (e *ConnectionMismatchError) Unwrap() error { return reauth.ErrStateMismatch }
+
+// Begin opens a Finch Connect re-authentication session and returns a
+// redirect flow: send the employer to flow.URL.
+//
+// req.ConnectionID names the connection. When only req.Token (the
+// connection's access token, even a broken one) is known, Begin calls
+// [Client.Introspect] first to find the connection id. req.RedirectURI is
+// optional (Finch falls back to the Dashboard's); without it the
+// application receives the code from the embedded Connect SDK and hands
+// Continue a callback of its own making.
+//
+// The flow's State is appended to the Connect URL as a state parameter,
+// which legacy Finch Connect echoes on the redirect; whether session-based
+// Connect echoes it is not documented, so Continue checks it only when the
+// callback carries one. The connection-id check in Continue guards the
+// rest. ExpiresAt is now plus the session's minutes_to_expire.
+func (c *Client) Begin(ctx context.Context, req reauth.Request) (*reauth.Flow, error) {
+	connID := req.ConnectionID
+	if connID == "" && req.Token == "" {
+		return nil, reauth.MissingInput(reauth.Finch, "ConnectionID")
+	}
+	if req.RedirectURI != "" {
+		if err := checkRedirect(req.RedirectURI); err != nil {
+			return nil, err
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("finch: begin: %w", err)
+	}
+	if connID == "" {
+		in, err := c.Introspect(ctx, req.Token)
+		if err != nil {
+			return nil, err
+		}
+		if in.ConnectionID == "" {
+			return nil, c.http.InvalidResponse("GET /introspect", "answer without connection_id")
+		}
+		connID = in.ConnectionID
+	}
+	sess, err := c.NewReauthSession(ctx, ReauthSessionRequest{
+		ConnectionID:    connID,
+		MinutesToExpire: c.sessionMinutes,
+		RedirectURI:     req.RedirectURI,
+	})
+	if err != nil {
+		return nil, err
+	}
+	state := flowx.State(req)
+	u, err := url.Parse(sess.ConnectURL)
+	if err != nil || u.Host == "" {
+		return nil, c.http.InvalidResponse("POST /connect/sessions/reauthenticate", "connect_url is not a URL")
+	}
+	q := u.Query()
+	q.Set("state", state)
+	u.RawQuery = q.Encode()
+	now := c.now()
+	resume := map[string]string{resumeSessionID: sess.SessionID}
+	if req.RedirectURI != "" {
+		resume[resumeRedirectURI] = req.RedirectURI
+	}
+	expires := now.Add(time.Duration(c.sessionMinutes) * time.Minute)
+	return flowx.Redirect(reauth.Finch, connID, state, u.String(), expires, now, resume), nil
+}
+
+// Continue finishes a flow with the query of Finch's redirect back to the
+// application (Reply.Callback: code, and state when it was echoed).
+//
+// In order, before any request: the flow must be Finch's, unfinished and
+// unexpired; a state in the callback must equal the flow's (constant-time);
+// a callback error (error=access_denied, ...) is returned as
+// reauth.ErrUserCancelled or an *reauth.APIError; a missing code is
+// reauth.ErrMissingInput (an empty Reply included: Finch has no status to
+// poll). Then the code is exchanged, once. A token for another connection
+// is a [*ConnectionMismatchError]. The done flow carries the new access
+// token with CredentialsChanged true: store it, the old one is stale.
+func (c *Client) Continue(ctx context.Context, flow *reauth.Flow, reply reauth.Reply) (*reauth.Flow, error) {
+	if err := flowx.Check(reauth.Finch, flow, c.now()); err != nil {
+		return nil, err
+	}
+	if flow.Step != reauth.StepRedirect {
+		return nil, reauth.InvalidInput(reauth.Finch, "flow", "is not a redirect step")
+	}
+	if flow.ConnectionID == "" {
+		return nil, reauth.InvalidInput(reauth.Finch, "flow", "has no connection id")
+	}
+	cb := reply.Callback
+	if cb.Has("state") {
+		if err := flowx.CheckState(reauth.Finch, flow.State, cb.Get("state")); err != nil {
+			return nil, err
+		}
+	}
+	if err := flowx.CallbackError(reauth.Finch, cb); err != nil {
+		return nil, err
+	}
+	code := cb.Get("code")
+	if code == "" {
+		return nil, reauth.MissingInput(reauth.Finch, "code")
+	}
+	tok, err := c.ExchangeCode(ctx, code, flow.Resume[resumeRedirectURI])
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case tok.ConnectionID == "":
+		return nil, c.http.InvalidResponse("POST /auth/token", "answer without connection_id")
+	case tok.ConnectionID != flow.ConnectionID:
+		return nil, &ConnectionMismatchError{Want: flow.ConnectionID, Got: tok.ConnectionID}
+	}
+	now := c.now()
+	return flowx.Done(reauth.Finch, tok.ConnectionID, reauth.Credentials{AccessToken: tok.AccessToken}, true, now), nil
+}
+
+// Inspect reports a connection's health from GET /introspect. It needs
+// req.Token (the connection's access token); Finch has no lookup by
+// connection id. Finch's connections do not expire on a date, so the
+// result is never ExpiringSoon and ExpiresAt is zero.
+//
+// Mapping: connected → Healthy; reauth and error_reauth → NeedsReauth (also
+// when /introspect itself answers 401 reauthenticate_user); pending and
+// processing → Pending; disconnected → Revoked; error_no_account_setup,
+// error_permissions and anything else → Unknown (they need the employer or
+// Finch's assisted team, not a re-authentication), with ProviderStatus and
+// Message set.
+func (c *Client) Inspect(ctx context.Context, req reauth.Request) (*reauth.Health, error) {
+	if req.Token == "" {
+		return nil, reauth.MissingInput(reauth.Finch, "Token")
+	}
+	in, err := c.Introspect(ctx, req.Token)
+	now := c.now()
+	if err != nil {
+		var apiErr *reauth.APIError
+		if errors.Is(err, reauth.ErrReauthRequired) && errors.As(err, &apiErr) {
+			return &reauth.Health{
+				Provider:       reauth.Finch,
+				ConnectionID:   req.ConnectionID,
+				State:          reauth.NeedsReauth,
+				ProviderStatus: apiErr.Code,
+				CheckedAt:      now,
+				Message:        apiErr.Message,
+			}, nil
+		}
+		return nil, err
+	}
+	status := in.Status()
+	h := &reauth.Health{
+		Provider:       reauth.Finch,
+		ConnectionID:   in.ConnectionID,
+		State:          healthState(status),
+		ProviderStatus: string(status),
+		CheckedAt:      now,
+		Message:        in.ConnectionStatus.Message,
+	}
+	if h.ConnectionID == "" {
+		h.ConnectionID = req.ConnectionID
+	}
+	return h, nil
+}
+
+func healthState(s ConnectionStatus) reauth.HealthState {
+	switch {
+	case s == StatusConnected:
+		return reauth.Healthy
+	case s.NeedsReauth():
+		return reauth.NeedsReauth
+	case s == StatusPending || s == StatusProcessing:
+		return reauth.Pending
+	case s == StatusDisconnected:
+		return reauth.Revoked
+	}
+	return reauth.Unknown
+}

@@ -1,0 +1,318 @@
+package finch_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/url"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/reauthkit/reauthkit/finch"
+	"github.com/reauthkit/reauthkit/finch/finchtest"
+	"github.com/reauthkit/reauthkit/internal/sim"
+	"github.com/reauthkit/reauthkit/reauth"
+	"github.com/reauthkit/reauthkit/reauth/reauthtest"
+)
+
+func TestConformance(t *testing.T) {
+	reauthtest.RunConformance(t, func(t testing.TB) *reauthtest.Env {
+		srv := newSim(t)
+		conn := srv.AddConnection("gusto")
+		srv.RequireReauth(conn.ID)
+		return &reauthtest.Env{
+			Reauthenticator: simClient(t, srv),
+			Request:         reauth.Request{Token: conn.AccessToken, RedirectURI: testRedirect},
+			Approve:         func(t testing.TB, f *reauth.Flow) reauth.Reply { return approve(t, srv, f) },
+			Deny: func(t testing.TB, f *reauth.Flow) reauth.Reply {
+				cb, err := srv.Deny(context.Background(), f.URL)
+				require.NoError(t, err)
+				return reauth.Reply{Callback: cb}
+			},
+			Requests: func() int { return len(srv.Requests()) },
+			Secrets:  []string{finchtest.ClientSecret, conn.AccessToken},
+		}
+	})
+}
+
+// TestFullFlowFromABrokenToken is the issue's story: a data call fails
+// with reauthenticate_user, Begin works from the access token alone, the
+// employer approves, Continue returns a new token for the same connection,
+// and that token works.
+func TestFullFlowFromABrokenToken(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	srv := newSim(t)
+	conn := srv.AddConnection("gusto")
+	c := simClient(t, srv)
+
+	_, err := c.Company(ctx, conn.AccessToken)
+	require.NoError(t, err, "a healthy connection answers")
+
+	srv.RequireReauth(conn.ID)
+	_, err = c.Company(ctx, conn.AccessToken)
+	require.Error(t, err)
+	require.True(t, errors.Is(err, reauth.ErrReauthRequired), "got %v", err)
+	require.True(t, finch.IsReauthRequired(err))
+	var apiErr *reauth.APIError
+	require.ErrorAs(t, err, &apiErr)
+	assert.Equal(t, finch.CodeReauthenticateUser, apiErr.Code)
+	assert.NotEmpty(t, apiErr.RequestID)
+
+	h, err := c.Inspect(ctx, reauth.Request{Token: conn.AccessToken})
+	require.NoError(t, err)
+	assert.Equal(t, reauth.NeedsReauth, h.State)
+	assert.Equal(t, conn.ID, h.ConnectionID)
+	assert.Equal(t, "reauth", h.ProviderStatus)
+
+	srv.ResetLog()
+	flow, err := c.Begin(ctx, reauth.Request{Token: conn.AccessToken, RedirectURI: testRedirect})
+	require.NoError(t, err)
+	assert.Equal(t, 1, srv.Count("GET /introspect"), "Begin from a token introspects")
+	assert.Equal(t, 1, srv.Count("POST /connect/sessions/reauthenticate"))
+	assert.Equal(t, reauth.StepRedirect, flow.Step)
+	assert.Equal(t, conn.ID, flow.ConnectionID)
+	assert.NotEmpty(t, flow.State)
+	u, err := url.Parse(flow.URL)
+	require.NoError(t, err)
+	assert.Equal(t, flow.State, u.Query().Get("state"))
+	assert.NotEmpty(t, u.Query().Get("session"))
+	assert.WithinDuration(t, flow.CreatedAt.Add(30*24*time.Hour), flow.ExpiresAt, time.Second)
+	req := srv.Requests()[1]
+	assert.Equal(t, "2020-09-17", req.Header.Get("Finch-Api-Version"))
+	user, pass, ok := (&http.Request{Header: req.Header}).BasicAuth()
+	require.True(t, ok)
+	assert.Equal(t, finchtest.ClientID, user)
+	assert.Equal(t, finchtest.ClientSecret, pass)
+	assert.JSONEq(t, `{"connection_id":"`+conn.ID+`","minutes_to_expire":43200,"redirect_uri":"`+testRedirect+`"}`, string(req.Body))
+
+	// The flow is stored as JSON and resumed on another instance.
+	b, err := json.Marshal(flow)
+	require.NoError(t, err)
+	var stored reauth.Flow
+	require.NoError(t, json.Unmarshal(b, &stored))
+	other := simClient(t, srv)
+
+	reply := approve(t, srv, &stored)
+	done, err := other.Continue(ctx, &stored, reply)
+	require.NoError(t, err)
+	require.Equal(t, reauth.StepDone, done.Step)
+	require.NotNil(t, done.Result)
+	assert.Equal(t, conn.ID, done.Result.ConnectionID)
+	assert.True(t, done.Result.CredentialsChanged)
+	newTok := done.Result.Credentials.AccessToken
+	assert.NotEmpty(t, newTok)
+	assert.NotEqual(t, conn.AccessToken, newTok)
+
+	co, err := c.Company(ctx, newTok)
+	require.NoError(t, err, "the new token works")
+	assert.Equal(t, conn.CompanyID, co.ID)
+	in, err := c.Introspect(ctx, newTok)
+	require.NoError(t, err)
+	assert.Equal(t, conn.ID, in.ConnectionID, "same connection id")
+	h, err = c.Inspect(ctx, reauth.Request{Token: newTok})
+	require.NoError(t, err)
+	assert.Equal(t, reauth.Healthy, h.State)
+
+	for _, e := range srv.Requests() {
+		if e.Path != "/authorize" { // the employer's browser, not the SDK
+			assert.Equal(t, finch.APIVersion, e.Header.Get("Finch-Api-Version"), e.Method+" "+e.Path)
+		}
+	}
+
+	// The code is spent: the same callback cannot be used again.
+	_, err = c.Continue(ctx, &stored, reply)
+	var again *reauth.APIError
+	require.ErrorAs(t, err, &again)
+	assert.Equal(t, finch.NameInvalidGrant, again.Code)
+	assert.ErrorIs(t, err, reauth.ErrInvalidRequest)
+}
+
+func TestBeginWithConnectionIDSkipsIntrospect(t *testing.T) {
+	t.Parallel()
+	srv := newSim(t)
+	conn := srv.AddConnection("adp_run")
+	c := simClient(t, srv, finch.WithSessionMinutes(15))
+	flow, err := c.Begin(context.Background(), reauth.Request{ConnectionID: conn.ID, State: "my-state-123"})
+	require.NoError(t, err)
+	assert.Equal(t, 0, srv.Count("GET /introspect"))
+	assert.Equal(t, "my-state-123", flow.State)
+	assert.Equal(t, 15*time.Minute, flow.ExpiresAt.Sub(flow.CreatedAt))
+	assert.NotContains(t, flow.Resume, "redirect_uri")
+	// Without a redirect URI the simulator uses the application's default.
+	cb, err := srv.Approve(context.Background(), flow.URL)
+	require.NoError(t, err)
+	done, err := c.Continue(context.Background(), flow, reauth.Reply{Callback: cb})
+	require.NoError(t, err)
+	assert.Equal(t, conn.ID, done.ConnectionID)
+}
+
+func TestCodeForAnotherConnectionIsRejected(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	srv := newSim(t)
+	conn := srv.AddConnection("gusto")
+	srv.RequireReauth(conn.ID)
+	c := simClient(t, srv)
+	flow, err := c.Begin(ctx, reauth.Request{ConnectionID: conn.ID, RedirectURI: testRedirect})
+	require.NoError(t, err)
+
+	cb, err := srv.ApproveNewConnection(ctx, flow.URL)
+	require.NoError(t, err)
+	next, err := c.Continue(ctx, flow, reauth.Reply{Callback: cb})
+	require.Error(t, err)
+	assert.Nil(t, next)
+	assert.ErrorIs(t, err, reauth.ErrStateMismatch)
+	var mm *finch.ConnectionMismatchError
+	require.ErrorAs(t, err, &mm)
+	assert.Equal(t, conn.ID, mm.Want)
+	assert.NotEqual(t, conn.ID, mm.Got)
+	assert.Equal(t, 1, srv.Count("POST /auth/token"))
+	got, _ := srv.Connection(conn.ID)
+	assert.Equal(t, finchtest.StatusReauth, got.Status, "the flow's connection is still broken")
+}
+
+func TestTokenExchangeAnswered503IsSentOnce(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	srv := newSim(t)
+	conn := srv.AddConnection("gusto")
+	c := simClient(t, srv, finch.WithRetries(3, time.Millisecond, 5*time.Millisecond))
+	flow, err := c.Begin(ctx, reauth.Request{ConnectionID: conn.ID, RedirectURI: testRedirect})
+	require.NoError(t, err)
+	reply := approve(t, srv, flow)
+	srv.Inject("POST /auth/token", 1, sim.Fault{Kind: sim.FaultStatus, Status: 503})
+	_, err = c.Continue(ctx, flow, reply)
+	assert.ErrorIs(t, err, reauth.ErrProviderUnavailable)
+	assert.Equal(t, 1, srv.Count("POST /auth/token"))
+}
+
+func TestContinueRefusesBeforeIO(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	srv := newSim(t)
+	conn := srv.AddConnection("gusto")
+	c := simClient(t, srv)
+	flow, err := c.Begin(ctx, reauth.Request{ConnectionID: conn.ID, RedirectURI: testRedirect})
+	require.NoError(t, err)
+	reply := approve(t, srv, flow)
+	before := len(srv.Requests())
+
+	_, err = c.Continue(ctx, flow, reauth.Reply{})
+	assert.ErrorIs(t, err, reauth.ErrMissingInput)
+	_, err = c.Continue(ctx, flow, reauth.Reply{Callback: url.Values{"state": {flow.State}}})
+	assert.ErrorIs(t, err, reauth.ErrMissingInput)
+	bad := url.Values{"code": reply.Callback["code"], "state": {"forged"}}
+	_, err = c.Continue(ctx, flow, reauth.Reply{Callback: bad})
+	assert.ErrorIs(t, err, reauth.ErrStateMismatch)
+	_, err = c.Continue(ctx, flow, reauth.Reply{Callback: url.Values{"state": {flow.State}, "error": {"access_denied"}}})
+	assert.ErrorIs(t, err, reauth.ErrUserCancelled)
+	_, err = c.Continue(ctx, flow, reauth.Reply{Callback: url.Values{"state": {flow.State}, "error": {"server_error"}}})
+	assert.ErrorIs(t, err, reauth.ErrProviderUnavailable)
+	input := *flow
+	input.Step = reauth.StepInput
+	_, err = c.Continue(ctx, &input, reply)
+	assert.ErrorIs(t, err, reauth.ErrInvalidRequest)
+	noConn := *flow
+	noConn.ConnectionID = ""
+	_, err = c.Continue(ctx, &noConn, reply)
+	assert.ErrorIs(t, err, reauth.ErrInvalidRequest)
+	assert.Equal(t, before, len(srv.Requests()))
+
+	// A callback without state (embedded Connect hands the code to the
+	// application) is accepted; the connection id is still checked.
+	done, err := c.Continue(ctx, flow, reauth.Reply{Callback: url.Values{"code": reply.Callback["code"]}})
+	require.NoError(t, err)
+	assert.Equal(t, conn.ID, done.Result.ConnectionID)
+}
+
+func TestBeginValidatesBeforeIO(t *testing.T) {
+	t.Parallel()
+	c, _ := newMock(t)
+	ctx := context.Background()
+	_, err := c.Begin(ctx, reauth.Request{})
+	assert.ErrorIs(t, err, reauth.ErrMissingInput)
+	_, err = c.Begin(ctx, reauth.Request{ConnectionID: "c", RedirectURI: "not a url"})
+	assert.ErrorIs(t, err, reauth.ErrInvalidRequest)
+	_, err = c.Begin(ctx, reauth.Request{ConnectionID: "c", RedirectURI: "https://app.example/cb#frag"})
+	assert.ErrorIs(t, err, reauth.ErrInvalidRequest)
+	_, err = c.Inspect(ctx, reauth.Request{ConnectionID: "c"})
+	assert.ErrorIs(t, err, reauth.ErrMissingInput)
+}
+
+func TestBeginFailures(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	srv := newSim(t)
+	conn := srv.AddConnection("gusto")
+
+	bad, err := finch.New(finch.Credentials{ClientID: finchtest.ClientID, ClientSecret: "wrong-secret"},
+		finch.WithBaseURL(srv.URL), finch.WithHTTPClient(srv.Client()))
+	require.NoError(t, err)
+	_, err = bad.Begin(ctx, reauth.Request{ConnectionID: conn.ID})
+	assert.ErrorIs(t, err, reauth.ErrUnauthorized)
+
+	c := simClient(t, srv)
+	_, err = c.Begin(ctx, reauth.Request{ConnectionID: "no-such-connection"})
+	assert.ErrorIs(t, err, reauth.ErrNotFound)
+	_, err = c.Begin(ctx, reauth.Request{Token: "unknown-token"})
+	assert.ErrorIs(t, err, reauth.ErrUnauthorized)
+}
+
+func TestInspectStates(t *testing.T) {
+	t.Parallel()
+	srv := newSim(t)
+	conn := srv.AddConnection("gusto")
+	c := simClient(t, srv)
+	for status, want := range map[string]reauth.HealthState{
+		"connected":              reauth.Healthy,
+		"reauth":                 reauth.NeedsReauth,
+		"error_reauth":           reauth.NeedsReauth,
+		"pending":                reauth.Pending,
+		"processing":             reauth.Pending,
+		"disconnected":           reauth.Revoked,
+		"error_permissions":      reauth.Unknown,
+		"error_no_account_setup": reauth.Unknown,
+		"something_new":          reauth.Unknown,
+	} {
+		srv.SetStatus(conn.ID, status)
+		h, err := c.Inspect(context.Background(), reauth.Request{Token: conn.AccessToken})
+		require.NoError(t, err)
+		assert.Equal(t, want, h.State, status)
+		assert.Equal(t, status, h.ProviderStatus)
+		assert.True(t, h.ExpiresAt.IsZero())
+	}
+}
+
+func TestInspectTreats401ReauthAsNeedsReauth(t *testing.T) {
+	t.Parallel()
+	c, mt := newMock(t)
+	mt.RegisterResponder(http.MethodGet, testBase+"/introspect", (&capture{}).responder(401,
+		`{"code":401,"name":"authentication_error","finch_code":"reauthenticate_user","message":"reconnect"}`))
+	h, err := c.Inspect(context.Background(), reauth.Request{Token: testToken, ConnectionID: "conn-9"})
+	require.NoError(t, err)
+	assert.Equal(t, reauth.NeedsReauth, h.State)
+	assert.Equal(t, "conn-9", h.ConnectionID)
+	assert.Equal(t, "reconnect", h.Message)
+}
+
+func TestSandboxKnobEndpoint(t *testing.T) {
+	t.Parallel()
+	srv := newSim(t)
+	conn := srv.AddConnection("gusto")
+	req, err := http.NewRequest(http.MethodPut, srv.URL+"/sandbox/connections/accounts",
+		stringsReader(`{"connection_status":"reauth"}`))
+	require.NoError(t, err)
+	req.Header.Set("Authorization", "Bearer "+conn.AccessToken)
+	req.Header.Set("Finch-API-Version", "2020-09-17")
+	resp, err := srv.Client().Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, http.StatusOK, resp.StatusCode)
+	_, err = simClient(t, srv).Company(context.Background(), conn.AccessToken)
+	assert.ErrorIs(t, err, reauth.ErrReauthRequired)
+}
