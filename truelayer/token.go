@@ -1,0 +1,147 @@
+package truelayer
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/reauthkit/reauthkit/internal/httpx"
+	"github.com/reauthkit/reauthkit/internal/jsonx"
+	"github.com/reauthkit/reauthkit/reauth"
+)
+
+// Token is a TrueLayer token pair. Its String, GoString and LogValue print
+// REDACTED for both tokens; the fields keep the real values.
+type Token struct {
+	AccessToken  string
+	RefreshToken string
+	// ExpiresAt is when AccessToken stops working (about an hour after
+	// issue); zero when TrueLayer sent no expires_in.
+	ExpiresAt time.Time
+	TokenType string
+	Scope     string
+}
+
+func secret(v string) string {
+	if v == "" {
+		return ""
+	}
+	return reauth.Redacted
+}
+
+// String prints the token without its secrets.
+func (t Token) String() string {
+	return fmt.Sprintf("Token{AccessToken: %s, RefreshToken: %s, ExpiresAt: %s, TokenType: %s, Scope: %s}",
+		secret(t.AccessToken), secret(t.RefreshToken), t.ExpiresAt.Format(time.RFC3339), t.TokenType, t.Scope)
+}
+
+// GoString is String for %#v.
+func (t Token) GoString() string {
+	return fmt.Sprintf("truelayer.Token{AccessToken:%q, RefreshToken:%q, ExpiresAt:%q, TokenType:%q, Scope:%q}",
+		secret(t.AccessToken), secret(t.RefreshToken), t.ExpiresAt.Format(time.RFC3339), t.TokenType, t.Scope)
+}
+
+// LogValue logs the token without its secrets.
+func (t Token) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("AccessToken", secret(t.AccessToken)),
+		slog.String("RefreshToken", secret(t.RefreshToken)),
+		slog.Time("ExpiresAt", t.ExpiresAt),
+		slog.String("TokenType", t.TokenType),
+		slog.String("Scope", t.Scope),
+	)
+}
+
+// Credentials returns the pair as reauth.Credentials.
+func (t Token) Credentials() reauth.Credentials {
+	return reauth.Credentials{AccessToken: t.AccessToken, RefreshToken: t.RefreshToken, ExpiresAt: t.ExpiresAt}
+}
+
+// tokenJSON is the /connect/token answer. expires_in is decoded leniently
+// (number or numeric string).
+type tokenJSON struct {
+	AccessToken  string       `json:"access_token"`
+	RefreshToken string       `json:"refresh_token"`
+	ExpiresIn    jsonx.Int    `json:"expires_in"`
+	TokenType    jsonx.String `json:"token_type"`
+	Scope        jsonx.String `json:"scope"`
+}
+
+func (j tokenJSON) token(now time.Time) Token {
+	t := Token{AccessToken: j.AccessToken, RefreshToken: j.RefreshToken, TokenType: string(j.TokenType), Scope: string(j.Scope)}
+	if j.ExpiresIn > 0 {
+		t.ExpiresAt = now.Add(time.Duration(j.ExpiresIn) * time.Second)
+	}
+	return t
+}
+
+const tokenPath = "/connect/token"
+
+// ExchangeCode redeems an authorisation code (or the exchange_code of a
+// connections/extend redirect) for a token pair. redirectURI must be the
+// one the flow started with; codeVerifier is the PKCE verifier, empty when
+// PKCE was not used. The code can be spent once: the request is retried only
+// on a dial error or a 429, never after TrueLayer may have seen it.
+//
+// TrueLayer API docs: https://docs.truelayer.com/reference/generateaccesstoken
+func (c *Client) ExchangeCode(ctx context.Context, code, redirectURI, codeVerifier string) (*Token, error) {
+	switch {
+	case code == "":
+		return nil, reauth.MissingInput(provider, "code")
+	case redirectURI == "":
+		return nil, reauth.MissingInput(provider, "redirectURI")
+	}
+	form := url.Values{
+		"grant_type":    {"authorization_code"},
+		"client_id":     {c.creds.ClientID},
+		"client_secret": {c.creds.ClientSecret},
+		"redirect_uri":  {redirectURI},
+		"code":          {code},
+	}
+	if codeVerifier != "" {
+		form.Set("code_verifier", codeVerifier)
+	}
+	return c.postToken(ctx, form, true, code, codeVerifier)
+}
+
+// RefreshToken trades a refresh token for a new pair. TrueLayer rotates the
+// pair: store both new tokens atomically and serialise refreshes per
+// connection. invalid_grant (the 90-day consent has lapsed) wraps
+// reauth.ErrReauthRequired.
+//
+// TrueLayer API docs: https://docs.truelayer.com/reference/generateaccesstoken
+func (c *Client) RefreshToken(ctx context.Context, refreshToken string) (*Token, error) {
+	if refreshToken == "" {
+		return nil, reauth.MissingInput(provider, "refreshToken")
+	}
+	form := url.Values{
+		"grant_type":    {"refresh_token"},
+		"client_id":     {c.creds.ClientID},
+		"client_secret": {c.creds.ClientSecret},
+		"refresh_token": {refreshToken},
+	}
+	return c.postToken(ctx, form, false, refreshToken)
+}
+
+func (c *Client) postToken(ctx context.Context, form url.Values, oneTime bool, secrets ...string) (*Token, error) {
+	req := &httpx.Request{
+		Method:  http.MethodPost,
+		Base:    c.authBase,
+		Path:    tokenPath,
+		OneTime: oneTime,
+		Secrets: append([]string{c.creds.ClientSecret}, secrets...),
+	}
+	req.SetForm(form)
+	var out tokenJSON
+	if _, err := c.do(ctx, req, &out); err != nil {
+		return nil, err
+	}
+	if out.AccessToken == "" {
+		return nil, c.http.InvalidResponse(req.Op(), "no access_token in the answer")
+	}
+	t := out.token(c.now())
+	return &t, nil
+}

@@ -1,0 +1,367 @@
+package truelayer
+
+import (
+	"bytes"
+	"context"
+	"crypto/ecdsa"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
+
+	"github.com/reauthkit/reauthkit/internal/jsonx"
+	"github.com/reauthkit/reauthkit/reauth"
+)
+
+// TrueLayer's webhook JWKS URLs, the default allow-list for the jku header.
+const (
+	ProductionJWKSURL = "https://webhooks.truelayer.com/.well-known/jwks"
+	SandboxJWKSURL    = "https://webhooks.truelayer-sandbox.com/.well-known/jwks"
+)
+
+// Webhook headers.
+const (
+	SignatureHeader = "Tl-Signature"
+	TimestampHeader = "X-Tl-Webhook-Timestamp"
+)
+
+// DefaultTolerance is how far X-Tl-Webhook-Timestamp may be from the
+// verifier's clock.
+const DefaultTolerance = 5 * time.Minute
+
+// maxSignatureLen caps the Tl-Signature header (a P-521 signature and a
+// small header are well under 2 KiB).
+const maxSignatureLen = 8 << 10
+
+// WebhookOption configures a [WebhookVerifier].
+type WebhookOption func(*webhookConfig)
+
+type webhookConfig struct {
+	jwksURLs   []string
+	client     *http.Client
+	now        func() time.Time
+	tolerance  time.Duration
+	cacheTTL   time.Duration
+	minRefetch time.Duration
+	path       string
+	errs       []error
+}
+
+// WithJWKSURLs replaces the allow-list of JWKS URLs (default: TrueLayer's
+// production and sandbox URLs). A delivery whose jku is not exactly one of
+// them is refused, and its keys are never fetched.
+func WithJWKSURLs(urls ...string) WebhookOption {
+	return func(c *webhookConfig) {
+		if len(urls) == 0 {
+			c.errs = append(c.errs, errors.New("WithJWKSURLs: no URL"))
+			return
+		}
+		for _, u := range urls {
+			if !strings.HasPrefix(u, "https://") && !strings.HasPrefix(u, "http://") {
+				c.errs = append(c.errs, errors.New("WithJWKSURLs: URLs must be absolute http(s) URLs"))
+				return
+			}
+		}
+		c.jwksURLs = append([]string(nil), urls...)
+	}
+}
+
+// WithWebhookHTTPClient sets the client used to fetch JWKS.
+func WithWebhookHTTPClient(hc *http.Client) WebhookOption {
+	return func(c *webhookConfig) {
+		if hc == nil {
+			c.errs = append(c.errs, errors.New("WithWebhookHTTPClient: nil *http.Client"))
+			return
+		}
+		c.client = hc
+	}
+}
+
+// WithWebhookClock sets the clock for the timestamp check and the JWKS
+// cache (tests).
+func WithWebhookClock(now func() time.Time) WebhookOption {
+	return func(c *webhookConfig) {
+		if now == nil {
+			c.errs = append(c.errs, errors.New("WithWebhookClock: nil clock"))
+			return
+		}
+		c.now = now
+	}
+}
+
+// WithTolerance sets how far X-Tl-Webhook-Timestamp may be from now, either
+// way (default 5 minutes).
+func WithTolerance(d time.Duration) WebhookOption {
+	return func(c *webhookConfig) {
+		if d <= 0 {
+			c.errs = append(c.errs, errors.New("WithTolerance: must be positive"))
+			return
+		}
+		c.tolerance = d
+	}
+}
+
+// WithJWKSCacheTTL sets how long fetched keys are used before a refetch
+// (default 1 hour). An unknown kid refetches sooner, at most every 10
+// seconds.
+func WithJWKSCacheTTL(d time.Duration) WebhookOption {
+	return func(c *webhookConfig) {
+		if d <= 0 {
+			c.errs = append(c.errs, errors.New("WithJWKSCacheTTL: must be positive"))
+			return
+		}
+		c.cacheTTL = d
+	}
+}
+
+// WithWebhookPath sets the path TrueLayer signed (the path of your webhook
+// URL as registered), for servers behind a proxy that rewrites it. By
+// default the request's path is used.
+func WithWebhookPath(p string) WebhookOption {
+	return func(c *webhookConfig) {
+		if !strings.HasPrefix(p, "/") {
+			c.errs = append(c.errs, errors.New("WithWebhookPath: must start with /"))
+			return
+		}
+		c.path = p
+	}
+}
+
+// WebhookVerifier checks TrueLayer webhook signatures (Tl-Signature: a
+// detached JWS, ES512, tl_version 2) and normalises deliveries into
+// reauth.Event. It is safe for concurrent use; its only state is the JWKS
+// cache, where concurrent deliveries cause one fetch.
+type WebhookVerifier struct {
+	allow     []string
+	now       func() time.Time
+	tolerance time.Duration
+	path      string
+	keys      *jwksCache
+}
+
+var _ reauth.WebhookVerifier = (*WebhookVerifier)(nil)
+
+// NewWebhookVerifier returns a verifier for TrueLayer webhooks.
+func NewWebhookVerifier(opts ...WebhookOption) (*WebhookVerifier, error) {
+	cfg := webhookConfig{
+		jwksURLs:   []string{ProductionJWKSURL, SandboxJWKSURL},
+		now:        time.Now,
+		tolerance:  DefaultTolerance,
+		cacheTTL:   time.Hour,
+		minRefetch: 10 * time.Second,
+	}
+	for _, o := range opts {
+		if o == nil {
+			cfg.errs = append(cfg.errs, errors.New("nil WebhookOption"))
+			continue
+		}
+		o(&cfg)
+	}
+	if len(cfg.errs) > 0 {
+		return nil, fmt.Errorf("truelayer: invalid webhook configuration: %w", errors.Join(cfg.errs...))
+	}
+	hc := cfg.client
+	if hc == nil {
+		hc = &http.Client{Timeout: 10 * time.Second}
+	}
+	return &WebhookVerifier{
+		allow:     cfg.jwksURLs,
+		now:       cfg.now,
+		tolerance: cfg.tolerance,
+		path:      cfg.path,
+		keys:      newJWKSCache(hc, cfg.now, cfg.cacheTTL, cfg.minRefetch),
+	}, nil
+}
+
+// jwsHeader is the protected header of a Tl-Signature.
+type jwsHeader struct {
+	Alg       string `json:"alg"`
+	Kid       string `json:"kid"`
+	TLVersion string `json:"tl_version"`
+	TLHeaders string `json:"tl_headers"`
+	JKU       string `json:"jku"`
+}
+
+// sigError is a delivery that is not authentic.
+func sigError(why string) error {
+	return fmt.Errorf("truelayer: webhook: %s: %w", why, reauth.ErrInvalidSignature)
+}
+
+// parseSignatureHeader decodes the JOSE header of a Tl-Signature value
+// without verifying anything. It fails on anything but a compact detached
+// JWS with a JSON object header.
+func parseSignatureHeader(sig string) (*jwsHeader, error) {
+	if sig == "" {
+		return nil, sigError("no " + SignatureHeader + " header")
+	}
+	if len(sig) > maxSignatureLen {
+		return nil, sigError("signature too long")
+	}
+	parts := strings.Split(sig, ".")
+	if len(parts) != 3 || parts[1] != "" || parts[0] == "" || parts[2] == "" {
+		return nil, sigError("signature is not a detached JWS")
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(parts[0])
+	if err != nil {
+		return nil, sigError("signature header is not base64url")
+	}
+	var h jwsHeader
+	if err := json.Unmarshal(raw, &h); err != nil {
+		return nil, sigError("signature header is not a JSON object")
+	}
+	return &h, nil
+}
+
+// Verify authenticates a delivery and returns its event. In order: the
+// Tl-Signature header parses; alg is ES512 and tl_version "2"; jku is
+// exactly one of the allow-listed URLs (no other URL is ever fetched);
+// tl_headers includes X-Tl-Webhook-Timestamp and that timestamp is within
+// the tolerance; the key is found by kid (refetching the JWKS once on an
+// unknown kid); the ES512 signature verifies over "POST <path>\n", each
+// tl_headers header as "Name: value\n", and the raw body, retrying once
+// with the path's trailing slash toggled. Only then is the body parsed.
+//
+// Errors wrap reauth.ErrInvalidSignature (not authentic),
+// reauth.ErrInvalidPayload (authentic but not a JSON object), or neither
+// (the JWKS could not be fetched: try again later).
+//
+// No TrueLayer Data API v1 webhook signals a consent expiry or re-auth
+// (reference §2.8), so every event's Type is reauth.Other, with
+// ProviderType set to event_type.
+func (v *WebhookVerifier) Verify(ctx context.Context, r *http.Request, body []byte) (*reauth.Event, error) {
+	if r == nil {
+		return nil, sigError("no request")
+	}
+	if len(body) > reauth.DefaultMaxWebhookBytes {
+		return nil, fmt.Errorf("truelayer: webhook: body over %d bytes: %w", reauth.DefaultMaxWebhookBytes, reauth.ErrInvalidPayload)
+	}
+	sig := r.Header.Get(SignatureHeader)
+	h, err := parseSignatureHeader(sig)
+	if err != nil {
+		return nil, err
+	}
+	if h.Alg != string(jose.ES512) {
+		return nil, sigError("alg must be ES512")
+	}
+	if h.TLVersion != "2" {
+		return nil, sigError("tl_version must be 2")
+	}
+	if !slices.Contains(v.allow, h.JKU) {
+		return nil, sigError("jku is not an allow-listed JWKS URL")
+	}
+	if h.Kid == "" {
+		return nil, sigError("no kid")
+	}
+	names := splitHeaders(h.TLHeaders)
+	signedTS := false
+	for _, n := range names {
+		if strings.EqualFold(n, TimestampHeader) {
+			signedTS = true
+		}
+		if len(r.Header.Values(n)) == 0 {
+			return nil, sigError("signed header " + n + " is missing")
+		}
+	}
+	if !signedTS {
+		return nil, sigError("tl_headers does not cover " + TimestampHeader)
+	}
+	ts, err := time.Parse(time.RFC3339, strings.TrimSpace(r.Header.Get(TimestampHeader)))
+	if err != nil {
+		return nil, sigError(TimestampHeader + " is not RFC 3339")
+	}
+	now := v.now()
+	if d := now.Sub(ts); d > v.tolerance || d < -v.tolerance {
+		return nil, sigError(TimestampHeader + " is outside the tolerance")
+	}
+	key, err := v.keys.key(ctx, h.JKU, h.Kid)
+	if err != nil {
+		return nil, err
+	}
+	path := v.path
+	if path == "" {
+		path = r.URL.Path
+	}
+	if path == "" {
+		path = "/"
+	}
+	if !verifyES512(sig, key, payload(path, names, r.Header, body)) &&
+		!verifyES512(sig, key, payload(toggleSlash(path), names, r.Header, body)) {
+		return nil, sigError("signature does not verify")
+	}
+	return parseEvent(body, ts)
+}
+
+func splitHeaders(s string) []string {
+	var out []string
+	for _, n := range strings.Split(s, ",") {
+		if n = strings.TrimSpace(n); n != "" {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+func toggleSlash(p string) string {
+	if len(p) > 1 && strings.HasSuffix(p, "/") {
+		return strings.TrimSuffix(p, "/")
+	}
+	return p + "/"
+}
+
+// payload builds the signed bytes: "POST <path>\n", each header as
+// "<name as in tl_headers>: <value>\n", then the raw body.
+func payload(path string, names []string, h http.Header, body []byte) []byte {
+	var b bytes.Buffer
+	b.WriteString("POST ")
+	b.WriteString(path)
+	b.WriteByte('\n')
+	for _, n := range names {
+		b.WriteString(n)
+		b.WriteString(": ")
+		b.WriteString(h.Get(n))
+		b.WriteByte('\n')
+	}
+	b.Write(body)
+	return b.Bytes()
+}
+
+func verifyES512(sig string, key *ecdsa.PublicKey, payload []byte) bool {
+	jws, err := jose.ParseDetached(sig, payload, []jose.SignatureAlgorithm{jose.ES512})
+	if err != nil {
+		return false
+	}
+	return jws.DetachedVerify(payload, key) == nil
+}
+
+type eventJSON struct {
+	EventType     jsonx.String `json:"event_type"`
+	EventID       jsonx.String `json:"event_id"`
+	CredentialsID jsonx.String `json:"credentials_id"`
+	Timestamp     jsonx.Time   `json:"timestamp"`
+}
+
+func parseEvent(body []byte, ts time.Time) (*reauth.Event, error) {
+	var e eventJSON
+	if err := json.Unmarshal(body, &e); err != nil {
+		return nil, fmt.Errorf("truelayer: webhook: body is not the expected JSON object: %w", reauth.ErrInvalidPayload)
+	}
+	occurred := e.Timestamp.Time
+	if occurred.IsZero() {
+		occurred = ts.UTC()
+	}
+	return &reauth.Event{
+		ID:           string(e.EventID),
+		Provider:     provider,
+		Type:         reauth.Other,
+		ProviderType: string(e.EventType),
+		ConnectionID: string(e.CredentialsID),
+		OccurredAt:   occurred,
+		Raw:          append(json.RawMessage(nil), body...),
+	}, nil
+}
