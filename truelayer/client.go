@@ -270,36 +270,3 @@ func psuHeader(userIP string) http.Header {
 	}
 	return http.Header{"X-Psu-Ip": {userIP}}
 }
-
-// do sends req and decodes the answer into out. The core scrubs secrets
-// from an APIError's Code and Message; do also scrubs its Details, which
-// the error decoder copied from the body (a provider may echo a token in
-// error_details).
-func (c *Client) do(ctx context.Context, req *httpx.Request, out any) (*httpx.Response, error) {
-	resp, err := c.http.DoJSON(ctx, req, out)
-	var apiErr *reauth.APIError
-	if err != nil && errors.As(err, &apiErr) && apiErr.Details != nil {
-		apiErr.Details, _ = scrubAny(apiErr.Details, req.Secrets).(map[string]any)
-	}
-	return resp, err
-}
-
-func scrubAny(v any, secrets []string) any {
-	switch t := v.(type) {
-	case string:
-		return httpx.Scrub(t, secrets)
-	case map[string]any:
-		out := make(map[string]any, len(t))
-		for k, x := range t {
-			out[httpx.Scrub(k, secrets)] = scrubAny(x, secrets)
-		}
-		return out
-	case []any:
-		out := make([]any, len(t))
-		for i, x := range t {
-			out[i] = scrubAny(x, secrets)
-		}
-		return out
-	}
-	return v
-}

@@ -134,7 +134,7 @@ func (c *Client) ExtendConnection(ctx context.Context, r ExtendRequest) (*Extend
 		return nil, err
 	}
 	var out extendJSON
-	if _, err := c.do(ctx, req, &out); err != nil {
+	if _, err := c.http.DoJSON(ctx, req, &out); err != nil {
 		return nil, err
 	}
 	res := &ExtendResult{ActionNeeded: ActionNeeded(out.ActionNeeded), UserInputLink: string(out.UserInputLink)}

@@ -85,7 +85,7 @@ func (c *Client) me(ctx context.Context, accessToken, userIP string) (*Me, error
 	}
 	req := &httpx.Request{Method: http.MethodGet, Base: c.apiBase, Path: mePath, Header: h, Secrets: []string{c.creds.ClientSecret, accessToken}}
 	var out meJSON
-	if _, err := c.do(ctx, req, &out); err != nil {
+	if _, err := c.http.DoJSON(ctx, req, &out); err != nil {
 		return nil, err
 	}
 	if len(out.Results) == 0 {

@@ -70,7 +70,7 @@ func (c *Client) ReauthURI(ctx context.Context, r ReauthURIRequest) (string, err
 		return "", err
 	}
 	var out reauthURIJSON
-	resp, err := c.do(ctx, req, &out)
+	resp, err := c.http.DoJSON(ctx, req, &out)
 	if err != nil {
 		var apiErr *reauth.APIError
 		if errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusUnauthorized && apiErr.Code != ErrCodeInvalidClient {

@@ -136,7 +136,7 @@ func (c *Client) postToken(ctx context.Context, form url.Values, oneTime bool, s
 	}
 	req.SetForm(form)
 	var out tokenJSON
-	if _, err := c.do(ctx, req, &out); err != nil {
+	if _, err := c.http.DoJSON(ctx, req, &out); err != nil {
 		return nil, err
 	}
 	if out.AccessToken == "" {

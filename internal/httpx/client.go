@@ -316,6 +316,9 @@ func (c *Client) apiError(op string, resp *http.Response, body []byte, reqID str
 	}
 	e.Code = truncate(Scrub(e.Code, secrets), 128)
 	e.Message = truncate(Scrub(e.Message, secrets), 512)
+	if e.Details != nil {
+		e.Details, _ = ScrubAny(e.Details, secrets).(map[string]any)
+	}
 	return e
 }
 

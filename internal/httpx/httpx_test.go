@@ -48,6 +48,7 @@ func newClient(t *testing.T, mt http.RoundTripper, minWait, maxWait time.Duratio
 			var v struct{ Code, Message string }
 			if jsonUnmarshal(body, &v) == nil {
 				e.Code, e.Message = v.Code, v.Message
+				e.Details = map[string]any{"echo": []any{v.Message}}
 				if v.Code == "reauthenticate_user" {
 					e.Kind = reauth.ErrReauthRequired
 				}
@@ -300,6 +301,7 @@ func TestNoTokenInErrors(t *testing.T) {
 	assert.Equal(t, "reauthenticate_user", apiErr.Code)
 	assert.NotContains(t, err.Error(), token)
 	assert.Contains(t, err.Error(), reauth.Redacted)
+	assert.NotContains(t, fmt.Sprint(apiErr.Details), token, "details are scrubbed too")
 
 	_, err = c.Do(context.Background(), &Request{Method: http.MethodGet, Base: base(t), Path: "/down",
 		Query: url.Values{"access_token": {token}}, Header: hdr, Secrets: []string{token}})

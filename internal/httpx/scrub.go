@@ -20,3 +20,25 @@ func Scrub(s string, secrets []string) string {
 	}
 	return s
 }
+
+// ScrubAny returns a copy of v (decoded JSON: strings, maps, slices) with
+// every secret replaced in its strings and keys.
+func ScrubAny(v any, secrets []string) any {
+	switch t := v.(type) {
+	case string:
+		return Scrub(t, secrets)
+	case map[string]any:
+		out := make(map[string]any, len(t))
+		for k, x := range t {
+			out[Scrub(k, secrets)] = ScrubAny(x, secrets)
+		}
+		return out
+	case []any:
+		out := make([]any, len(t))
+		for i, x := range t {
+			out[i] = ScrubAny(x, secrets)
+		}
+		return out
+	}
+	return v
+}

@@ -119,11 +119,15 @@ func NewDefaultHTTPClient() *http.Client {
 	return &http.Client{
 		Timeout: DefaultTimeout,
 		Transport: &http.Transport{
-			Proxy:                 http.ProxyFromEnvironment,
-			DialContext:           dialer.DialContext,
-			ForceAttemptHTTP2:     true,
-			MaxIdleConns:          512,
-			MaxIdleConnsPerHost:   256,
+			Proxy:               http.ProxyFromEnvironment,
+			DialContext:         dialer.DialContext,
+			ForceAttemptHTTP2:   true,
+			MaxIdleConns:        512,
+			MaxIdleConnsPerHost: 256,
+			// MaxConnsPerHost bounds churn: under a burst, net/http may dial
+			// a new connection while a finished one is still on its way back
+			// to the pool; with a cap, the request waits for it instead.
+			MaxConnsPerHost:       256,
 			IdleConnTimeout:       90 * time.Second,
 			TLSHandshakeTimeout:   10 * time.Second,
 			ExpectContinueTimeout: time.Second,
