@@ -42,7 +42,7 @@ func Example() {
 		fmt.Println(err)
 		return
 	}
-	done, err := client.Continue(ctx, flow, reauth.Reply{Callback: callback.Query()})
+	done, err := client.Continue(ctx, flow, reauth.Reply{Callback: callback})
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -36,7 +36,7 @@ func approve(t testing.TB, srv *yapilytest.Server, flow *reauth.Flow) reauth.Rep
 	t.Helper()
 	cb, err := srv.Approve(context.Background(), flow.URL)
 	require.NoError(t, err)
-	return reauth.Reply{Callback: cb.Query()}
+	return reauth.Reply{Callback: cb}
 }
 
 func TestFlowApproveCompletes(t *testing.T) {
@@ -111,7 +111,7 @@ func TestFlowDenyIsUserCancelled(t *testing.T) {
 	cb, err := srv.Deny(context.Background(), flow.URL)
 	require.NoError(t, err)
 	before := len(srv.Requests())
-	next, err := c.Continue(context.Background(), flow, reauth.Reply{Callback: cb.Query()})
+	next, err := c.Continue(context.Background(), flow, reauth.Reply{Callback: cb})
 	require.ErrorIs(t, err, reauth.ErrUserCancelled)
 	assert.Nil(t, next)
 	assert.Equal(t, before, len(srv.Requests()), "a refused callback sends nothing")
@@ -257,7 +257,7 @@ func TestConformance(t *testing.T) {
 			Deny: func(t testing.TB, flow *reauth.Flow) reauth.Reply {
 				cb, err := srv.Deny(context.Background(), flow.URL)
 				require.NoError(t, err)
-				return reauth.Reply{Callback: cb.Query()}
+				return reauth.Reply{Callback: cb}
 			},
 			Mismatch: func(t testing.TB, flow *reauth.Flow, approved reauth.Reply) reauth.Reply {
 				cb := url.Values{}

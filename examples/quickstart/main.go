@@ -1,17 +1,38 @@
-// Command quickstart runs one re-authentication through a reauth.Registry,
-// end to end, without any network: begin, the simulated user's approval,
-// continue, done.
+// Command quickstart repairs one broken connection per provider, end to end
+// over real HTTP against the simulated providers on loopback: Begin, the
+// simulated user's approval (or OTP), Continue, done. All five clients sit
+// behind one reauth.Registry, the way an application would hold them.
 package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"time"
 
+	"github.com/reauthkit/reauthkit/finch"
+	"github.com/reauthkit/reauthkit/finch/finchtest"
+	"github.com/reauthkit/reauthkit/mono"
+	"github.com/reauthkit/reauthkit/mono/monotest"
 	"github.com/reauthkit/reauthkit/reauth"
-	"github.com/reauthkit/reauthkit/reauth/reauthtest"
+	"github.com/reauthkit/reauthkit/truelayer"
+	"github.com/reauthkit/reauthkit/truelayer/truelayertest"
+	"github.com/reauthkit/reauthkit/yapily"
+	"github.com/reauthkit/reauthkit/yapily/yapilytest"
 )
+
+const callback = "https://app.example/callback"
+
+// scenario is one broken connection at one simulated provider.
+type scenario struct {
+	client  reauth.Reauthenticator
+	request reauth.Request
+	// approve plays the user for one step of the flow.
+	approve func(ctx context.Context, flow *reauth.Flow) (reauth.Reply, error)
+	close   func()
+}
 
 func main() {
 	if err := run(context.Background()); err != nil {
@@ -21,25 +42,139 @@ func main() {
 }
 
 func run(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
 
-	fake := reauthtest.NewFake("fake")
-	reg, err := reauth.NewRegistry(fake)
+	var scenarios []scenario
+	defer func() {
+		for _, s := range scenarios {
+			s.close()
+		}
+	}()
+	for _, build := range []func() (scenario, error){trueLayer, yapilyScenario, finchScenario, monoScenario} {
+		s, err := build()
+		if s.close != nil {
+			scenarios = append(scenarios, s)
+		}
+		if err != nil {
+			return err
+		}
+	}
+
+	clients := make([]reauth.Reauthenticator, 0, len(scenarios))
+	for _, s := range scenarios {
+		clients = append(clients, s.client)
+	}
+	reg, err := reauth.NewRegistry(clients...)
 	if err != nil {
 		return err
 	}
 	fmt.Println("providers wired:", reg.Providers())
 
-	flow, err := reg.Begin(ctx, "fake", reauth.Request{ConnectionID: "conn-1", RedirectURI: "https://app.example/callback"})
-	if err != nil {
-		return err
+	for _, s := range scenarios {
+		if err := repair(ctx, reg, s); err != nil {
+			return fmt.Errorf("%s: %w", s.client.Provider(), err)
+		}
 	}
-	fmt.Printf("fake: begin -> %s\n", flow.Step)
-	flow, err = reg.Continue(ctx, flow, fake.Approve(flow))
-	if err != nil {
-		return err
-	}
-	fmt.Printf("fake: continue -> %s (credentials changed: %t)\n", flow.Step, flow.Result.CredentialsChanged)
 	return nil
+}
+
+// repair runs one re-auth through the registry, as an application would.
+func repair(ctx context.Context, reg *reauth.Registry, s scenario) error {
+	p := s.client.Provider()
+	flow, err := reg.Begin(ctx, p, s.request)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("%-10s begin    -> %s\n", p, describe(flow))
+	for step := 0; flow.Step != reauth.StepDone; step++ {
+		if step == 5 {
+			return errors.New("not done after 5 steps")
+		}
+		reply, err := s.approve(ctx, flow)
+		if err != nil {
+			return err
+		}
+		if flow, err = reg.Continue(ctx, flow, reply); err != nil {
+			return err
+		}
+		fmt.Printf("%-10s continue -> %s\n", p, describe(flow))
+	}
+	return nil
+}
+
+func describe(f *reauth.Flow) string {
+	switch f.Step {
+	case reauth.StepRedirect:
+		u, _ := url.Parse(f.URL)
+		return fmt.Sprintf("redirect the user to %s%s", u.Host, u.Path)
+	case reauth.StepInput:
+		names := make([]string, 0, len(f.Fields))
+		for _, fl := range f.Fields {
+			names = append(names, fl.Name)
+		}
+		return fmt.Sprintf("ask the user %q %v", f.Prompt, names)
+	}
+	return fmt.Sprintf("done (connection %s, new credentials: %t)", f.Result.ConnectionID, f.Result.CredentialsChanged)
+}
+
+func trueLayer() (scenario, error) {
+	srv := truelayertest.NewServer()
+	conn := srv.Connect(callback)
+	srv.ExpireConsent(conn.CredentialsID, 24*time.Hour)
+	c, err := truelayer.New(truelayer.Credentials{ClientID: srv.ClientID(), ClientSecret: srv.ClientSecret()},
+		truelayer.WithAuthURL(srv.AuthURL()), truelayer.WithAPIURL(srv.APIURL()))
+	return scenario{
+		client:  c,
+		request: reauth.Request{ConnectionID: conn.CredentialsID, Token: conn.RefreshToken, RedirectURI: callback},
+		approve: func(ctx context.Context, f *reauth.Flow) (reauth.Reply, error) {
+			cb, err := srv.Approve(ctx, f.URL)
+			return reauth.Reply{Callback: cb}, err
+		},
+		close: srv.Close,
+	}, err
+}
+
+func yapilyScenario() (scenario, error) {
+	srv := yapilytest.NewServer()
+	consent := srv.AddConsent(yapilytest.ConsentSpec{Status: yapilytest.StatusExpired})
+	c, err := yapily.New(yapily.Credentials{ApplicationID: yapilytest.ApplicationID, ApplicationSecret: yapilytest.ApplicationSecret},
+		yapily.WithBaseURL(srv.URL))
+	return scenario{
+		client:  c,
+		request: reauth.Request{ConnectionID: consent.ID, Token: consent.Token},
+		approve: func(ctx context.Context, f *reauth.Flow) (reauth.Reply, error) {
+			cb, err := srv.Approve(ctx, f.URL)
+			return reauth.Reply{Callback: cb}, err
+		},
+		close: srv.Close,
+	}, err
+}
+
+func finchScenario() (scenario, error) {
+	srv := finchtest.NewServer()
+	conn := srv.AddConnection("gusto")
+	srv.RequireReauth(conn.ID)
+	c, err := finch.New(finch.Credentials{ClientID: finchtest.ClientID, ClientSecret: finchtest.ClientSecret},
+		finch.WithBaseURL(srv.URL))
+	return scenario{
+		client:  c,
+		request: reauth.Request{Token: conn.AccessToken, RedirectURI: callback},
+		approve: func(ctx context.Context, f *reauth.Flow) (reauth.Reply, error) {
+			cb, err := srv.Approve(ctx, f.URL)
+			return reauth.Reply{Callback: cb}, err
+		},
+		close: srv.Close,
+	}, err
+}
+
+func monoScenario() (scenario, error) {
+	srv := monotest.NewServer()
+	c, err := mono.New(mono.Credentials{SecretKey: srv.SecretKey()}, mono.WithBaseURL(srv.URL))
+	return scenario{
+		client:  c,
+		request: reauth.Request{ConnectionID: monotest.AccountOTP},
+		approve: srv.Approve, // the simulated user types the bank's OTP
+		close:   srv.Close,
+	}, err
 }

@@ -81,9 +81,9 @@ func runSimulated(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	fmt.Println("4. the simulated user approved; callback parameters:", keys(callback.Query()))
+	fmt.Println("4. the simulated user approved; callback parameters:", keys(callback))
 
-	done, err := client.Continue(ctx, flow, reauth.Reply{Callback: callback.Query()})
+	done, err := client.Continue(ctx, flow, reauth.Reply{Callback: callback})
 	if err != nil {
 		return err
 	}

@@ -12,7 +12,7 @@
 //		ApplicationID: yapilytest.ApplicationID, ApplicationSecret: yapilytest.ApplicationSecret,
 //	}, yapily.WithBaseURL(srv.URL))
 //	flow, _ := client.Begin(ctx, reauth.Request{ConnectionID: c.ID, Token: c.Token})
-//	callback, _ := srv.Approve(ctx, flow.URL) // the user approves at the bank
+//	callback, _ := srv.Approve(ctx, flow.URL) // the user approves at the bank: the callback query
 //	flow, _ = client.Continue(ctx, flow, reauth.Reply{Callback: callback.Query()})
 //
 // The callback query names (consent, application-user-id, user-uuid,
@@ -254,18 +254,19 @@ func (s *Server) Expire(id string) bool {
 }
 
 // Approve plays the user approving the authorisation at authURL (a flow's
-// URL) and returns the callback URL the browser lands on (never requested).
-func (s *Server) Approve(ctx context.Context, authURL string) (*url.URL, error) {
+// URL) and returns the query of the callback the browser lands on (never
+// requested), ready for reauth.Reply.Callback.
+func (s *Server) Approve(ctx context.Context, authURL string) (url.Values, error) {
 	return s.decide(ctx, authURL, "approve")
 }
 
 // Deny plays the user refusing at the bank; the consent becomes REJECTED and
 // the callback carries error=access_denied.
-func (s *Server) Deny(ctx context.Context, authURL string) (*url.URL, error) {
+func (s *Server) Deny(ctx context.Context, authURL string) (url.Values, error) {
 	return s.decide(ctx, authURL, "deny")
 }
 
-func (s *Server) decide(ctx context.Context, authURL, decision string) (*url.URL, error) {
+func (s *Server) decide(ctx context.Context, authURL, decision string) (url.Values, error) {
 	u, err := url.Parse(authURL)
 	if err != nil {
 		return nil, fmt.Errorf("yapilytest: %w", err)
@@ -273,7 +274,11 @@ func (s *Server) decide(ctx context.Context, authURL, decision string) (*url.URL
 	q := u.Query()
 	q.Set("decision", decision)
 	u.RawQuery = q.Encode()
-	return sim.Browse(ctx, http.MethodGet, u.String(), nil)
+	cb, err := sim.Browse(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+	return cb.Query(), nil
 }
 
 // SignWebhook returns the hex HMAC-SHA256 of body with secret, the value of
