@@ -176,7 +176,7 @@ func validHeaderValue(s string) bool {
 
 // String describes the client without its secret key.
 func (c *Client) String() string {
-	return fmt.Sprintf("mono.Client{BaseURL: %s, LinkMode: %t, SecretKey: %s}", redactQuery(c.base.String()), c.linkMode, reauth.Redacted)
+	return fmt.Sprintf("mono.Client{BaseURL: %s, LinkMode: %t, SecretKey: %s}", reauth.RedactURL(c.base.String()), c.linkMode, reauth.Redacted)
 }
 
 // GoString is String for %#v.
@@ -184,5 +184,5 @@ func (c *Client) GoString() string { return c.String() }
 
 // LogValue logs the client without its secret key.
 func (c *Client) LogValue() slog.Value {
-	return slog.GroupValue(slog.String("BaseURL", redactQuery(c.base.String())), slog.Bool("LinkMode", c.linkMode))
+	return slog.GroupValue(slog.String("BaseURL", reauth.RedactURL(c.base.String())), slog.Bool("LinkMode", c.linkMode))
 }

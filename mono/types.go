@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"net/url"
 	"strings"
 	"time"
 
@@ -45,7 +44,7 @@ type ReauthToken struct {
 }
 
 func (t ReauthToken) String() string {
-	return "ReauthToken{Token: " + redactIf(t.Token) + ", ExpiresAt: " + t.ExpiresAt.Format(time.RFC3339) + "}"
+	return "ReauthToken{Token: " + reauth.RedactSecret(t.Token) + ", ExpiresAt: " + t.ExpiresAt.Format(time.RFC3339) + "}"
 }
 
 // GoString is String for %#v.
@@ -53,7 +52,7 @@ func (t ReauthToken) GoString() string { return "mono." + t.String() }
 
 // LogValue logs the token redacted.
 func (t ReauthToken) LogValue() slog.Value {
-	return slog.GroupValue(slog.String("Token", redactIf(t.Token)), slog.Time("ExpiresAt", t.ExpiresAt))
+	return slog.GroupValue(slog.String("Token", reauth.RedactSecret(t.Token)), slog.Time("ExpiresAt", t.ExpiresAt))
 }
 
 // Session is a Connect session created for a re-auth (POST
@@ -79,7 +78,7 @@ type Session struct {
 func (s Session) String() string {
 	return fmt.Sprintf("Session{ID: %s, Status: %s, Institution: %s, AuthMethod: %s, ExpiresAt: %s, ResponseCode: %d, Fields: %s, Code: %s}",
 		s.ID, s.Status, s.Institution, s.AuthMethod, s.ExpiresAt.Format(time.RFC3339), s.Reauth.ResponseCode,
-		strings.Join(s.UI.fieldNames(), ","), redactIf(s.Code))
+		strings.Join(s.UI.fieldNames(), ","), reauth.RedactSecret(s.Code))
 }
 
 // GoString is String for %#v.
@@ -90,7 +89,7 @@ func (s Session) LogValue() slog.Value {
 	return slog.GroupValue(
 		slog.String("ID", s.ID), slog.String("Institution", s.Institution),
 		slog.Int("ResponseCode", int(s.Reauth.ResponseCode)), slog.Time("ExpiresAt", s.ExpiresAt),
-		slog.String("Code", redactIf(s.Code)))
+		slog.String("Code", reauth.RedactSecret(s.Code)))
 }
 
 // UI is the form Mono asks the application to render.
@@ -152,7 +151,7 @@ type CommitResult struct {
 
 func (r CommitResult) String() string {
 	return fmt.Sprintf("CommitResult{Status: %s, ResponseCode: %d, Message: %s, Code: %s, Fields: %s}",
-		r.Status, r.ResponseCode, r.Message, redactIf(r.Code), strings.Join(r.UI.fieldNames(), ","))
+		r.Status, r.ResponseCode, r.Message, reauth.RedactSecret(r.Code), strings.Join(r.UI.fieldNames(), ","))
 }
 
 // GoString is String for %#v.
@@ -161,7 +160,7 @@ func (r CommitResult) GoString() string { return "mono." + r.String() }
 // LogValue logs the result without its code.
 func (r CommitResult) LogValue() slog.Value {
 	return slog.GroupValue(slog.String("Status", r.Status), slog.Int("ResponseCode", int(r.ResponseCode)),
-		slog.String("Code", redactIf(r.Code)))
+		slog.String("Code", reauth.RedactSecret(r.Code)))
 }
 
 // Link is a hosted re-auth link (POST /v2/accounts/initiate).
@@ -176,7 +175,7 @@ type Link struct {
 
 // String prints the link with the query of its URLs hidden.
 func (l Link) String() string {
-	return "Link{URL: " + redactQuery(l.URL) + ", ID: " + l.ID + ", RedirectURL: " + redactQuery(l.RedirectURL) + "}"
+	return "Link{URL: " + reauth.RedactURL(l.URL) + ", ID: " + l.ID + ", RedirectURL: " + reauth.RedactURL(l.RedirectURL) + "}"
 }
 
 // GoString is String for %#v.
@@ -184,7 +183,7 @@ func (l Link) GoString() string { return "mono." + l.String() }
 
 // LogValue logs the link with the query of its URLs hidden.
 func (l Link) LogValue() slog.Value {
-	return slog.GroupValue(slog.String("URL", redactQuery(l.URL)), slog.String("ID", l.ID))
+	return slog.GroupValue(slog.String("URL", reauth.RedactURL(l.URL)), slog.String("ID", l.ID))
 }
 
 // SyncResult is Mono's answer to a manual sync.
@@ -444,29 +443,6 @@ func firstNonZero(vs ...jsonx.Int) jsonx.Int {
 		}
 	}
 	return 0
-}
-
-func redactIf(s string) string {
-	if s == "" {
-		return ""
-	}
-	return reauth.Redacted
-}
-
-// redactQuery keeps scheme, host and path of a URL and hides the rest.
-func redactQuery(raw string) string {
-	if raw == "" {
-		return ""
-	}
-	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" {
-		return reauth.Redacted
-	}
-	s := u.Scheme + "://" + u.Host + u.EscapedPath()
-	if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
-		s += "?" + reauth.Redacted
-	}
-	return s
 }
 
 // str is jsonx.String: a string, number or boolean as text; null is empty.

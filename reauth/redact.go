@@ -24,11 +24,15 @@ type attr struct {
 
 func strAttr(k, v string) attr { return attr{key: k, str: v, quote: true} }
 
-func secretAttr(k, v string) attr {
+func secretAttr(k, v string) attr { return strAttr(k, RedactSecret(v)) }
+
+// RedactSecret returns REDACTED for a non-empty secret and "" for an empty
+// one, so a printed value still shows whether the secret is set.
+func RedactSecret(v string) string {
 	if v == "" {
-		return strAttr(k, "")
+		return ""
 	}
-	return strAttr(k, Redacted)
+	return Redacted
 }
 
 func timeAttr(k string, t time.Time) attr {
@@ -80,9 +84,10 @@ func logValue(attrs []attr) slog.Value {
 	return slog.GroupValue(out...)
 }
 
-// redactURL keeps scheme, host and path, and hides query and fragment, where
-// providers put tokens.
-func redactURL(raw string) string {
+// RedactURL keeps a URL's scheme, host and path and replaces its query,
+// fragment and user info, where providers put tokens, with REDACTED. Provider
+// packages use it to print their own types.
+func RedactURL(raw string) string {
 	if raw == "" {
 		return ""
 	}
@@ -149,8 +154,8 @@ func (f Flow) attrs() []attr {
 		strAttr("ConnectionID", f.ConnectionID),
 		strAttr("Step", string(f.Step)),
 		secretAttr("State", f.State),
-		strAttr("URL", redactURL(f.URL)),
-		strAttr("QRCodeURL", redactURL(f.QRCodeURL)),
+		strAttr("URL", RedactURL(f.URL)),
+		strAttr("QRCodeURL", RedactURL(f.QRCodeURL)),
 		strAttr("Prompt", f.Prompt),
 		strAttr("Fields", strings.Join(names, ",")),
 		timeAttr("ExpiresAt", f.ExpiresAt),
@@ -177,7 +182,7 @@ func (r Request) attrs() []attr {
 	return []attr{
 		strAttr("ConnectionID", r.ConnectionID),
 		secretAttr("Token", r.Token),
-		strAttr("RedirectURI", redactURL(r.RedirectURI)),
+		strAttr("RedirectURI", RedactURL(r.RedirectURI)),
 		secretAttr("State", r.State),
 		strAttr("UserIP", r.UserIP),
 	}

@@ -66,17 +66,17 @@ type ExtendResult struct {
 
 // String prints the result without its tokens or link.
 func (r ExtendResult) String() string {
-	return fmt.Sprintf("ExtendResult{ActionNeeded: %s, Token: %v, UserInputLink: %s}", r.ActionNeeded, r.Token, secret(r.UserInputLink))
+	return fmt.Sprintf("ExtendResult{ActionNeeded: %s, Token: %v, UserInputLink: %s}", r.ActionNeeded, r.Token, reauth.RedactSecret(r.UserInputLink))
 }
 
 // GoString is String for %#v.
 func (r ExtendResult) GoString() string {
-	return fmt.Sprintf("truelayer.ExtendResult{ActionNeeded:%q, Token:%#v, UserInputLink:%q}", string(r.ActionNeeded), r.Token, secret(r.UserInputLink))
+	return fmt.Sprintf("truelayer.ExtendResult{ActionNeeded:%q, Token:%#v, UserInputLink:%q}", string(r.ActionNeeded), r.Token, reauth.RedactSecret(r.UserInputLink))
 }
 
 // LogValue logs the result without secrets.
 func (r ExtendResult) LogValue() slog.Value {
-	attrs := []slog.Attr{slog.String("ActionNeeded", string(r.ActionNeeded)), slog.String("UserInputLink", secret(r.UserInputLink))}
+	attrs := []slog.Attr{slog.String("ActionNeeded", string(r.ActionNeeded)), slog.String("UserInputLink", reauth.RedactSecret(r.UserInputLink))}
 	if r.Token != nil {
 		attrs = append(attrs, slog.Any("Token", *r.Token))
 	}

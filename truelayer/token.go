@@ -25,30 +25,23 @@ type Token struct {
 	Scope     string
 }
 
-func secret(v string) string {
-	if v == "" {
-		return ""
-	}
-	return reauth.Redacted
-}
-
 // String prints the token without its secrets.
 func (t Token) String() string {
 	return fmt.Sprintf("Token{AccessToken: %s, RefreshToken: %s, ExpiresAt: %s, TokenType: %s, Scope: %s}",
-		secret(t.AccessToken), secret(t.RefreshToken), t.ExpiresAt.Format(time.RFC3339), t.TokenType, t.Scope)
+		reauth.RedactSecret(t.AccessToken), reauth.RedactSecret(t.RefreshToken), t.ExpiresAt.Format(time.RFC3339), t.TokenType, t.Scope)
 }
 
 // GoString is String for %#v.
 func (t Token) GoString() string {
 	return fmt.Sprintf("truelayer.Token{AccessToken:%q, RefreshToken:%q, ExpiresAt:%q, TokenType:%q, Scope:%q}",
-		secret(t.AccessToken), secret(t.RefreshToken), t.ExpiresAt.Format(time.RFC3339), t.TokenType, t.Scope)
+		reauth.RedactSecret(t.AccessToken), reauth.RedactSecret(t.RefreshToken), t.ExpiresAt.Format(time.RFC3339), t.TokenType, t.Scope)
 }
 
 // LogValue logs the token without its secrets.
 func (t Token) LogValue() slog.Value {
 	return slog.GroupValue(
-		slog.String("AccessToken", secret(t.AccessToken)),
-		slog.String("RefreshToken", secret(t.RefreshToken)),
+		slog.String("AccessToken", reauth.RedactSecret(t.AccessToken)),
+		slog.String("RefreshToken", reauth.RedactSecret(t.RefreshToken)),
 		slog.Time("ExpiresAt", t.ExpiresAt),
 		slog.String("TokenType", t.TokenType),
 		slog.String("Scope", t.Scope),

@@ -462,37 +462,14 @@ func (c *Client) DeleteConsent(ctx context.Context, consentID string) (*ConsentD
 	return out, nil
 }
 
-// redactURL keeps scheme, host and path of a URL and hides its query.
-func redactURL(raw string) string {
-	if raw == "" {
-		return ""
-	}
-	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" {
-		return reauth.Redacted
-	}
-	s := u.Scheme + "://" + u.Host + u.EscapedPath()
-	if u.RawQuery != "" || u.Fragment != "" || u.User != nil {
-		s += "?" + reauth.Redacted
-	}
-	return s
-}
-
-func redactSecret(s string) string {
-	if s == "" {
-		return ""
-	}
-	return reauth.Redacted
-}
-
 type plainAuthorisation AccountAuthorisation
 
 func (a AccountAuthorisation) redacted() plainAuthorisation {
 	p := plainAuthorisation(a)
-	p.ConsentToken = redactSecret(a.ConsentToken)
-	p.State = redactSecret(a.State)
-	p.AuthorisationURL = redactURL(a.AuthorisationURL)
-	p.QRCodeURL = redactURL(a.QRCodeURL)
+	p.ConsentToken = reauth.RedactSecret(a.ConsentToken)
+	p.State = reauth.RedactSecret(a.State)
+	p.AuthorisationURL = reauth.RedactURL(a.AuthorisationURL)
+	p.QRCodeURL = reauth.RedactURL(a.QRCodeURL)
 	p.ForwardedData = nil
 	return p
 }
@@ -512,7 +489,7 @@ func (a AccountAuthorisation) LogValue() slog.Value {
 		slog.String("id", a.ID),
 		slog.String("status", string(a.Status)),
 		slog.String("institutionId", a.InstitutionID),
-		slog.String("authorisationUrl", redactURL(a.AuthorisationURL)),
+		slog.String("authorisationUrl", reauth.RedactURL(a.AuthorisationURL)),
 		slog.Time("expiresAt", a.ExpiresAt),
 		slog.Time("reconfirmBy", a.ReconfirmBy),
 		slog.String("tracingId", a.TracingID),
@@ -524,8 +501,8 @@ type plainConsent Consent
 // String prints the consent with its token and state redacted.
 func (c Consent) String() string {
 	p := plainConsent(c)
-	p.ConsentToken = redactSecret(c.ConsentToken)
-	p.State = redactSecret(c.State)
+	p.ConsentToken = reauth.RedactSecret(c.ConsentToken)
+	p.State = reauth.RedactSecret(c.State)
 	p.ForwardedData = nil
 	return "yapily.Consent" + fmt.Sprintf("%+v", p)
 }
