@@ -82,13 +82,13 @@ func simulated(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	fmt.Println("4. the user approved; Connect redirected with state =", callback.Query().Get("state"))
+	fmt.Println("4. the user approved; Connect redirected with state =", callback.Get("state"))
 
 	var restored reauth.Flow
 	if err := json.Unmarshal(stored, &restored); err != nil {
 		return err
 	}
-	done, err := c.Continue(ctx, &restored, reauth.Reply{Callback: callback.Query()})
+	done, err := c.Continue(ctx, &restored, reauth.Reply{Callback: callback})
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,307 @@
+package atto_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/reauthkit/reauthkit/atto"
+	"github.com/reauthkit/reauthkit/atto/attotest"
+	"github.com/reauthkit/reauthkit/reauth"
+)
+
+// Benchmarks against the simulated Atto on loopback (issue 8). Atto's Begin
+// makes one HTTP exchange, the token fetch, and only when the cached token
+// is too old for a link; BenchmarkAttoBegin forces it on every operation
+// (the client's clock jumps two hours per reading), so it measures the
+// exchange. BenchmarkAttoRawHTTP does the same exchange with plain net/http
+// and encoding/json, as a careful user would: one reused client, bodies
+// drained and closed.
+
+func benchClient(b *testing.B, srv *attotest.Server, opts ...atto.Option) *atto.Client {
+	b.Helper()
+	hc := &http.Client{Transport: newTransport(b), Timeout: 10 * time.Second}
+	all := append([]atto.Option{atto.WithBaseURL(srv.APIURL()), atto.WithConnectURL(srv.ConnectURL()), atto.WithHTTPClient(hc)}, opts...)
+	c, err := atto.New(atto.Credentials{ClientID: srv.ClientID(), ClientSecret: srv.ClientSecret()}, all...)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return c
+}
+
+// jumpingClock advances two hours at every reading: every cached token is
+// too old, so each Begin fetches one.
+func jumpingClock() func() time.Time {
+	var n atomic.Int64
+	start := time.Now()
+	return func() time.Time { return start.Add(time.Duration(n.Add(1)) * 2 * time.Hour) }
+}
+
+func BenchmarkAttoBegin(b *testing.B) {
+	srv := newSim(b)
+	c := benchClient(b, srv, atto.WithClock(jumpingClock()))
+	id := srv.NewConsent(attotest.StatusExpired)
+	ctx := context.Background()
+	req := reauth.Request{ConnectionID: id}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := c.Begin(ctx, req); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	if srv.TokenFetches() < b.N {
+		b.Fatalf("%d token fetches for %d begins", srv.TokenFetches(), b.N)
+	}
+}
+
+// BenchmarkAttoBeginCachedToken is Begin as it usually runs: the token is
+// cached and no request is sent.
+func BenchmarkAttoBeginCachedToken(b *testing.B) {
+	srv := newSim(b)
+	c := benchClient(b, srv)
+	id := srv.NewConsent(attotest.StatusExpired)
+	ctx := context.Background()
+	req := reauth.Request{ConnectionID: id, State: "fixed-state"}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := c.Begin(ctx, req); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkAttoRawHTTP(b *testing.B) {
+	srv := newSim(b)
+	hc := &http.Client{Transport: newTransport(b), Timeout: 10 * time.Second}
+	id := srv.NewConsent(attotest.StatusExpired)
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := rawLink(ctx, hc, srv, id); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// rawLink is the careful hand-written equivalent of Begin with a token
+// fetch: POST the form, check the status, decode, drain, close, build.
+func rawLink(ctx context.Context, hc *http.Client, srv *attotest.Server, id string) (string, error) {
+	form := url.Values{
+		"grant_type":    {"client_credentials"},
+		"client_id":     {srv.ClientID()},
+		"client_secret": {srv.ClientSecret()},
+		"scope":         {"api:consent"},
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, srv.APIURL()+"/v1/oauth2/token", strings.NewReader(form.Encode()))
+	if err != nil {
+		return "", err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Accept", "application/json")
+	resp, err := hc.Do(req)
+	if err != nil {
+		return "", err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		_, _ = io.Copy(io.Discard, resp.Body)
+		return "", fmt.Errorf("token: status %d", resp.StatusCode)
+	}
+	var tr struct {
+		AccessToken string `json:"access_token"`
+		ExpiresIn   int    `json:"expires_in"`
+	}
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&tr); err != nil {
+		return "", err
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	return srv.ConnectURL() + "?" + url.Values{"consent_id": {id}}.Encode() + "#access_token=" + tr.AccessToken, nil
+}
+
+// BenchmarkAttoContinue is Continue with Connect's success callback: one
+// consent read with a cached token.
+func BenchmarkAttoContinue(b *testing.B) {
+	srv := newSim(b)
+	c := benchClient(b, srv)
+	id := srv.NewConsent(attotest.StatusExpired)
+	ctx := context.Background()
+	flow, err := c.Begin(ctx, reauth.Request{ConnectionID: id})
+	if err != nil {
+		b.Fatal(err)
+	}
+	cb, err := srv.Approve(ctx, flow.URL)
+	if err != nil {
+		b.Fatal(err)
+	}
+	reply := reauth.Reply{Callback: cb}
+	b.ReportAllocs()
+	for b.Loop() {
+		done, err := c.Continue(ctx, flow, reply)
+		if err != nil || done.Step != reauth.StepDone {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkAttoRawHTTPContinue is the hand-written consent read Continue
+// makes.
+func BenchmarkAttoRawHTTPContinue(b *testing.B) {
+	srv := newSim(b)
+	hc := &http.Client{Transport: newTransport(b), Timeout: 10 * time.Second}
+	id := srv.NewConsent(attotest.StatusActive)
+	ctx := context.Background()
+	link, err := rawLink(ctx, hc, srv, id)
+	if err != nil {
+		b.Fatal(err)
+	}
+	tok := link[strings.Index(link, "access_token=")+len("access_token="):]
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := rawConsentRead(ctx, hc, srv, id, tok); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// rawConsent is the consent as a careful user would declare it.
+type rawConsent struct {
+	ConsentID                    string    `json:"consentId"`
+	ApplicationID                string    `json:"applicationId"`
+	UserID                       string    `json:"userId"`
+	ProviderID                   int       `json:"providerId"`
+	ProviderName                 string    `json:"providerName"`
+	ConfigurationName            string    `json:"configurationName"`
+	CustomerReference            string    `json:"customerReference"`
+	ConsentDurationType          string    `json:"consentDurationType"`
+	ConsentStatus                string    `json:"consentStatus"`
+	ConsentStart                 time.Time `json:"consentStart"`
+	ConsentEnd                   time.Time `json:"consentEnd"`
+	Duration                     string    `json:"duration"`
+	DaysOfHistoricalTransactions int       `json:"daysOfHistoricalTransactions"`
+	StatusUpdated                time.Time `json:"statusUpdated"`
+	StatusDetails                string    `json:"statusDetails"`
+	Permissions                  []string  `json:"permissions"`
+	InvitationID                 string    `json:"invitationId"`
+	JourneyType                  string    `json:"journeyType"`
+}
+
+// BenchmarkAttoBeginVsRawHTTP alternates one SDK Begin (with a token
+// fetch) and one hand-written exchange per iteration, so that noise from
+// other processes hits both alike; it reports each side's ns/op and their
+// ratio (target ≤ 1.15).
+func BenchmarkAttoBeginVsRawHTTP(b *testing.B) {
+	srv := newSim(b)
+	c := benchClient(b, srv, atto.WithClock(jumpingClock()))
+	hc := &http.Client{Transport: newTransport(b), Timeout: 10 * time.Second}
+	id := srv.NewConsent(attotest.StatusExpired)
+	ctx := context.Background()
+	req := reauth.Request{ConnectionID: id}
+	var sdk, raw time.Duration
+	for i := 0; b.Loop(); i++ {
+		// Alternate which goes first, too.
+		first, second := func() {
+			t0 := time.Now()
+			if _, err := c.Begin(ctx, req); err != nil {
+				b.Fatal(err)
+			}
+			sdk += time.Since(t0)
+		}, func() {
+			t0 := time.Now()
+			if _, err := rawLink(ctx, hc, srv, id); err != nil {
+				b.Fatal(err)
+			}
+			raw += time.Since(t0)
+		}
+		if i%2 == 1 {
+			first, second = second, first
+		}
+		first()
+		second()
+	}
+	n := float64(b.N)
+	b.ReportMetric(float64(sdk.Nanoseconds())/n, "sdk-ns/op")
+	b.ReportMetric(float64(raw.Nanoseconds())/n, "raw-ns/op")
+	b.ReportMetric(float64(sdk)/float64(raw), "sdk/raw")
+}
+
+// BenchmarkAttoContinueVsRawHTTP is the same for Continue's consent read.
+func BenchmarkAttoContinueVsRawHTTP(b *testing.B) {
+	srv := newSim(b)
+	c := benchClient(b, srv)
+	hc := &http.Client{Transport: newTransport(b), Timeout: 10 * time.Second}
+	id := srv.NewConsent(attotest.StatusExpired)
+	ctx := context.Background()
+	flow, err := c.Begin(ctx, reauth.Request{ConnectionID: id})
+	if err != nil {
+		b.Fatal(err)
+	}
+	cb, err := srv.Approve(ctx, flow.URL)
+	if err != nil {
+		b.Fatal(err)
+	}
+	reply := reauth.Reply{Callback: cb}
+	link, err := rawLink(ctx, hc, srv, id)
+	if err != nil {
+		b.Fatal(err)
+	}
+	tok := link[strings.Index(link, "access_token=")+len("access_token="):]
+	var sdk, raw time.Duration
+	for i := 0; b.Loop(); i++ {
+		first, second := func() {
+			t0 := time.Now()
+			if _, err := c.Continue(ctx, flow, reply); err != nil {
+				b.Fatal(err)
+			}
+			sdk += time.Since(t0)
+		}, func() {
+			t0 := time.Now()
+			if err := rawConsentRead(ctx, hc, srv, id, tok); err != nil {
+				b.Fatal(err)
+			}
+			raw += time.Since(t0)
+		}
+		if i%2 == 1 {
+			first, second = second, first
+		}
+		first()
+		second()
+	}
+	n := float64(b.N)
+	b.ReportMetric(float64(sdk.Nanoseconds())/n, "sdk-ns/op")
+	b.ReportMetric(float64(raw.Nanoseconds())/n, "raw-ns/op")
+	b.ReportMetric(float64(sdk)/float64(raw), "sdk/raw")
+}
+
+// rawConsentRead is the hand-written consent read.
+func rawConsentRead(ctx context.Context, hc *http.Client, srv *attotest.Server, id, tok string) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, srv.APIURL()+"/consents/v1/"+url.PathEscape(id), nil)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+tok)
+	req.Header.Set("Accept", "application/json")
+	resp, err := hc.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	var c rawConsent
+	err = json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&c)
+	_, _ = io.Copy(io.Discard, resp.Body)
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode != http.StatusOK || c.ConsentStatus != "Active" {
+		return fmt.Errorf("consent read: %d %s", resp.StatusCode, c.ConsentStatus)
+	}
+	return nil
+}

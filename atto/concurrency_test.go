@@ -1,0 +1,84 @@
+package atto_test
+
+import (
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/reauthkit/reauthkit/atto"
+	"github.com/reauthkit/reauthkit/atto/attotest"
+	"github.com/reauthkit/reauthkit/reauth"
+)
+
+// runConcurrently runs fn perG times in each of g goroutines, all released
+// together, and returns the first error.
+func runConcurrently(t *testing.T, g, perG int, fn func() error) {
+	t.Helper()
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	errs := make(chan error, g)
+	for range g {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			for range perG {
+				if err := fn(); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	close(start)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		require.NoError(t, err)
+	}
+}
+
+// Issue 8: 256 goroutines × 40 begins against the simulator with a cold
+// token cache make exactly one token fetch, over no more TCP connections
+// than goroutines.
+func TestConcurrentBeginsFetchOneTokenAndReuseConnections(t *testing.T) {
+	const goroutines, perG = 256, 20
+	srv := newSim(t)
+	c := simClient(t, srv)
+	id := srv.NewConsent(attotest.StatusExpired)
+	runConcurrently(t, goroutines, perG, func() error {
+		flow, err := c.Begin(t.Context(), reauth.Request{ConnectionID: id})
+		if err == nil && flow.URL == "" {
+			t.Error("begin returned no URL")
+		}
+		return err
+	})
+	assert.Equal(t, 1, srv.TokenFetches())
+	assert.Equal(t, 1, srv.Count("POST /v1/oauth2/token"))
+	assert.LessOrEqual(t, srv.Connections(), goroutines)
+}
+
+// The same with a request on every call (Continue reads the consent) and
+// the client's default *http.Client. Go's transport may dial a spare
+// connection while an idle one is being returned; the default transport's
+// MaxConnsPerHost (256, equal to its idle pool) keeps the connections
+// opened at or below the number of goroutines.
+func TestConcurrentContinuesReuseConnections(t *testing.T) {
+	const goroutines, perG = 256, 2
+	srv := newSim(t)
+	c, err := atto.New(atto.Credentials{ClientID: srv.ClientID(), ClientSecret: srv.ClientSecret()},
+		atto.WithBaseURL(srv.APIURL()), atto.WithConnectURL(srv.ConnectURL()))
+	require.NoError(t, err)
+	id := srv.NewConsent(attotest.StatusExpired)
+	flow, err := c.Begin(t.Context(), reauth.Request{ConnectionID: id})
+	require.NoError(t, err)
+	runConcurrently(t, goroutines, perG, func() error {
+		_, err := c.Continue(t.Context(), flow, reauth.Reply{})
+		return err
+	})
+	assert.Equal(t, 1, srv.TokenFetches())
+	assert.Equal(t, goroutines*perG, srv.Count("GET /consents/v1/"+id))
+	assert.LessOrEqual(t, srv.Connections(), goroutines)
+}

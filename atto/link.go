@@ -1,0 +1,91 @@
+package atto
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"time"
+
+	"github.com/reauthkit/reauthkit/reauth"
+)
+
+// Link is an Atto Connect re-auth link. URL holds the real link, with an
+// api:consent access token in its fragment: it is a bearer credential for
+// about an hour. String, GoString and LogValue print REDACTED for it.
+type Link struct {
+	// URL is https://connect.atto.co?consent_id=<id>#access_token=<token>.
+	URL       string    `json:"url"`
+	ConsentID string    `json:"consent_id"`
+	ExpiresAt time.Time `json:"expires_at"` // when the token inside stops working
+}
+
+func (l Link) describe(goSyntax bool) string {
+	u := ""
+	if l.URL != "" {
+		u = reauth.Redacted
+	}
+	format := "atto.Link{ConsentID: %s, URL: %s, ExpiresAt: %s}"
+	if goSyntax {
+		format = "atto.Link{ConsentID:%q, URL:%q, ExpiresAt:%q}"
+	}
+	return fmt.Sprintf(format, l.ConsentID, u, l.ExpiresAt.UTC().Format(time.RFC3339))
+}
+
+// String prints the link with its URL redacted.
+func (l Link) String() string { return l.describe(false) }
+
+// GoString is String for %#v.
+func (l Link) GoString() string { return l.describe(true) }
+
+// LogValue logs the link with its URL redacted.
+func (l Link) LogValue() slog.Value {
+	u := ""
+	if l.URL != "" {
+		u = reauth.Redacted
+	}
+	return slog.GroupValue(
+		slog.String("consent_id", l.ConsentID),
+		slog.String("url", u),
+		slog.Time("expires_at", l.ExpiresAt),
+	)
+}
+
+// ReauthLink mints an Atto Connect link that re-authenticates (or, in the
+// UK, reconfirms) a consent: the consent id in the query, a fresh
+// api:consent token in the fragment. The token comes from the client's
+// cache and is never older than needed: a link always has at least the
+// minimum validity ([WithMinLinkValidity], 45 minutes by default) left,
+// else a new token is fetched first.
+//
+// Atto advises against emailing the link (it dies with its token after
+// about an hour): email a link to a page of yours that calls ReauthLink and
+// redirects the user there.
+//
+// Atto API docs: https://docs.atto.co/content/docs/guides/introduction/connect/reauthentication
+func (c *Client) ReauthLink(ctx context.Context, consentID string) (*Link, error) {
+	if err := checkConsentID(consentID); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("atto: reauth link: %w", err)
+	}
+	tok, err := c.consentTokens.TokenValidFor(ctx, c.linkValidity())
+	if err != nil {
+		return nil, err
+	}
+	u := c.connect.String() + "?" + url.Values{"consent_id": {consentID}}.Encode() +
+		"#" + url.Values{"access_token": {tok.Value}}.Encode()
+	return &Link{URL: u, ConsentID: consentID, ExpiresAt: tok.ExpiresAt}, nil
+}
+
+// linkValidity is how long a link's token must still be valid: the
+// configured minimum, or three quarters of the lifetime of Atto's tokens
+// when they live shorter than that.
+func (c *Client) linkValidity() time.Duration {
+	d := c.minLinkValidity
+	if life := time.Duration(c.lifetime.Load()); life > 0 && life*3/4 < d {
+		d = life * 3 / 4
+	}
+	return d
+}

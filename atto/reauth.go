@@ -1,0 +1,258 @@
+package atto
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/reauthkit/reauthkit/internal/flowx"
+	"github.com/reauthkit/reauthkit/internal/httpx"
+	"github.com/reauthkit/reauthkit/reauth"
+)
+
+// Callback parameters Atto Connect appends to the application's redirect.
+const (
+	// CallbackState is "success" or "error": the journey's outcome, not a
+	// CSRF nonce.
+	CallbackState = "state"
+	// CallbackConsentID is the consent id (present on success).
+	CallbackConsentID = "consent_id"
+	// CallbackError is the error code (present on state=error).
+	CallbackError = "error"
+	// CallbackErrorDescription is an optional error text.
+	CallbackErrorDescription = "error_description"
+	// CallbackCustomerRef is the application's customer reference.
+	CallbackCustomerRef = "customer_ref"
+
+	stateSuccess = "success"
+	stateError   = "error"
+)
+
+// Connect callback error codes.
+const (
+	ErrorAccessDenied               = "access_denied"
+	ErrorProviderPermanentError     = "provider_permanent_error"
+	ErrorProviderUnsupportedFeature = "provider_unsupported_feature"
+	ErrorCustomerCancelled          = "customer_cancelled"
+	ErrorUnexpectedError            = "unexpected_error"
+)
+
+// statusSkew is how far Atto's statusUpdated may lag behind the flow's
+// CreatedAt and still count as "renewed during this flow" for an empty
+// Reply (clock skew between Atto and this host).
+const statusSkew = 2 * time.Minute
+
+// Provider returns reauth.Atto.
+func (c *Client) Provider() reauth.Provider { return reauth.Atto }
+
+// Begin starts the re-authentication of the consent req.ConnectionID: it
+// mints a Connect link ([Client.ReauthLink]) and returns a redirect flow
+// whose URL is the link and whose ExpiresAt is the expiry of the token in
+// it. It sends no request when a cached token is fresh enough.
+//
+// req.Token, req.RedirectURI and req.UserIP are not used: Atto support
+// configures the redirect back to the application. Atto Connect does not
+// echo a CSRF state; Flow.State (req.State, or a random value) is kept for
+// the application's own use, and Continue matches the callback by its
+// consent_id instead.
+func (c *Client) Begin(ctx context.Context, req reauth.Request) (*reauth.Flow, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("atto: begin: %w", err)
+	}
+	if req.ConnectionID == "" {
+		return nil, reauth.MissingInput(reauth.Atto, "ConnectionID")
+	}
+	link, err := c.ReauthLink(ctx, req.ConnectionID)
+	if err != nil {
+		return nil, err
+	}
+	now := c.now()
+	return flowx.Redirect(reauth.Atto, req.ConnectionID, flowx.State(req), link.URL, link.ExpiresAt, now, nil), nil
+}
+
+// Continue finishes a flow from Begin.
+//
+//   - The callback of Atto Connect (state=success&consent_id=…): a
+//     consent_id other than the flow's is ErrStateMismatch (constant-time,
+//     before any request); then the consent is read, and Active means done
+//     (the consent keeps its id and the application's token is unchanged,
+//     so Result.CredentialsChanged is false); any other status returns the
+//     flow unchanged, to be asked again.
+//   - state=error: ErrUserCancelled for access_denied and
+//     customer_cancelled, otherwise an *reauth.APIError with the error code.
+//   - An empty Reply asks "is it done yet?": the consent is read, and it is
+//     done when it is Active and its statusUpdated is not older than the
+//     flow (allowing two minutes of clock skew; a consent without
+//     statusUpdated counts when Active). Otherwise the same flow comes back.
+func (c *Client) Continue(ctx context.Context, flow *reauth.Flow, reply reauth.Reply) (*reauth.Flow, error) {
+	if err := flowx.Check(reauth.Atto, flow, c.now()); err != nil {
+		return nil, err
+	}
+	if flow.Step != reauth.StepRedirect {
+		return nil, reauth.InvalidInput(reauth.Atto, "flow", "is not a redirect step")
+	}
+	if flow.ConnectionID == "" {
+		return nil, reauth.MissingInput(reauth.Atto, "flow.ConnectionID")
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("atto: continue: %w", err)
+	}
+	if len(reply.Callback) == 0 {
+		return c.poll(ctx, flow)
+	}
+	if err := checkCallback(flow, reply.Callback); err != nil {
+		return nil, scrubCallbackError(err, flow)
+	}
+	consent, err := c.GetConsent(ctx, flow.ConnectionID)
+	if err != nil {
+		return nil, err
+	}
+	if consent.ConsentStatus == StatusActive {
+		return c.done(flow), nil
+	}
+	return flowx.Clone(flow), nil
+}
+
+// checkCallback validates Atto's callback against flow without any I/O.
+func checkCallback(flow *reauth.Flow, cb url.Values) error {
+	consentID := cb.Get(CallbackConsentID)
+	if consentID != "" {
+		if err := flowx.CheckState(reauth.Atto, flow.ConnectionID, consentID); err != nil {
+			return err
+		}
+	}
+	state := cb.Get(CallbackState)
+	if state == stateError || cb.Has(CallbackError) {
+		return callbackError(cb)
+	}
+	switch {
+	case state == "":
+		return reauth.MissingInput(reauth.Atto, CallbackState)
+	case state != stateSuccess:
+		return reauth.InvalidInput(reauth.Atto, CallbackState, "is neither success nor error")
+	case consentID == "":
+		return reauth.MissingInput(reauth.Atto, CallbackConsentID)
+	}
+	return nil
+}
+
+// callbackError turns a state=error callback into an error: the user's
+// refusal (access_denied, customer_cancelled, or no code at all) wraps
+// ErrUserCancelled; unexpected_error ErrProviderUnavailable; others
+// ErrInvalidRequest.
+func callbackError(cb url.Values) error {
+	code := cb.Get(CallbackError)
+	if code == "" {
+		return &reauth.APIError{
+			Provider: reauth.Atto, Op: "callback",
+			Message: "the Connect journey ended with state=error", Kind: reauth.ErrUserCancelled,
+		}
+	}
+	err := flowx.NewCallbackError(reauth.Atto, code, cb.Get(CallbackErrorDescription))
+	var apiErr *reauth.APIError
+	if errors.As(err, &apiErr) {
+		switch strings.ToLower(code) {
+		case ErrorCustomerCancelled, ErrorAccessDenied:
+			apiErr.Kind = reauth.ErrUserCancelled
+		case ErrorUnexpectedError:
+			apiErr.Kind = reauth.ErrProviderUnavailable
+		}
+	}
+	return err
+}
+
+// scrubCallbackError removes the flow's secrets (the token in its URL,
+// its state) from a callback error's code and message: the callback comes
+// from the user's browser and may carry anything.
+func scrubCallbackError(err error, flow *reauth.Flow) error {
+	var apiErr *reauth.APIError
+	if !errors.As(err, &apiErr) {
+		return err
+	}
+	secrets := []string{flow.State}
+	if u, perr := url.Parse(flow.URL); perr == nil {
+		if frag, ferr := url.ParseQuery(u.EscapedFragment()); ferr == nil {
+			secrets = append(secrets, frag.Get("access_token"))
+		}
+	}
+	apiErr.Code = httpx.Scrub(apiErr.Code, secrets)
+	apiErr.Message = httpx.Scrub(apiErr.Message, secrets)
+	return err
+}
+
+// poll answers an empty Reply.
+func (c *Client) poll(ctx context.Context, flow *reauth.Flow) (*reauth.Flow, error) {
+	consent, err := c.GetConsent(ctx, flow.ConnectionID)
+	if err != nil {
+		return nil, err
+	}
+	renewed := consent.StatusUpdated.IsZero() || !consent.StatusUpdated.Before(flow.CreatedAt.Add(-statusSkew))
+	if consent.ConsentStatus == StatusActive && renewed {
+		return c.done(flow), nil
+	}
+	return flowx.Clone(flow), nil
+}
+
+func (c *Client) done(flow *reauth.Flow) *reauth.Flow {
+	return flowx.Done(reauth.Atto, flow.ConnectionID, reauth.Credentials{}, false, c.now())
+}
+
+// Inspect reads the consent req.ConnectionID and reports its health:
+//
+//   - Active: Healthy, or ExpiringSoon when consentEnd is within the lead
+//     time ([WithLeadTime], 7 days), or NeedsReauth once it has passed;
+//   - Expired, Abandoned, Failed, or a 403 re-auth answer: NeedsReauth;
+//   - Pending: Pending;
+//   - Revoked: Revoked. Atto can re-authenticate a revoked consent too
+//     (Begin works; the user may have to re-select accounts), but a
+//     revocation is usually the user's choice, so it is not reported as
+//     needing action;
+//   - anything else: Unknown.
+//
+// ExpiresAt is consentEnd. ReconfirmBy stays zero: Atto's API does not
+// expose the UK 90-day reconfirmation date.
+func (c *Client) Inspect(ctx context.Context, req reauth.Request) (*reauth.Health, error) {
+	if req.ConnectionID == "" {
+		return nil, reauth.MissingInput(reauth.Atto, "ConnectionID")
+	}
+	now := c.now()
+	consent, err := c.GetConsent(ctx, req.ConnectionID)
+	if err != nil {
+		var apiErr *reauth.APIError
+		if errors.Is(err, reauth.ErrReauthRequired) && errors.As(err, &apiErr) {
+			return &reauth.Health{
+				Provider: reauth.Atto, ConnectionID: req.ConnectionID, State: reauth.NeedsReauth,
+				ProviderStatus: apiErr.Code, CheckedAt: now, Message: apiErr.Message,
+			}, nil
+		}
+		return nil, err
+	}
+	return health(consent, req.ConnectionID, now, c.leadTime), nil
+}
+
+func health(consent *Consent, id string, now time.Time, lead time.Duration) *reauth.Health {
+	h := &reauth.Health{
+		Provider:       reauth.Atto,
+		ConnectionID:   id,
+		ProviderStatus: string(consent.ConsentStatus),
+		ExpiresAt:      consent.ConsentEnd,
+		CheckedAt:      now,
+		Message:        consent.StatusDetails,
+	}
+	switch consent.ConsentStatus {
+	case StatusActive:
+		h.State = reauth.ClassifyExpiry(now, consent.ConsentEnd, time.Time{}, lead)
+	case StatusExpired, StatusAbandoned, StatusFailed:
+		h.State = reauth.NeedsReauth
+	case StatusPending:
+		h.State = reauth.Pending
+	case StatusRevoked:
+		h.State = reauth.Revoked
+	default:
+		h.State = reauth.Unknown
+	}
+	return h
+}

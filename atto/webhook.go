@@ -1,0 +1,335 @@
+package atto
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/reauthkit/reauthkit/reauth"
+)
+
+// MinWebhookSecretLen is the shortest shared secret or Basic password a
+// [WebhookVerifier] accepts.
+const MinWebhookSecretLen = 12
+
+// WebhookOption configures [NewWebhookVerifier].
+type WebhookOption func(*webhookConfig)
+
+type headerSecret struct{ name, secret string }
+
+type basicCred struct{ user, pass string }
+
+type webhookConfig struct {
+	headers []headerSecret
+	basics  []basicCred
+	errs    []error
+}
+
+// WithSharedSecretHeader accepts deliveries whose header name carries
+// secret (configure the same header on the webhook at Atto). Give it more
+// than once to rotate secrets: any configured check passing is enough.
+func WithSharedSecretHeader(name, secret string) WebhookOption {
+	return func(c *webhookConfig) {
+		switch {
+		case strings.TrimSpace(name) == "" || strings.ContainsAny(name, " :\r\n\x00"):
+			c.errs = append(c.errs, errors.New("WithSharedSecretHeader: invalid header name"))
+		case len(secret) < MinWebhookSecretLen:
+			c.errs = append(c.errs, fmt.Errorf("WithSharedSecretHeader: secret shorter than %d characters", MinWebhookSecretLen))
+		default:
+			c.headers = append(c.headers, headerSecret{http.CanonicalHeaderKey(name), secret})
+		}
+	}
+}
+
+// WithBasicAuth accepts deliveries carrying these HTTP Basic credentials
+// (configured on the webhook URL at Atto). May be given more than once.
+func WithBasicAuth(user, password string) WebhookOption {
+	return func(c *webhookConfig) {
+		switch {
+		case user == "" || strings.Contains(user, ":"):
+			c.errs = append(c.errs, errors.New("WithBasicAuth: invalid user name"))
+		case len(password) < MinWebhookSecretLen:
+			c.errs = append(c.errs, fmt.Errorf("WithBasicAuth: password shorter than %d characters", MinWebhookSecretLen))
+		default:
+			c.basics = append(c.basics, basicCred{user, password})
+		}
+	}
+}
+
+// WebhookVerifier authenticates Atto webhook deliveries and turns them into
+// [reauth.Event] values built from what Atto's API says, not from the body.
+// It is safe for concurrent use.
+type WebhookVerifier struct {
+	client  *Client
+	headers []headerSecret
+	basics  []basicCred
+}
+
+var _ reauth.WebhookVerifier = (*WebhookVerifier)(nil)
+
+// NewWebhookVerifier returns a verifier that authenticates each delivery
+// with the checks given as options (at least one: [WithSharedSecretHeader]
+// or [WithBasicAuth]), then re-reads the consent through c. Atto documents
+// no webhook signature, so a verifier without a check is refused.
+func NewWebhookVerifier(c *Client, opts ...WebhookOption) (*WebhookVerifier, error) {
+	var cfg webhookConfig
+	var errs []error
+	if c == nil {
+		errs = append(errs, errors.New("nil *Client"))
+	}
+	for i, o := range opts {
+		if o == nil {
+			errs = append(errs, fmt.Errorf("webhook option %d is nil", i))
+			continue
+		}
+		o(&cfg)
+	}
+	errs = append(errs, cfg.errs...)
+	if len(cfg.headers) == 0 && len(cfg.basics) == 0 && len(cfg.errs) == 0 {
+		errs = append(errs, errors.New("no authentication configured: use WithSharedSecretHeader or WithBasicAuth"))
+	}
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("atto: new webhook verifier: %w", errors.Join(errs...))
+	}
+	return &WebhookVerifier{client: c, headers: cfg.headers, basics: cfg.basics}, nil
+}
+
+func (v *WebhookVerifier) describe() string {
+	names := make([]string, 0, len(v.headers))
+	for _, h := range v.headers {
+		names = append(names, h.name)
+	}
+	return fmt.Sprintf("atto.WebhookVerifier{Headers: [%s], BasicAuth: %d, Secrets: %s}",
+		strings.Join(names, ","), len(v.basics), reauth.Redacted)
+}
+
+// String describes the verifier without its secrets.
+func (v *WebhookVerifier) String() string { return v.describe() }
+
+// GoString is String for %#v.
+func (v *WebhookVerifier) GoString() string { return v.describe() }
+
+// LogValue logs the verifier without its secrets.
+func (v *WebhookVerifier) LogValue() slog.Value { return slog.StringValue(v.describe()) }
+
+// eq compares in constant time, also hiding the lengths.
+func eq(a, b string) int {
+	ha, hb := sha256.Sum256([]byte(a)), sha256.Sum256([]byte(b))
+	return subtle.ConstantTimeCompare(ha[:], hb[:])
+}
+
+// authentic runs every configured check (no early exit) and reports
+// whether one passed.
+func (v *WebhookVerifier) authentic(r *http.Request) bool {
+	ok := 0
+	for _, h := range v.headers {
+		got := r.Header.Values(h.name)
+		val := ""
+		if len(got) == 1 {
+			val = got[0]
+		}
+		ok |= eq(val, h.secret) & boolInt(len(got) == 1)
+	}
+	user, pass, hasBasic := r.BasicAuth()
+	for _, b := range v.basics {
+		ok |= eq(user, b.user) & eq(pass, b.pass) & boolInt(hasBasic)
+	}
+	return ok == 1
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// Notification is what an Atto webhook body claims. Atto documents
+// eventType "Consent" with consentJourney "Reauthentication" but not the
+// exact keys or casing of the body, so the parser looks for them in any
+// casing (eventType, evenType, EventType, event_type; consentId,
+// ConsentId, consent_id; consentJourney, journeyType), at the top level or
+// under data, payload or consent. The event id is read only from an
+// explicit key (eventId, notificationId, messageId, ...), never from a bare
+// "id", which might be the consent's. Nothing in the body is trusted
+// beyond the consent id and the event id used for deduplication.
+type Notification struct {
+	ID             string
+	EventType      string
+	ConsentJourney string
+	ConsentID      string
+	ConsentStatus  string
+}
+
+// ParseNotification reads a webhook body. It returns an error for a body
+// that is not a JSON object or names no consent.
+func ParseNotification(body []byte) (*Notification, error) {
+	if !bytes.HasPrefix(bytes.TrimSpace(body), []byte("{")) {
+		return nil, errors.New("body is not a JSON object")
+	}
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(body, &top); err != nil {
+		return nil, errors.New("body is not valid JSON")
+	}
+	levels := []map[string]json.RawMessage{lowerKeys(top)}
+	for _, k := range []string{"data", "payload", "consent", "body"} {
+		if raw, ok := levels[0][k]; ok {
+			var inner map[string]json.RawMessage
+			if json.Unmarshal(raw, &inner) == nil {
+				levels = append(levels, lowerKeys(inner))
+			}
+		}
+	}
+	find := func(keys ...string) string {
+		for _, m := range levels {
+			for _, k := range keys {
+				if s := rawString(m[k], false); s != "" {
+					return s
+				}
+			}
+		}
+		return ""
+	}
+	n := &Notification{
+		ID:             find("eventid", "event_id", "notificationid", "notification_id", "messageid", "message_id", "webhookid", "deliveryid"),
+		EventType:      find("eventtype", "eventype", "event_type", "type"), // "eventype": Atto's "evenType"
+		ConsentJourney: find("consentjourney", "consent_journey", "journeytype", "journey_type"),
+		ConsentID:      find("consentid", "consent_id"),
+		ConsentStatus:  find("consentstatus", "consent_status", "status"),
+	}
+	if n.ConsentID == "" {
+		return nil, errors.New("no consent id in the body")
+	}
+	if err := checkConsentID(n.ConsentID); err != nil {
+		return nil, errors.New("unusable consent id in the body")
+	}
+	n.ID = clipString(n.ID, 256)
+	n.EventType = clipString(n.EventType, 128)
+	n.ConsentJourney = clipString(n.ConsentJourney, 128)
+	n.ConsentStatus = clipString(n.ConsentStatus, 128)
+	return n, nil
+}
+
+func clipString(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}
+
+func lowerKeys(m map[string]json.RawMessage) map[string]json.RawMessage {
+	out := make(map[string]json.RawMessage, len(m))
+	for k, v := range m {
+		lk := strings.ToLower(k)
+		if _, dup := out[lk]; !dup {
+			out[lk] = v
+		}
+	}
+	return out
+}
+
+// Verify authenticates the delivery (the configured header secret or Basic
+// credentials, compared in constant time) before reading the body, parses
+// the consent id from it, then reads the consent through Atto's API and
+// builds the event from the API's answer:
+//
+//   - Active with consentEnd within the lead time: ConsentExpiring (passed:
+//     ConsentExpired);
+//   - Active after a Reauthentication or Reconfirmation journey:
+//     ReauthCompleted;
+//   - Expired (or a 403 consent_expired): ConsentExpired;
+//   - Revoked (or a 403 consent_revoked): ConsentRevoked;
+//   - Abandoned, Failed, or another 403 re-auth answer: ReauthRequired;
+//   - anything else: Other.
+//
+// Errors wrap reauth.ErrInvalidSignature (not authentic),
+// reauth.ErrInvalidPayload (authentic, but no usable consent id, or a
+// consent Atto does not know), or neither when the API could not be asked
+// (the delivery should be retried).
+func (v *WebhookVerifier) Verify(ctx context.Context, r *http.Request, body []byte) (*reauth.Event, error) {
+	if r == nil || !v.authentic(r) {
+		return nil, fmt.Errorf("atto: webhook: delivery not authenticated: %w", reauth.ErrInvalidSignature)
+	}
+	if len(body) > reauth.DefaultMaxWebhookBytes {
+		return nil, fmt.Errorf("atto: webhook: body over %d bytes: %w", reauth.DefaultMaxWebhookBytes, reauth.ErrInvalidPayload)
+	}
+	n, err := ParseNotification(body)
+	if err != nil {
+		return nil, fmt.Errorf("atto: webhook: %s: %w", err.Error(), reauth.ErrInvalidPayload)
+	}
+	ev := &reauth.Event{
+		Provider:     reauth.Atto,
+		ProviderType: n.EventType,
+		ConnectionID: n.ConsentID,
+		Raw:          json.RawMessage(append([]byte(nil), body...)),
+	}
+	consent, err := v.client.GetConsent(ctx, n.ConsentID)
+	if err != nil {
+		var apiErr *reauth.APIError
+		switch {
+		case errors.Is(err, reauth.ErrNotFound):
+			return nil, fmt.Errorf("atto: webhook: consent unknown to this application: %w", reauth.ErrInvalidPayload)
+		case errors.Is(err, reauth.ErrReauthRequired) && errors.As(err, &apiErr):
+			switch strings.ToLower(apiErr.Code) {
+			case CodeConsentExpired:
+				ev.Type = reauth.ConsentExpired
+			case CodeConsentRevoked:
+				ev.Type = reauth.ConsentRevoked
+			default:
+				ev.Type = reauth.ReauthRequired
+			}
+			ev.ID = eventID(n, n.ConsentID, apiErr.Code, time.Time{})
+			return ev, nil
+		}
+		return nil, fmt.Errorf("atto: webhook: reading the consent: %w", err)
+	}
+	ev.Type = eventType(consent, v.client.now(), v.client.leadTime)
+	ev.OccurredAt = consent.StatusUpdated
+	ev.ID = eventID(n, n.ConsentID, string(consent.ConsentStatus), consent.StatusUpdated)
+	return ev, nil
+}
+
+// eventID is the body's event id when it has one; otherwise an id derived
+// from the consent's state as the API reports it, so repeated deliveries
+// of one change share an id.
+func eventID(n *Notification, consentID, status string, updated time.Time) string {
+	if n.ID != "" {
+		return n.ID
+	}
+	id := "atto:" + consentID + ":" + status
+	if !updated.IsZero() {
+		id += ":" + updated.UTC().Format(time.RFC3339Nano)
+	}
+	return id
+}
+
+func eventType(c *Consent, now time.Time, lead time.Duration) reauth.EventType {
+	switch c.ConsentStatus {
+	case StatusActive:
+		switch reauth.ClassifyExpiry(now, c.ConsentEnd, time.Time{}, lead) {
+		case reauth.ExpiringSoon:
+			return reauth.ConsentExpiring
+		case reauth.NeedsReauth:
+			return reauth.ConsentExpired
+		}
+		if c.JourneyType == JourneyReauthentication || c.JourneyType == JourneyReconfirmation {
+			return reauth.ReauthCompleted
+		}
+		return reauth.Other
+	case StatusExpired:
+		return reauth.ConsentExpired
+	case StatusRevoked:
+		return reauth.ConsentRevoked
+	case StatusAbandoned, StatusFailed:
+		return reauth.ReauthRequired
+	}
+	return reauth.Other
+}
