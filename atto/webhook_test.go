@@ -14,8 +14,8 @@ import (
 
 	"github.com/reauthkit/reauthkit/atto"
 	"github.com/reauthkit/reauthkit/atto/attotest"
-	"github.com/reauthkit/reauthkit/internal/sim"
 	"github.com/reauthkit/reauthkit/reauth"
+	"github.com/reauthkit/reauthkit/reauth/reauthtest/sim"
 )
 
 const (

@@ -12,8 +12,8 @@ import (
 
 	"github.com/reauthkit/reauthkit/finch"
 	"github.com/reauthkit/reauthkit/finch/finchtest"
-	"github.com/reauthkit/reauthkit/internal/sim"
 	"github.com/reauthkit/reauthkit/reauth"
+	"github.com/reauthkit/reauthkit/reauth/reauthtest/sim"
 )
 
 type faultCase struct {

@@ -14,9 +14,9 @@ import (
 
 	"github.com/reauthkit/reauthkit/finch"
 	"github.com/reauthkit/reauthkit/finch/finchtest"
-	"github.com/reauthkit/reauthkit/internal/sim"
 	"github.com/reauthkit/reauthkit/reauth"
 	"github.com/reauthkit/reauthkit/reauth/reauthtest"
+	"github.com/reauthkit/reauthkit/reauth/reauthtest/sim"
 )
 
 func TestConformance(t *testing.T) {

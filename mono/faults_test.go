@@ -9,10 +9,10 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/reauthkit/reauthkit/internal/sim"
 	"github.com/reauthkit/reauthkit/mono"
 	"github.com/reauthkit/reauthkit/mono/monotest"
 	"github.com/reauthkit/reauthkit/reauth"
+	"github.com/reauthkit/reauthkit/reauth/reauthtest/sim"
 )
 
 // faultCase is one misbehaviour of the network or of Mono, and what the

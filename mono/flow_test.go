@@ -13,11 +13,11 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/reauthkit/reauthkit/internal/sim"
 	"github.com/reauthkit/reauthkit/mono"
 	"github.com/reauthkit/reauthkit/mono/monotest"
 	"github.com/reauthkit/reauthkit/reauth"
 	"github.com/reauthkit/reauthkit/reauth/reauthtest"
+	"github.com/reauthkit/reauthkit/reauth/reauthtest/sim"
 )
 
 func TestConformanceHeadless(t *testing.T) {

@@ -10,7 +10,7 @@ import (
 	"github.com/jarcoal/httpmock"
 	"github.com/stretchr/testify/require"
 
-	"github.com/reauthkit/reauthkit/internal/sim"
+	"github.com/reauthkit/reauthkit/reauth/reauthtest/sim"
 	"github.com/reauthkit/reauthkit/truelayer"
 )
 

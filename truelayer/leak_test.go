@@ -12,8 +12,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/reauthkit/reauthkit/internal/sim"
 	"github.com/reauthkit/reauthkit/reauth"
+	"github.com/reauthkit/reauthkit/reauth/reauthtest/sim"
 	"github.com/reauthkit/reauthkit/truelayer"
 	"github.com/reauthkit/reauthkit/truelayer/truelayertest"
 )

@@ -13,8 +13,8 @@
 //	cb, err := srv.Approve(ctx, link) // the user approves at Connect
 //	flow, err = client.Continue(ctx, flow, reauth.Reply{Callback: cb})
 //
-// Faults: srv.Inject("POST /v1/oauth2/token", 1, attotest.Fault{Kind:
-// attotest.FaultStatus, Status: 503, RetryAfter: "2"}) makes the next token
+// Faults: srv.Inject("POST /v1/oauth2/token", 1, sim.Fault{Kind:
+// sim.FaultStatus, Status: 503, RetryAfter: "2"}) makes the next token
 // request answer 503; srv.Requests() and srv.Count(route) read the request
 // log; srv.Connections() counts accepted TCP connections.
 package attotest
@@ -32,29 +32,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/reauthkit/reauthkit/internal/sim"
-)
-
-// Fault knobs, re-exported from the shared simulator plumbing so that code
-// outside this module can use them with [Server.Inject].
-type (
-	// Fault is one injected misbehaviour; see the Fault* kinds.
-	Fault = sim.Fault
-	// FaultKind names a misbehaviour.
-	FaultKind = sim.FaultKind
-	// Entry is one request in the log ([Server.Requests]).
-	Entry = sim.Entry
-)
-
-// The faults a Server can inject.
-const (
-	FaultStatus         = sim.FaultStatus         // answer Status (default 503) with a JSON body
-	FaultHTML           = sim.FaultHTML           // an HTML proxy error page (default 502)
-	FaultDelay          = sim.FaultDelay          // wait Delay, then answer normally
-	FaultDropBeforeRead = sim.FaultDropBeforeRead // close the connection unread
-	FaultDropAfterRead  = sim.FaultDropAfterRead  // act on the request, then close without answering
-	FaultTruncate       = sim.FaultTruncate       // 200 with the JSON cut in half
-	FaultHugeBody       = sim.FaultHugeBody       // 200 with a 20 MiB body
+	"github.com/reauthkit/reauthkit/reauth/reauthtest/sim"
 )
 
 // Defaults of a new Server.

@@ -15,6 +15,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/reauthkit/reauthkit/atto/attotest"
+	"github.com/reauthkit/reauthkit/reauth/reauthtest/sim"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -200,15 +201,15 @@ func TestWebhookRequestHelpers(t *testing.T) {
 func TestFaultKnobsAreUsableFromOutside(t *testing.T) {
 	t.Parallel()
 	srv, hc := newServer(t)
-	srv.Inject("POST /v1/oauth2/token", 1, attotest.Fault{Kind: attotest.FaultStatus, Status: 503, RetryAfter: "2"})
+	srv.Inject("POST /v1/oauth2/token", 1, sim.Fault{Kind: sim.FaultStatus, Status: 503, RetryAfter: "2"})
 	resp, err := hc.PostForm(srv.APIURL()+"/v1/oauth2/token", url.Values{})
 	require.NoError(t, err)
 	resp.Body.Close()
 	assert.Equal(t, 503, resp.StatusCode)
 	assert.Equal(t, "2", resp.Header.Get("Retry-After"))
-	var log []attotest.Entry = srv.Requests()
+	var log []sim.Entry = srv.Requests()
 	require.Len(t, log, 1)
-	assert.Equal(t, attotest.FaultStatus, log[0].Fault)
+	assert.Equal(t, sim.FaultStatus, log[0].Fault)
 	assert.Equal(t, 1, srv.Count("POST /v1/oauth2/token"))
 	assert.GreaterOrEqual(t, srv.Connections(), 1)
 }

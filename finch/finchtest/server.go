@@ -35,7 +35,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/reauthkit/reauthkit/internal/sim"
+	"github.com/reauthkit/reauthkit/reauth/reauthtest/sim"
 )
 
 // Defaults of a Server.

@@ -15,7 +15,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/reauthkit/reauthkit/internal/sim"
+	"github.com/reauthkit/reauthkit/reauth/reauthtest/sim"
 )
 
 // SignedPayload is a webhook delivery signed like Finch signs it.

@@ -50,6 +50,7 @@ func State(req reauth.Request) string {
 var cancelCodes = map[string]bool{
 	"access_denied": true, "user_cancelled": true, "user_canceled": true,
 	"cancelled": true, "canceled": true, "consent_denied": true, "denied": true,
+	"customer_cancelled": true,
 }
 
 // CallbackError turns a callback that carries a provider error (OAuth

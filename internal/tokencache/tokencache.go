@@ -101,13 +101,10 @@ func (c *Cache) TokenValidFor(ctx context.Context, d time.Duration) (Token, erro
 			}
 		}
 		if cl.err == nil {
-			if cl.tok.ValidFor(c.now(), d) {
-				return cl.tok, nil
-			}
-			if !leader {
-				continue // fetched for a shorter need than ours: fetch again
-			}
-			return cl.tok, nil // the provider gives no longer-lived token
+			// A token fresh from the provider is the longest-lived there is:
+			// every caller takes it, even one that asked for more validity
+			// than the provider grants (refetching would only repeat it).
+			return cl.tok, nil
 		}
 		// The leader's context ended: a waiter whose own ctx is alive tries
 		// again instead of failing for someone else's cancellation.

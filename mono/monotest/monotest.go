@@ -34,8 +34,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/reauthkit/reauthkit/internal/sim"
 	"github.com/reauthkit/reauthkit/reauth"
+	"github.com/reauthkit/reauthkit/reauth/reauthtest/sim"
 )
 
 // Defaults of a new Server.

@@ -14,7 +14,7 @@ import (
 
 	jose "github.com/go-jose/go-jose/v4"
 
-	"github.com/reauthkit/reauthkit/internal/sim"
+	"github.com/reauthkit/reauthkit/reauth/reauthtest/sim"
 )
 
 // signer holds the Server's webhook signing keys: the current one and any

@@ -36,7 +36,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/reauthkit/reauthkit/internal/sim"
+	"github.com/reauthkit/reauthkit/reauth/reauthtest/sim"
 )
 
 // Default application credentials the simulator accepts.

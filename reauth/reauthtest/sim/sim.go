@@ -2,7 +2,11 @@
 // truelayer/truelayertest, ...) shares: an httptest server on loopback with
 // a request log, a count of accepted TCP connections, and injectable faults
 // (429 with Retry-After, 5xx, HTML proxy pages, slow answers, dropped
-// connections, truncated or oversized bodies).
+// connections, truncated or oversized bodies). It is public so that your
+// tests can hand a simulator's Inject a [Fault]:
+//
+//	srv := finchtest.NewServer()
+//	srv.Inject("POST /auth/token", 1, sim.Fault{Kind: sim.FaultStatus, Status: 503})
 package sim
 
 import (

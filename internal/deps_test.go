@@ -1,6 +1,0 @@
-package internal
-
-import (
-	_ "github.com/jarcoal/httpmock"
-	_ "github.com/stretchr/testify/require"
-)
