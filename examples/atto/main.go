@@ -37,9 +37,9 @@ func main() {
 	defer cancel()
 	var err error
 	if os.Getenv("ATTO_CLIENT_ID") != "" && os.Getenv("ATTO_CLIENT_SECRET") != "" && os.Getenv("ATTO_CONSENT_ID") != "" {
-		err = real(ctx)
+		err = runReal(ctx)
 	} else {
-		err = simulated(ctx)
+		err = runSimulated(ctx)
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "atto example:", err)
@@ -47,7 +47,7 @@ func main() {
 	}
 }
 
-func simulated(ctx context.Context) error {
+func runSimulated(ctx context.Context) error {
 	srv := attotest.NewServer()
 	defer srv.Close()
 	consentID := srv.NewConsent(attotest.StatusExpired)
@@ -132,7 +132,7 @@ func simulated(ctx context.Context) error {
 	return nil
 }
 
-func real(ctx context.Context) error {
+func runReal(ctx context.Context) error {
 	opts := []atto.Option{}
 	if base := os.Getenv("ATTO_BASE_URL"); base != "" {
 		opts = append(opts, atto.WithBaseURL(base))

@@ -12,6 +12,8 @@ import (
 	"os"
 	"time"
 
+	"github.com/reauthkit/reauthkit/atto"
+	"github.com/reauthkit/reauthkit/atto/attotest"
 	"github.com/reauthkit/reauthkit/finch"
 	"github.com/reauthkit/reauthkit/finch/finchtest"
 	"github.com/reauthkit/reauthkit/mono"
@@ -51,7 +53,7 @@ func run(ctx context.Context) error {
 			s.close()
 		}
 	}()
-	for _, build := range []func() (scenario, error){trueLayer, yapilyScenario, finchScenario, monoScenario} {
+	for _, build := range []func() (scenario, error){attoScenario, trueLayer, yapilyScenario, finchScenario, monoScenario} {
 		s, err := build()
 		if s.close != nil {
 			scenarios = append(scenarios, s)
@@ -116,6 +118,22 @@ func describe(f *reauth.Flow) string {
 		return fmt.Sprintf("ask the user %q %v", f.Prompt, names)
 	}
 	return fmt.Sprintf("done (connection %s, new credentials: %t)", f.Result.ConnectionID, f.Result.CredentialsChanged)
+}
+
+func attoScenario() (scenario, error) {
+	srv := attotest.NewServer()
+	consentID := srv.NewConsent(attotest.StatusExpired)
+	c, err := atto.New(atto.Credentials{ClientID: srv.ClientID(), ClientSecret: srv.ClientSecret()},
+		atto.WithBaseURL(srv.APIURL()), atto.WithConnectURL(srv.ConnectURL()))
+	return scenario{
+		client:  c,
+		request: reauth.Request{ConnectionID: consentID},
+		approve: func(ctx context.Context, f *reauth.Flow) (reauth.Reply, error) {
+			cb, err := srv.Approve(ctx, f.URL)
+			return reauth.Reply{Callback: cb}, err
+		},
+		close: srv.Close,
+	}, err
 }
 
 func trueLayer() (scenario, error) {
