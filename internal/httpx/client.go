@@ -179,16 +179,15 @@ func (c *Client) Do(ctx context.Context, req *Request) (*Response, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, c.transportError(op, err, req.Secrets)
 	}
-	u, err := JoinURL(req.Base, req.Path, req.Query)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %s: building URL: %w", c.provider, op, reauth.ErrInvalidRequest)
+	if req.Base == nil {
+		return nil, fmt.Errorf("%s: %s: no base URL: %w", c.provider, op, reauth.ErrInvalidRequest)
 	}
 	ctx = context.WithValue(ctx, ctxKey{}, &callInfo{op: op, oneTime: req.OneTime})
 	var body any
 	if req.Body != nil {
 		body = req.Body
 	}
-	hreq, err := retryablehttp.NewRequestWithContext(ctx, req.Method, u.String(), body)
+	hreq, err := retryablehttp.NewRequestWithContext(ctx, req.Method, joinRaw(req.Base, req.Path, req.Query), body)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %s: building request: %w", c.provider, op, reauth.ErrInvalidRequest)
 	}

@@ -161,15 +161,25 @@ func ParseBaseURL(option, raw string) (*url.URL, error) {
 // JoinURL returns base with the escaped path appended below its prefix and
 // the query set.
 func JoinURL(base *url.URL, escapedPath string, query url.Values) (*url.URL, error) {
+	return url.Parse(joinRaw(base, escapedPath, query))
+}
+
+// joinRaw is JoinURL as a string, without parsing: the request constructor
+// parses it once.
+func joinRaw(base *url.URL, escapedPath string, query url.Values) string {
+	var b strings.Builder
+	b.Grow(len(base.Scheme) + len(base.Host) + len(base.Path) + len(escapedPath) + 8)
+	b.WriteString(base.Scheme)
+	b.WriteString("://")
+	b.WriteString(base.Host)
+	b.WriteString(base.EscapedPath())
 	if !strings.HasPrefix(escapedPath, "/") {
-		escapedPath = "/" + escapedPath
+		b.WriteByte('/')
 	}
-	u, err := url.Parse(base.Scheme + "://" + base.Host + base.EscapedPath() + escapedPath)
-	if err != nil {
-		return nil, err
-	}
+	b.WriteString(escapedPath)
 	if len(query) > 0 {
-		u.RawQuery = query.Encode()
+		b.WriteByte('?')
+		b.WriteString(query.Encode())
 	}
-	return u, nil
+	return b.String()
 }
