@@ -43,6 +43,7 @@ type ReauthToken struct {
 	ExpiresAt time.Time
 }
 
+// String prints the token redacted.
 func (t ReauthToken) String() string {
 	return "ReauthToken{Token: " + reauth.RedactSecret(t.Token) + ", ExpiresAt: " + t.ExpiresAt.Format(time.RFC3339) + "}"
 }
@@ -74,7 +75,7 @@ type Session struct {
 	Code string
 }
 
-// Session prints no secret: Code is redacted.
+// String prints the session without secrets: Code is redacted.
 func (s Session) String() string {
 	return fmt.Sprintf("Session{ID: %s, Status: %s, Institution: %s, AuthMethod: %s, ExpiresAt: %s, ResponseCode: %d, Fields: %s, Code: %s}",
 		s.ID, s.Status, s.Institution, s.AuthMethod, s.ExpiresAt.Format(time.RFC3339), s.Reauth.ResponseCode,
@@ -149,6 +150,7 @@ type CommitResult struct {
 	UI UI
 }
 
+// String prints the result with its code redacted.
 func (r CommitResult) String() string {
 	return fmt.Sprintf("CommitResult{Status: %s, ResponseCode: %d, Message: %s, Code: %s, Fields: %s}",
 		r.Status, r.ResponseCode, r.Message, reauth.RedactSecret(r.Code), strings.Join(r.UI.fieldNames(), ","))
