@@ -142,7 +142,7 @@ func TestRefreshTokenRequestAndInvalidGrant(t *testing.T) {
 	assert.Equal(t, reauth.TrueLayer, apiErr.Provider)
 	assert.Equal(t, "POST /connect/token", apiErr.Op)
 	assert.Equal(t, 400, apiErr.StatusCode)
-	assert.Equal(t, truelayer.ErrCodeInvalidGrant, apiErr.Code)
+	assert.Equal(t, truelayer.CodeInvalidGrant, apiErr.Code)
 	assert.Equal(t, "refresh token expired", apiErr.Message)
 	assert.Equal(t, "corr-77", apiErr.RequestID)
 	assert.Equal(t, map[string]any{"error_details": map[string]any{"reason": "consent_expired"}}, apiErr.Details)

@@ -10,38 +10,38 @@ import (
 
 // TrueLayer error codes (the "error" field of an auth or Data API v1 error).
 const (
-	// ErrCodeInvalidGrant: the refresh token is invalid, expired or revoked,
+	// CodeInvalidGrant: the refresh token is invalid, expired or revoked,
 	// or the redirect URI does not match. Wraps reauth.ErrReauthRequired.
-	ErrCodeInvalidGrant = "invalid_grant"
-	// ErrCodeInvalidClient: the client id or secret is wrong. Wraps
+	CodeInvalidGrant = "invalid_grant"
+	// CodeInvalidClient: the client id or secret is wrong. Wraps
 	// reauth.ErrUnauthorized.
-	ErrCodeInvalidClient = "invalid_client"
-	// ErrCodeInvalidAuthorizationCode: the code is older than 5 minutes or
+	CodeInvalidClient = "invalid_client"
+	// CodeInvalidAuthorizationCode: the code is older than 5 minutes or
 	// was already used; restart the flow.
-	ErrCodeInvalidAuthorizationCode = "invalid_authorization_code"
-	// ErrCodeUnauthorizedClient: wrong environment, client id or redirect URI.
-	ErrCodeUnauthorizedClient = "unauthorized_client"
-	// ErrCodeUnauthorized: the access token is not accepted; refresh it.
-	ErrCodeUnauthorized = "unauthorized"
-	// ErrCodeInvalidToken: the access token is not accepted; refresh it.
-	ErrCodeInvalidToken = "invalid_token"
-	// ErrCodeAccessDenied (403): consent expired or revoked. Wraps
+	CodeInvalidAuthorizationCode = "invalid_authorization_code"
+	// CodeUnauthorizedClient: wrong environment, client id or redirect URI.
+	CodeUnauthorizedClient = "unauthorized_client"
+	// CodeUnauthorized: the access token is not accepted; refresh it.
+	CodeUnauthorized = "unauthorized"
+	// CodeInvalidToken: the access token is not accepted; refresh it.
+	CodeInvalidToken = "invalid_token"
+	// CodeAccessDenied (403): consent expired or revoked. Wraps
 	// reauth.ErrReauthRequired.
-	ErrCodeAccessDenied = "access_denied"
-	// ErrCodeSCAExceeded (403): this endpoint is only available shortly after
+	CodeAccessDenied = "access_denied"
+	// CodeSCAExceeded (403): this endpoint is only available shortly after
 	// authentication; other data still works. Kept as is (no sentinel).
-	ErrCodeSCAExceeded = "sca_exceeded"
-	// ErrCodeInvalidCredentialsKey (403).
-	ErrCodeInvalidCredentialsKey = "invalid_credentials_key"
-	// ErrCodeAccountNotFound (404).
-	ErrCodeAccountNotFound = "account_not_found"
-	// ErrCodeProviderTooManyRequests (429): the bank's unattended-access
+	CodeSCAExceeded = "sca_exceeded"
+	// CodeInvalidCredentialsKey (403).
+	CodeInvalidCredentialsKey = "invalid_credentials_key"
+	// CodeAccountNotFound (404).
+	CodeAccountNotFound = "account_not_found"
+	// CodeProviderTooManyRequests (429): the bank's unattended-access
 	// limit; send Request.UserIP when the user is present.
-	ErrCodeProviderTooManyRequests = "provider_too_many_requests"
-	// ErrCodeReauthUnavailable is set by this package when /v1/reauthuri
+	CodeProviderTooManyRequests = "provider_too_many_requests"
+	// CodeReauthUnavailable is set by this package when /v1/reauthuri
 	// answers success:false or 401: the 90-day window has passed and the
 	// user must authorise from scratch.
-	ErrCodeReauthUnavailable = "reauth_unavailable"
+	CodeReauthUnavailable = "reauth_unavailable"
 )
 
 // v1Error is the auth server and Data API v1 error shape.
@@ -145,13 +145,13 @@ func decodeError(e *reauth.APIError, body []byte, _ http.Header) {
 
 func applyKind(e *reauth.APIError) {
 	switch strings.ToLower(e.Code) {
-	case ErrCodeInvalidGrant:
+	case CodeInvalidGrant:
 		e.Kind = reauth.ErrReauthRequired
-	case ErrCodeAccessDenied:
+	case CodeAccessDenied:
 		if e.StatusCode == http.StatusForbidden {
 			e.Kind = reauth.ErrReauthRequired
 		}
-	case ErrCodeInvalidClient, ErrCodeUnauthorizedClient:
+	case CodeInvalidClient, CodeUnauthorizedClient:
 		e.Kind = reauth.ErrUnauthorized
 	}
 }

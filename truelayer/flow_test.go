@@ -107,7 +107,7 @@ func TestFlowRedirectURIMismatch(t *testing.T) {
 	require.Error(t, err)
 	var apiErr *reauth.APIError
 	require.True(t, errors.As(err, &apiErr))
-	assert.Equal(t, truelayer.ErrCodeInvalidGrant, apiErr.Code)
+	assert.Equal(t, truelayer.CodeInvalidGrant, apiErr.Code)
 }
 
 func TestFlowDenied(t *testing.T) {

@@ -42,7 +42,7 @@ const reauthURIPath = "/v1/reauthuri"
 // ReauthURI mints a direct bank link for the user to renew the connection's
 // consent (UK providers; beta, superseded by connections/extend). The
 // answer {"success": false} and a 401 (the 90-day window after expiry has
-// passed) are an *reauth.APIError with code [ErrCodeReauthUnavailable]
+// passed) are an *reauth.APIError with code [CodeReauthUnavailable]
 // wrapping reauth.ErrReauthRequired: the user must authorise from scratch.
 //
 // The request carries no client credentials: four independent
@@ -73,10 +73,10 @@ func (c *Client) ReauthURI(ctx context.Context, r ReauthURIRequest) (string, err
 	resp, err := c.http.DoJSON(ctx, req, &out)
 	if err != nil {
 		var apiErr *reauth.APIError
-		if errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusUnauthorized && apiErr.Code != ErrCodeInvalidClient {
+		if errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusUnauthorized && apiErr.Code != CodeInvalidClient {
 			apiErr.Kind = reauth.ErrReauthRequired
 			if apiErr.Code == "" {
-				apiErr.Code = ErrCodeReauthUnavailable
+				apiErr.Code = CodeReauthUnavailable
 			}
 			apiErr.Message = "the re-authentication window has passed; the user must authorise from scratch"
 		}
@@ -87,7 +87,7 @@ func (c *Client) ReauthURI(ctx context.Context, r ReauthURIRequest) (string, err
 			Provider:   provider,
 			Op:         req.Op(),
 			StatusCode: resp.StatusCode,
-			Code:       ErrCodeReauthUnavailable,
+			Code:       CodeReauthUnavailable,
 			Message:    "truelayer refused to mint a re-authentication link; the user must authorise from scratch",
 			RequestID:  resp.RequestID,
 			Kind:       reauth.ErrReauthRequired,
