@@ -43,26 +43,19 @@ type Credentials struct {
 	ClientSecret string
 }
 
-func (c Credentials) secret() string {
-	if c.ClientSecret == "" {
-		return ""
-	}
-	return reauth.Redacted
-}
-
 // String prints the client id and REDACTED for the secret.
 func (c Credentials) String() string {
-	return "finch.Credentials{ClientID: " + c.ClientID + ", ClientSecret: " + c.secret() + "}"
+	return "finch.Credentials{ClientID: " + c.ClientID + ", ClientSecret: " + reauth.RedactSecret(c.ClientSecret) + "}"
 }
 
 // GoString is String for %#v.
 func (c Credentials) GoString() string {
-	return `finch.Credentials{ClientID:"` + c.ClientID + `", ClientSecret:"` + c.secret() + `"}`
+	return `finch.Credentials{ClientID:"` + c.ClientID + `", ClientSecret:"` + reauth.RedactSecret(c.ClientSecret) + `"}`
 }
 
 // LogValue logs the client id and REDACTED for the secret.
 func (c Credentials) LogValue() slog.Value {
-	return slog.GroupValue(slog.String("ClientID", c.ClientID), slog.String("ClientSecret", c.secret()))
+	return slog.GroupValue(slog.String("ClientID", c.ClientID), slog.String("ClientSecret", reauth.RedactSecret(c.ClientSecret)))
 }
 
 // Client is a Finch API client and the Finch [reauth.Reauthenticator] and

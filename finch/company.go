@@ -22,23 +22,65 @@ type Company struct {
 // Company reads the employer's company data with accessToken. It is the
 // simplest data call: on a broken connection it fails with an error for
 // which errors.Is(err, reauth.ErrReauthRequired) holds, and after a
-// re-authentication it succeeds with the new token.
+// re-authentication it succeeds with the new token. An assisted connection
+// that is still syncing answers 202 data_sync_in_progress without data:
+// that is an *reauth.APIError with StatusCode 202 for which
+// errors.Is(err, reauth.ErrProviderUnavailable) holds (try later).
 //
 // Finch API docs: https://developer.tryfinch.com/api-reference/organization/company
 func (c *Client) Company(ctx context.Context, accessToken string) (*Company, error) {
+	var out Company
+	if err := c.getBearer(ctx, "/employer/company", accessToken, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// getBearer sends GET path with accessToken as Bearer and decodes the
+// answer into out. Finch answers some data calls 202 with its error shape
+// (finch_code data_sync_in_progress: an assisted connection still
+// syncing); that answer carries no data, so it is returned as an
+// *reauth.APIError with StatusCode 202 and Kind
+// reauth.ErrProviderUnavailable (try later), never as an empty value.
+func (c *Client) getBearer(ctx context.Context, path, accessToken string, out any) error {
 	if accessToken == "" {
-		return nil, reauth.MissingInput(reauth.Finch, "accessToken")
+		return reauth.MissingInput(reauth.Finch, "accessToken")
 	}
 	req := &httpx.Request{
 		Method:  http.MethodGet,
 		Base:    c.base,
-		Path:    "/employer/company",
+		Path:    path,
 		Header:  bearer(accessToken),
 		Secrets: []string{accessToken},
 	}
-	var out Company
-	if _, err := c.http.DoJSON(ctx, req, &out); err != nil {
-		return nil, err
+	resp, err := c.http.Do(ctx, req)
+	if err != nil {
+		return err
 	}
-	return &out, nil
+	if resp.StatusCode == http.StatusAccepted {
+		return c.accepted(req, resp)
+	}
+	return c.http.DecodeJSON(req.Op(), resp.Body, out)
+}
+
+// accepted is the error for a 202 answer without data.
+func (c *Client) accepted(req *httpx.Request, resp *httpx.Response) error {
+	e := &reauth.APIError{
+		Provider:   reauth.Finch,
+		Op:         req.Op(),
+		StatusCode: resp.StatusCode,
+		Code:       CodeDataSyncInProgress,
+		Message:    "accepted: no data yet",
+		RequestID:  resp.RequestID,
+		Kind:       reauth.ErrProviderUnavailable,
+	}
+	if httpx.LooksLikeJSONObject(resp.Body) {
+		decodeError(e, resp.Body, resp.Header)
+		e.Code = httpx.Scrub(e.Code, req.Secrets)
+		e.Message = httpx.Scrub(e.Message, req.Secrets)
+		if e.Details != nil {
+			e.Details, _ = httpx.ScrubAny(e.Details, req.Secrets).(map[string]any)
+		}
+	}
+	return e
 }

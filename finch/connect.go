@@ -51,19 +51,12 @@ type ReauthSession struct {
 	SessionID string `json:"session_id"`
 	// ConnectURL is where to send the employer. Anyone holding it can
 	// re-authenticate the connection until it expires, so String and
-	// LogValue hide it.
+	// LogValue show only its scheme, host and path.
 	ConnectURL string `json:"connect_url"`
 }
 
-func (s ReauthSession) hidden() (string, string) {
-	id, u := "", ""
-	if s.SessionID != "" {
-		id = reauth.Redacted
-	}
-	if s.ConnectURL != "" {
-		u = reauth.Redacted
-	}
-	return id, u
+func (s ReauthSession) hidden() (id, u string) {
+	return reauth.RedactSecret(s.SessionID), reauth.RedactURL(s.ConnectURL)
 }
 
 // String prints the session with its id and URL redacted.

@@ -41,7 +41,9 @@
 // reauthenticate_user is reauth.ErrReauthRequired, other 401s
 // reauth.ErrUnauthorized, 429 reauth.ErrRateLimited (RetryAfter when Finch
 // sent Retry-After, which it does not document), 5xx
-// reauth.ErrProviderUnavailable. Finch documents that a revoked connection
+// reauth.ErrProviderUnavailable; so is a 202 data_sync_in_progress answer to
+// a data call (an assisted connection still syncing: no data yet, try
+// later), with StatusCode 202. Finch documents that a revoked connection
 // can come back as 500 server_error; that error keeps Finch's message, and
 // Finch advises retrying hours later, not at once. Code exchanges spend a
 // one-time code and are never retried after the request may have reached

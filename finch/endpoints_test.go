@@ -329,3 +329,32 @@ func TestErrorMapping(t *testing.T) {
 		})
 	}
 }
+
+// TestDataSyncInProgressIsAnError: Finch answers 202 with its error shape
+// while an assisted connection syncs; that is no data, not an empty value.
+func TestDataSyncInProgressIsAnError(t *testing.T) {
+	t.Parallel()
+	c, mt := newMock(t, finch.WithRetries(0, 0, 0))
+	mt.RegisterResponder(http.MethodGet, testBase+"/employer/company", (&capture{}).responder(202,
+		`{"code":202,"name":"accepted","finch_code":"data_sync_in_progress","message":"sync for `+testToken+` in progress"}`,
+		"Finch-Request-Id", "req-202"))
+	co, err := c.Company(context.Background(), testToken)
+	require.Error(t, err)
+	assert.Nil(t, co)
+	assert.ErrorIs(t, err, reauth.ErrProviderUnavailable)
+	assert.False(t, finch.IsReauthRequired(err))
+	var apiErr *reauth.APIError
+	require.ErrorAs(t, err, &apiErr)
+	assert.Equal(t, http.StatusAccepted, apiErr.StatusCode)
+	assert.Equal(t, finch.CodeDataSyncInProgress, apiErr.Code)
+	assert.Equal(t, "GET /employer/company", apiErr.Op)
+	assert.Equal(t, "req-202", apiErr.RequestID)
+	assert.Equal(t, "sync for REDACTED in progress", apiErr.Message)
+	assert.NotContains(t, err.Error(), testToken)
+
+	// A 202 without a body is the same error.
+	mt.RegisterResponder(http.MethodGet, testBase+"/employer/company", httpmock.NewStringResponder(202, ""))
+	_, err = c.Company(context.Background(), testToken)
+	require.ErrorAs(t, err, &apiErr)
+	assert.Equal(t, finch.CodeDataSyncInProgress, apiErr.Code)
+}

@@ -58,7 +58,7 @@ var beginFaults = []faultCase{
 	{name: "HTML proxy page", fault: sim.Fault{Kind: sim.FaultHTML, Status: 502}, n: 3, wantErr: reauth.ErrProviderUnavailable, wantStatus: 502, wantRequests: 3},
 	{name: "20 MiB body", fault: sim.Fault{Kind: sim.FaultHugeBody}, n: 1, wantErr: reauth.ErrInvalidResponse, wantRequests: 1},
 	{name: "slower than the deadline", fault: sim.Fault{Kind: sim.FaultDelay, Delay: time.Minute}, n: 1,
-		deadline: 300 * time.Millisecond, wantErr: context.DeadlineExceeded, wantRequests: 1},
+		deadline: time.Second, wantErr: context.DeadlineExceeded, wantRequests: 1},
 }
 
 // Continue spends a one-time code: sent exactly once unless Finch refused
@@ -77,13 +77,17 @@ var continueFaults = []faultCase{
 	{name: "HTML proxy page", fault: sim.Fault{Kind: sim.FaultHTML, Status: 502}, n: 1, wantErr: reauth.ErrProviderUnavailable, wantStatus: 502, wantRequests: 1},
 	{name: "20 MiB body", fault: sim.Fault{Kind: sim.FaultHugeBody}, n: 1, wantErr: reauth.ErrInvalidResponse, wantRequests: 1},
 	{name: "slower than the deadline", fault: sim.Fault{Kind: sim.FaultDelay, Delay: time.Minute}, n: 1,
-		deadline: 300 * time.Millisecond, wantErr: context.DeadlineExceeded, wantRequests: 1},
+		deadline: time.Second, wantErr: context.DeadlineExceeded, wantRequests: 1},
 }
 
-// faultClient retries twice and waits up to 2 s, so that Retry-After: 1 is
-// honoured and Retry-After: 3600 is not.
+// maxWait is the longest Retry-After the fault client honours: Retry-After:
+// 1 is waited for, 3600 is not. Were a long Retry-After slept anyway, the
+// sleep would be maxWait, far above the bound runFault allows.
+const maxWait = 30 * time.Second
+
+// faultClient retries twice and waits up to maxWait.
 func faultClient(t *testing.T, srv *finchtest.Server) *finch.Client {
-	return simClient(t, srv, finch.WithRetries(2, time.Millisecond, 2*time.Second))
+	return simClient(t, srv, finch.WithRetries(2, time.Millisecond, maxWait))
 }
 
 func runFault(t *testing.T, tc faultCase, route string, call func(ctx context.Context) (*reauth.Flow, error), srv *finchtest.Server) {
@@ -118,7 +122,7 @@ func runFault(t *testing.T, tc faultCase, route string, call func(ctx context.Co
 		assert.Equal(t, tc.wantRetry, apiErr.RetryAfter)
 	}
 	if tc.wantRetry > 0 {
-		assert.Less(t, elapsed, 1500*time.Millisecond, "a long Retry-After must not be slept")
+		assert.Less(t, elapsed, maxWait/3, "a long Retry-After must not be slept")
 	}
 }
 

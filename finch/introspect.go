@@ -3,13 +3,10 @@ package finch
 import (
 	"context"
 	"encoding/json"
-	"net/http"
 	"strings"
 	"time"
 
-	"github.com/reauthkit/reauthkit/internal/httpx"
 	"github.com/reauthkit/reauthkit/internal/jsonx"
-	"github.com/reauthkit/reauthkit/reauth"
 )
 
 // ConnectionStatus is a connection's state as Finch reports it. It is an
@@ -137,7 +134,8 @@ type Introspection struct {
 
 // Status returns the connection's status: connection_status.status, or,
 // for answers without it (older API versions), the most severe status of
-// the authentication methods (reauth before pending before connected).
+// the authentication methods (reauth, then disconnected, then pending or
+// processing, then any other status).
 func (in *Introspection) Status() ConnectionStatus {
 	if in.ConnectionStatus.Status != "" {
 		return in.ConnectionStatus.Status
@@ -164,24 +162,32 @@ func (in *Introspection) Status() ConnectionStatus {
 	return best
 }
 
+// brokenPart returns the first authentication method or entity whose own
+// status asks for re-authentication, with its message: Finch reports
+// statuses per method and per entity too, and one broken way in can sit
+// under a connected connection_status.
+func (in *Introspection) brokenPart() (status ConnectionStatus, message string, ok bool) {
+	for _, m := range in.AuthenticationMethods {
+		if m.ConnectionStatus.Status.NeedsReauth() {
+			return m.ConnectionStatus.Status, m.ConnectionStatus.Message, true
+		}
+	}
+	for _, e := range in.Entities {
+		if e.Status.NeedsReauth() {
+			return e.Status, "", true
+		}
+	}
+	return "", "", false
+}
+
 // Introspect returns what Finch knows about accessToken: its connection id,
 // provider, connection status and products. It is a read and is retried
 // on network errors, 429, 502, 503 and 504.
 //
 // Finch API docs: https://developer.tryfinch.com/api-reference/management/introspect
 func (c *Client) Introspect(ctx context.Context, accessToken string) (*Introspection, error) {
-	if accessToken == "" {
-		return nil, reauth.MissingInput(reauth.Finch, "accessToken")
-	}
-	req := &httpx.Request{
-		Method:  http.MethodGet,
-		Base:    c.base,
-		Path:    "/introspect",
-		Header:  bearer(accessToken),
-		Secrets: []string{accessToken},
-	}
 	var out Introspection
-	if _, err := c.http.DoJSON(ctx, req, &out); err != nil {
+	if err := c.getBearer(ctx, "/introspect", accessToken, &out); err != nil {
 		return nil, err
 	}
 	return &out, nil

@@ -117,6 +117,9 @@ func exerciseErrorPaths(t *testing.T, logger *slog.Logger) (secrets []string, va
 	flow, err := c.Begin(ctx, reauth.Request{Token: conn.AccessToken, RedirectURI: testRedirect, State: leakState})
 	require.NoError(t, err)
 	values = append(values, flow, *flow, reauth.Request{Token: conn.AccessToken, State: leakState})
+	fu, err := url.Parse(flow.URL)
+	require.NoError(t, err)
+	secrets = append(secrets, fu.Query().Get("session")) // the session id opens Connect
 	cb, err := srv.Approve(ctx, flow.URL)
 	require.NoError(t, err)
 	code := cb.Get("code")
@@ -157,6 +160,7 @@ func exerciseErrorPaths(t *testing.T, logger *slog.Logger) (secrets []string, va
 	short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
 	add(c.Continue(short, flow, reauth.Reply{Callback: cb3}))
 	cancel()
+	srv.ClearFaults() // unused when the deadline passed before the request left
 	add(c.ExchangeCode(ctx, "LEAK-garbage-code-1c1c", testRedirect))
 	secrets = append(secrets, "LEAK-garbage-code-1c1c")
 
@@ -187,6 +191,13 @@ func exerciseErrorPaths(t *testing.T, logger *slog.Logger) (secrets []string, va
 	sess, err := c.NewReauthSession(ctx, finch.ReauthSessionRequest{ConnectionID: conn.ID})
 	require.NoError(t, err)
 	values = append(values, sess, *sess)
+	secrets = append(secrets, sess.SessionID)
+
+	// A data call on a connection still syncing (202).
+	syncing := srv.AddConnection("gusto")
+	secrets = append(secrets, syncing.AccessToken)
+	srv.SetStatus(syncing.ID, finchtest.StatusPending)
+	add(c.Company(ctx, syncing.AccessToken))
 
 	// Webhooks: a forged and an unparseable delivery.
 	v, err := finch.NewWebhookVerifier(leakWebhookSecret)

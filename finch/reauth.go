@@ -50,7 +50,8 @@ func (e *ConnectionMismatchError) Unwrap() error { return reauth.ErrStateMismatc
 // which legacy Finch Connect echoes on the redirect; whether session-based
 // Connect echoes it is not documented, so Continue checks it only when the
 // callback carries one. The connection-id check in Continue guards the
-// rest. ExpiresAt is now plus the session's minutes_to_expire.
+// rest. ExpiresAt is the time the session was requested plus its
+// minutes_to_expire.
 func (c *Client) Begin(ctx context.Context, req reauth.Request) (*reauth.Flow, error) {
 	connID := req.ConnectionID
 	if connID == "" && req.Token == "" {
@@ -74,6 +75,10 @@ func (c *Client) Begin(ctx context.Context, req reauth.Request) (*reauth.Flow, e
 		}
 		connID = in.ConnectionID
 	}
+	// The clock is read before the session is requested: Finch starts the
+	// session's lifetime when it receives the request, so ExpiresAt must
+	// not count the round trip.
+	now := c.now()
 	sess, err := c.NewReauthSession(ctx, ReauthSessionRequest{
 		ConnectionID:    connID,
 		MinutesToExpire: c.sessionMinutes,
@@ -90,7 +95,6 @@ func (c *Client) Begin(ctx context.Context, req reauth.Request) (*reauth.Flow, e
 	q := u.Query()
 	q.Set("state", state)
 	u.RawQuery = q.Encode()
-	now := c.now()
 	resume := map[string]string{resumeSessionID: sess.SessionID}
 	if req.RedirectURI != "" {
 		resume[resumeRedirectURI] = req.RedirectURI
@@ -152,12 +156,15 @@ func (c *Client) Continue(ctx context.Context, flow *reauth.Flow, reply reauth.R
 // connection id. Finch's connections do not expire on a date, so the
 // result is never ExpiringSoon and ExpiresAt is zero.
 //
-// Mapping: connected → Healthy; reauth and error_reauth → NeedsReauth (also
-// when /introspect itself answers 401 reauthenticate_user); pending and
-// processing → Pending; disconnected → Revoked; error_no_account_setup,
-// error_permissions and anything else → Unknown (they need the employer or
-// Finch's assisted team, not a re-authentication), with ProviderStatus and
-// Message set.
+// Mapping: connected → Healthy; reauth and error_reauth → NeedsReauth;
+// pending and processing → Pending; disconnected → Revoked;
+// error_no_account_setup, error_permissions and anything else → Unknown
+// (they need the employer or Finch's assisted team, not a
+// re-authentication), with ProviderStatus and Message set. The result is
+// NeedsReauth as well when /introspect itself answers 401
+// reauthenticate_user, and when only an authentication method or an entity
+// reports reauth under a connection that is not disconnected
+// (ProviderStatus and Message are then that part's).
 func (c *Client) Inspect(ctx context.Context, req reauth.Request) (*reauth.Health, error) {
 	if req.Token == "" {
 		return nil, reauth.MissingInput(reauth.Finch, "Token")
@@ -178,14 +185,19 @@ func (c *Client) Inspect(ctx context.Context, req reauth.Request) (*reauth.Healt
 		}
 		return nil, err
 	}
-	status := in.Status()
+	status, msg := in.Status(), in.ConnectionStatus.Message
+	if st := healthState(status); st != reauth.NeedsReauth && st != reauth.Revoked {
+		if s, m, ok := in.brokenPart(); ok {
+			status, msg = s, m
+		}
+	}
 	h := &reauth.Health{
 		Provider:       reauth.Finch,
 		ConnectionID:   in.ConnectionID,
 		State:          healthState(status),
 		ProviderStatus: string(status),
 		CheckedAt:      now,
-		Message:        in.ConnectionStatus.Message,
+		Message:        msg,
 	}
 	if h.ConnectionID == "" {
 		h.ConnectionID = req.ConnectionID

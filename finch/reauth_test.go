@@ -316,3 +316,58 @@ func TestSandboxKnobEndpoint(t *testing.T) {
 	_, err = simClient(t, srv).Company(context.Background(), conn.AccessToken)
 	assert.ErrorIs(t, err, reauth.ErrReauthRequired)
 }
+
+// TestInspectSeesABrokenPart: Finch reports statuses per
+// authentication method and per entity too (reference §1.6); one that
+// needs re-authentication under a connected connection_status is
+// NeedsReauth, while a disconnected connection stays Revoked.
+func TestInspectSeesABrokenPart(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name, body string
+		state      reauth.HealthState
+		status     string
+		msg        string
+	}{
+		{"method", `{"connection_id":"conn-1","connection_status":{"status":"connected","message":"ok"},
+			"authentication_methods":[{"type":"assisted","connection_status":{"status":"connected"}},
+			{"type":"credential","connection_status":{"status":"reauth","message":"password changed"}}]}`,
+			reauth.NeedsReauth, "reauth", "password changed"},
+		{"entity", `{"connection_id":"conn-1","connection_status":{"status":"connected","message":"ok"},
+			"entities":[{"id":"e1","status":"connected"},{"id":"e2","status":"error_reauth"}]}`,
+			reauth.NeedsReauth, "error_reauth", ""},
+		{"all connected", `{"connection_id":"conn-1","connection_status":{"status":"connected","message":"ok"},
+			"authentication_methods":[{"type":"credential","connection_status":{"status":"connected"}}],
+			"entities":[{"id":"e1","status":"connected"}]}`,
+			reauth.Healthy, "connected", "ok"},
+		{"disconnected wins", `{"connection_id":"conn-1","connection_status":{"status":"disconnected","message":"gone"},
+			"authentication_methods":[{"type":"credential","connection_status":{"status":"reauth"}}]}`,
+			reauth.Revoked, "disconnected", "gone"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			c, mt := newMock(t)
+			mt.RegisterResponder(http.MethodGet, testBase+"/introspect", (&capture{}).responder(200, tc.body))
+			h, err := c.Inspect(context.Background(), reauth.Request{Token: testToken})
+			require.NoError(t, err)
+			assert.Equal(t, tc.state, h.State)
+			assert.Equal(t, tc.status, h.ProviderStatus)
+			assert.Equal(t, tc.msg, h.Message)
+			assert.Equal(t, "conn-1", h.ConnectionID)
+		})
+	}
+}
+
+func TestCompanyWhileSyncingAgainstSimulator(t *testing.T) {
+	t.Parallel()
+	srv := newSim(t)
+	conn := srv.AddConnection("gusto")
+	srv.SetStatus(conn.ID, finchtest.StatusPending)
+	_, err := simClient(t, srv).Company(context.Background(), conn.AccessToken)
+	var apiErr *reauth.APIError
+	require.ErrorAs(t, err, &apiErr)
+	assert.Equal(t, http.StatusAccepted, apiErr.StatusCode)
+	assert.Equal(t, finch.CodeDataSyncInProgress, apiErr.Code)
+	assert.ErrorIs(t, err, reauth.ErrProviderUnavailable)
+}

@@ -31,12 +31,8 @@ type Token struct {
 }
 
 func (t Token) attrs() []string {
-	tok := ""
-	if t.AccessToken != "" {
-		tok = reauth.Redacted
-	}
 	return []string{
-		"AccessToken", tok,
+		"AccessToken", reauth.RedactSecret(t.AccessToken),
 		"TokenType", t.TokenType,
 		"ConnectionID", t.ConnectionID,
 		"ProviderID", t.ProviderID,
