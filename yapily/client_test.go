@@ -86,7 +86,7 @@ func TestReauthoriseConsentRequestAndDecode(t *testing.T) {
 	got, err := c.ReauthoriseConsent(context.Background(), testToken, yapily.PSU{ID: "psu-1", CorporateID: "corp-1", IPAddress: "198.51.100.4"})
 	require.NoError(t, err)
 	ms := func(s string) time.Time { v, _ := time.Parse(time.RFC3339Nano, s); return v.UTC() }
-	want := &yapily.AccountAuthorisation{
+	want := &yapily.AccountAuthorisation{Consent: yapily.Consent{
 		ID: testConsent, UserUUID: "3ddf5dd0-aa48-4d0f-baa7-fa057e9e911d", ApplicationUserID: "string", ReferenceID: "ref-1",
 		InstitutionID: "modelo-sandbox", Status: yapily.StatusAwaitingReAuthorization,
 		CreatedAt: ms("2021-06-09T08:22:50.135Z"), TransactionFrom: ms("2021-01-01T00:00:00Z"), TransactionTo: ms("2021-06-01T00:00:00Z"),
@@ -94,9 +94,11 @@ func TestReauthoriseConsentRequestAndDecode(t *testing.T) {
 		FeatureScope: []string{"ACCOUNTS", "ACCOUNT_TRANSACTIONS", "SOMETHING_NEW"}, ConsentToken: testToken,
 		State: "0623e536c5044b4aa3f6c66e7537bee0", AuthorizedAt: ms("2021-06-09T08:23:03.944Z"),
 		LastConfirmedAt: ms("2021-06-09T08:23:03.944Z"), ReconfirmBy: ms("2021-09-07T08:23:03.944Z"),
-		InstitutionConsentID: "aac-f7847e99", AuthorisationURL: "https://bank.example/auth?state=0623e536c5044b4aa3f6c66e7537bee0&request=eyJ",
-		QRCodeURL: "https://images.yapily.com/image/4ef6/1623227001?size=0", TracingID: "8719f9c97272463d9c2d1ee6108c8e24",
+		InstitutionConsentID: "aac-f7847e99", TracingID: "8719f9c97272463d9c2d1ee6108c8e24",
 		Links: map[string]string{"self": "x"}, ForwardedData: []yapily.ForwardedData{{Headers: map[string]string{"h": "v"}, URL: "https://f"}},
+	},
+		AuthorisationURL: "https://bank.example/auth?state=0623e536c5044b4aa3f6c66e7537bee0&request=eyJ",
+		QRCodeURL:        "https://images.yapily.com/image/4ef6/1623227001?size=0",
 	}
 	assert.Equal(t, want, got)
 	assert.Equal(t, 1, mt.GetTotalCallCount())
@@ -104,6 +106,10 @@ func TestReauthoriseConsentRequestAndDecode(t *testing.T) {
 		out := fmt.Sprintf(verb, got)
 		assert.NotContains(t, out, testToken, verb)
 		assert.NotContains(t, out, "0623e536c5044b4aa3f6c66e7537bee0", verb)
+		// the non-secret parts still show, the embedded Consent's included
+		assert.Contains(t, out, "yapily.AccountAuthorisation{Consent:yapily.Consent{ID:"+testConsent, verb)
+		assert.Contains(t, out, "AuthorisationURL:https://bank.example/auth?REDACTED", verb)
+		assert.Contains(t, out, "QRCodeURL:https://images.yapily.com/image/4ef6/1623227001?REDACTED", verb)
 	}
 }
 
@@ -165,6 +171,8 @@ func TestExtendConsent(t *testing.T) {
 	assert.Equal(t, yapily.StatusAuthorized, got.Status)
 	_, err = c.ExtendConsent(context.Background(), testConsent, time.Time{})
 	require.ErrorIs(t, err, reauth.ErrMissingInput)
+	_, err = c.ExtendConsent(context.Background(), testConsent, time.Now().Add(time.Hour))
+	require.ErrorIs(t, err, reauth.ErrInvalidRequest, "a future lastConfirmedAt is refused before I/O")
 	assert.Equal(t, 1, mt.GetTotalCallCount())
 }
 

@@ -69,11 +69,25 @@ type ForwardedData struct {
 	URL     string            `json:"url,omitempty"`
 }
 
-// AccountAuthorisation is the answer to ReauthoriseConsent: the
-// AccountAuthorisationResponse and the envelope's meta.tracingId, links and
-// forwardedData (the deprecated raw array is ignored). Printing or logging it
-// redacts ConsentToken and the query of AuthorisationURL and QRCodeURL.
+// AccountAuthorisation is the answer to ReauthoriseConsent: the consent as
+// it now stands and where to send the user. AccountAuthorisationResponse has
+// every field of Consent except isDeletedByInstitution (false unless Yapily
+// sends it); the envelope's meta.tracingId, links and forwardedData are in
+// the embedded Consent (the deprecated raw array is ignored). Printing or
+// logging it redacts ConsentToken, State and the query of AuthorisationURL
+// and QRCodeURL.
 type AccountAuthorisation struct {
+	Consent
+	// AuthorisationURL is where to send the user (the bank).
+	AuthorisationURL string
+	// QRCodeURL is an image of AuthorisationURL for a second device.
+	QRCodeURL string
+}
+
+// Consent is Yapily's Consent (GET /consents/{id}, extend) with the
+// envelope's meta.tracingId, links and forwardedData. Printing or logging it
+// redacts ConsentToken and State.
+type Consent struct {
 	ID                string
 	UserUUID          string
 	ApplicationUserID string
@@ -95,39 +109,8 @@ type AccountAuthorisation struct {
 	// re-authorisation. It is a secret.
 	ConsentToken string
 	// State is the correlation id Yapily uses with the institution.
-	State                string
-	AuthorizedAt         time.Time
-	LastConfirmedAt      time.Time
-	ReconfirmBy          time.Time
-	InstitutionConsentID string
-	// AuthorisationURL is where to send the user (the bank).
-	AuthorisationURL string
-	// QRCodeURL is an image of AuthorisationURL for a second device.
-	QRCodeURL     string
-	TracingID     string
-	Links         map[string]string
-	ForwardedData []ForwardedData
-}
-
-// Consent is Yapily's Consent (GET /consents/{id}, extend) with the
-// envelope's meta.tracingId. Printing or logging it redacts ConsentToken.
-type Consent struct {
-	ID                   string
-	UserUUID             string
-	ApplicationUserID    string
-	ReferenceID          string
-	InstitutionID        string
-	Status               AuthorisationStatus
-	CreatedAt            time.Time
-	TransactionFrom      time.Time
-	TransactionTo        time.Time
-	ExpiresAt            time.Time
-	TimeToExpire         string
-	TimeToExpireInMillis int64
-	FeatureScope         []string
-	ConsentToken         string
-	State                string
-	AuthorizedAt         time.Time
+	State        string
+	AuthorizedAt time.Time
 	// LastConfirmedAt is when the user last confirmed access (full
 	// authentication or reconfirmation).
 	LastConfirmedAt time.Time
@@ -197,55 +180,22 @@ func (e *wireEnvelope[T]) tracingID() string {
 	return e.Meta.TracingID
 }
 
-// decodeAccountAuthorisation decodes ApiResponseOfAccountAuthorisationResponse.
-func decodeAccountAuthorisation(body []byte) (*AccountAuthorisation, error) {
-	var env wireEnvelope[wireConsent]
+// decodeData unmarshals an ApiResponseOf... envelope whose data is W.
+func decodeData[W any](body []byte) (*wireEnvelope[W], error) {
+	var env wireEnvelope[W]
 	if err := json.Unmarshal(body, &env); err != nil {
 		return nil, err
 	}
 	if env.Data == nil {
 		return nil, errNoData
 	}
-	d := env.Data
-	return &AccountAuthorisation{
-		ID:                   d.ID,
-		UserUUID:             d.UserUUID,
-		ApplicationUserID:    d.ApplicationUserID,
-		ReferenceID:          d.ReferenceID,
-		InstitutionID:        d.InstitutionID,
-		Status:               AuthorisationStatus(d.Status),
-		CreatedAt:            d.CreatedAt.Time,
-		TransactionFrom:      d.TransactionFrom.Time,
-		TransactionTo:        d.TransactionTo.Time,
-		ExpiresAt:            d.ExpiresAt.Time,
-		TimeToExpire:         d.TimeToExpire,
-		TimeToExpireInMillis: int64(d.TimeToExpireInMillis),
-		FeatureScope:         d.FeatureScope,
-		ConsentToken:         d.ConsentToken,
-		State:                d.State,
-		AuthorizedAt:         d.AuthorizedAt.Time,
-		LastConfirmedAt:      d.LastConfirmedAt.Time,
-		ReconfirmBy:          d.ReconfirmBy.Time,
-		InstitutionConsentID: d.InstitutionConsentID,
-		AuthorisationURL:     d.AuthorisationURL,
-		QRCodeURL:            d.QRCodeURL,
-		TracingID:            env.tracingID(),
-		Links:                env.Links,
-		ForwardedData:        env.ForwardedData,
-	}, nil
+	return &env, nil
 }
 
-// decodeConsent decodes ApiResponseOfConsent.
-func decodeConsent(body []byte) (*Consent, error) {
-	var env wireEnvelope[wireConsent]
-	if err := json.Unmarshal(body, &env); err != nil {
-		return nil, err
-	}
-	if env.Data == nil {
-		return nil, errNoData
-	}
-	d := env.Data
-	return &Consent{
+// consentOf maps a decoded consent envelope to a Consent.
+func consentOf(e *wireEnvelope[wireConsent]) Consent {
+	d := e.Data
+	return Consent{
 		ID:                     d.ID,
 		UserUUID:               d.UserUUID,
 		ApplicationUserID:      d.ApplicationUserID,
@@ -266,10 +216,33 @@ func decodeConsent(body []byte) (*Consent, error) {
 		ReconfirmBy:            d.ReconfirmBy.Time,
 		InstitutionConsentID:   d.InstitutionConsentID,
 		IsDeletedByInstitution: bool(d.IsDeletedByInstitution),
-		TracingID:              env.tracingID(),
-		Links:                  env.Links,
-		ForwardedData:          env.ForwardedData,
+		TracingID:              e.tracingID(),
+		Links:                  e.Links,
+		ForwardedData:          e.ForwardedData,
+	}
+}
+
+// decodeAccountAuthorisation decodes ApiResponseOfAccountAuthorisationResponse.
+func decodeAccountAuthorisation(body []byte) (*AccountAuthorisation, error) {
+	env, err := decodeData[wireConsent](body)
+	if err != nil {
+		return nil, err
+	}
+	return &AccountAuthorisation{
+		Consent:          consentOf(env),
+		AuthorisationURL: env.Data.AuthorisationURL,
+		QRCodeURL:        env.Data.QRCodeURL,
 	}, nil
+}
+
+// decodeConsent decodes ApiResponseOfConsent.
+func decodeConsent(body []byte) (*Consent, error) {
+	env, err := decodeData[wireConsent](body)
+	if err != nil {
+		return nil, err
+	}
+	c := consentOf(env)
+	return &c, nil
 }
 
 type wireDeletion struct {
@@ -282,12 +255,9 @@ type wireDeletion struct {
 
 // decodeDeletion decodes ApiResponseOfConsentDeleteResponse.
 func decodeDeletion(body []byte) (*ConsentDeletion, error) {
-	var env wireEnvelope[wireDeletion]
-	if err := json.Unmarshal(body, &env); err != nil {
+	env, err := decodeData[wireDeletion](body)
+	if err != nil {
 		return nil, err
-	}
-	if env.Data == nil {
-		return nil, errNoData
 	}
 	d := env.Data
 	return &ConsentDeletion{
@@ -362,15 +332,7 @@ func (c *Client) ReauthoriseConsent(ctx context.Context, consentToken string, ps
 		Header:  h,
 		Secrets: c.secretsWith(consentToken),
 	}
-	resp, err := c.http.Do(ctx, req)
-	if err != nil {
-		return nil, err
-	}
-	out, err := decodeAccountAuthorisation(resp.Body)
-	if err != nil {
-		return nil, c.http.InvalidResponse(req.Op(), "undecodable account authorisation: "+err.Error())
-	}
-	return out, nil
+	return send(ctx, c, req, "account authorisation", decodeAccountAuthorisation)
 }
 
 // GetConsent reads a consent (GET /consents/{consentId}).
@@ -388,13 +350,15 @@ func (c *Client) GetConsent(ctx context.Context, consentID string) (*Consent, er
 		Header:  c.header(),
 		Secrets: c.secrets,
 	}
-	return c.doConsent(ctx, req)
+	return send(ctx, c, req, "consent", decodeConsent)
 }
 
 // ExtendConsent tells Yapily that the user reconfirmed access at
 // lastConfirmedAt (UK 90-day reconfirmation, POST
 // /consents/{consentId}/extend); Yapily moves lastConfirmedAt and
-// reconfirmBy. lastConfirmedAt must not be in the future. Yapily marks the
+// reconfirmBy. lastConfirmedAt must not be in the future: Yapily refuses it
+// (400), and ExtendConsent refuses one after the client's clock (WithClock)
+// with reauth.ErrInvalidRequest before sending anything. Yapily marks the
 // endpoint beta.
 //
 // Yapily API docs: https://docs.yapily.com/api-reference/consents/extend-consent
@@ -404,6 +368,9 @@ func (c *Client) ExtendConsent(ctx context.Context, consentID string, lastConfir
 	}
 	if lastConfirmedAt.IsZero() {
 		return nil, reauth.MissingInput(reauth.Yapily, "lastConfirmedAt")
+	}
+	if lastConfirmedAt.After(c.now()) {
+		return nil, reauth.InvalidInput(reauth.Yapily, "lastConfirmedAt", "is in the future")
 	}
 	req := &httpx.Request{
 		Method:  http.MethodPost,
@@ -419,24 +386,28 @@ func (c *Client) ExtendConsent(ctx context.Context, consentID string, lastConfir
 	if err := req.SetJSON(body); err != nil {
 		return nil, fmt.Errorf("yapily: %s: %w", req.Op(), err)
 	}
-	return c.doConsent(ctx, req)
+	return send(ctx, c, req, "consent", decodeConsent)
 }
 
-func (c *Client) doConsent(ctx context.Context, req *httpx.Request) (*Consent, error) {
+// send sends req and decodes the 2xx answer with decode; an answer decode
+// refuses is reauth.ErrInvalidResponse naming what was expected.
+func send[T any](ctx context.Context, c *Client, req *httpx.Request, what string, decode func([]byte) (*T, error)) (*T, error) {
 	resp, err := c.http.Do(ctx, req)
 	if err != nil {
 		return nil, err
 	}
-	out, err := decodeConsent(resp.Body)
+	out, err := decode(resp.Body)
 	if err != nil {
-		return nil, c.http.InvalidResponse(req.Op(), "undecodable consent: "+err.Error())
+		return nil, c.http.InvalidResponse(req.Op(), "undecodable "+what+": "+err.Error())
 	}
 	return out, nil
 }
 
 // DeleteConsent deletes a consent (DELETE /consents/{consentId}), for a user
 // who declined to reconfirm. Yapily's forceDelete defaults to true and is not
-// sent.
+// sent. Like every call it is retried on network errors and 502/503/504, so
+// when an attempt that did delete lost its answer, the retry may be told the
+// consent does not exist (reauth.ErrNotFound): treat that as deleted.
 //
 // Yapily API docs: https://docs.yapily.com/api-reference/consents/delete-consent
 func (c *Client) DeleteConsent(ctx context.Context, consentID string) (*ConsentDeletion, error) {
@@ -451,33 +422,14 @@ func (c *Client) DeleteConsent(ctx context.Context, consentID string) (*ConsentD
 		Header:  c.header(),
 		Secrets: c.secrets,
 	}
-	resp, err := c.http.Do(ctx, req)
-	if err != nil {
-		return nil, err
-	}
-	out, err := decodeDeletion(resp.Body)
-	if err != nil {
-		return nil, c.http.InvalidResponse(req.Op(), "undecodable deletion: "+err.Error())
-	}
-	return out, nil
+	return send(ctx, c, req, "deletion", decodeDeletion)
 }
 
-type plainAuthorisation AccountAuthorisation
-
-func (a AccountAuthorisation) redacted() plainAuthorisation {
-	p := plainAuthorisation(a)
-	p.ConsentToken = reauth.RedactSecret(a.ConsentToken)
-	p.State = reauth.RedactSecret(a.State)
-	p.AuthorisationURL = reauth.RedactURL(a.AuthorisationURL)
-	p.QRCodeURL = reauth.RedactURL(a.QRCodeURL)
-	p.ForwardedData = nil
-	return p
-}
-
-// String prints the authorisation with its token, state and URL queries
-// redacted.
+// String prints the authorisation with its consent token, state and the
+// query of its URLs redacted.
 func (a AccountAuthorisation) String() string {
-	return "yapily.AccountAuthorisation" + fmt.Sprintf("%+v", a.redacted())
+	return fmt.Sprintf("yapily.AccountAuthorisation{Consent:%s AuthorisationURL:%s QRCodeURL:%s}",
+		a.Consent.String(), reauth.RedactURL(a.AuthorisationURL), reauth.RedactURL(a.QRCodeURL))
 }
 
 // GoString is String for %#v.
@@ -498,7 +450,8 @@ func (a AccountAuthorisation) LogValue() slog.Value {
 
 type plainConsent Consent
 
-// String prints the consent with its token and state redacted.
+// String prints the consent with its token and state redacted and without
+// its forwardedData.
 func (c Consent) String() string {
 	p := plainConsent(c)
 	p.ConsentToken = reauth.RedactSecret(c.ConsentToken)

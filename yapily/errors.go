@@ -232,7 +232,7 @@ type ConsentStatusError struct {
 
 // Error formats the error without any secret.
 func (e *ConsentStatusError) Error() string {
-	return fmt.Sprintf("yapily: consent %s is %s", e.ConsentID, e.Status)
+	return fmt.Sprintf("yapily: consent %s is %s", clip(e.ConsentID, 256), clip(string(e.Status), 64))
 }
 
 // Unwrap returns the sentinel the status is a kind of.

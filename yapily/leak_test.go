@@ -3,6 +3,7 @@ package yapily_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"fmt"
 	"log/slog"
 	"net/url"
@@ -19,7 +20,8 @@ import (
 	"github.com/reauthkit/reauthkit/yapily/yapilytest"
 )
 
-// lockedBuffer is a log sink shared by concurrent requests.
+// lockedBuffer is a sink shared by concurrent writers: the leak test's
+// loggers, Prism's output in the contract test.
 type lockedBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer
@@ -52,7 +54,10 @@ func TestNoSecretLeaks(t *testing.T) {
 	consent := srv.AddConsent(yapilytest.ConsentSpec{Status: yapilytest.StatusExpired})
 	revoked := srv.AddConsent(yapilytest.ConsentSpec{})
 	srv.Revoke(revoked.ID)
-	secrets := []string{appSecret, hookSecret, wrongSecret, consent.Token, revoked.Token}
+	basic := func(secret string) string {
+		return base64.StdEncoding.EncodeToString([]byte(yapilytest.ApplicationID + ":" + secret))
+	}
+	secrets := []string{appSecret, hookSecret, wrongSecret, consent.Token, revoked.Token, basic(appSecret), basic(wrongSecret)}
 
 	var text, js lockedBuffer
 	logger := slog.New(fanout{slog.NewTextHandler(&text, &slog.HandlerOptions{Level: slog.LevelDebug}),
@@ -90,7 +95,8 @@ func TestNoSecretLeaks(t *testing.T) {
 	keep(c.Begin(ctx, reauth.Request{ConnectionID: revoked.ID, Token: consent.Token}))         // id mismatch
 	keep(c.ReauthoriseConsent(ctx, consent.Token+"\n", yapily.PSU{}))                          // invalid input
 	keep(c.Inspect(ctx, reauth.Request{ConnectionID: "00000000-0000-4000-8000-000000000000"})) // 404
-	keep(c.ExtendConsent(ctx, consent.ID, time.Now().Add(48*time.Hour)))                       // 400 issues
+	keep(c.ExtendConsent(ctx, consent.ID, time.Now().Add(48*time.Hour)))                       // future: refused locally
+	keep(c.ExtendConsent(ctx, consent.ID, time.Now().Add(-time.Minute)))                       // 400 issues: EXPIRED consent
 	keep(c.DeleteConsent(ctx, "00000000-0000-4000-8000-000000000000"))                         // 404
 	srv.Inject(yapilytest.RouteReauthorise, 1, sim.Fault{Kind: sim.FaultStatus, Status: 400,   // echoes secrets
 		Body: `{"error":{"code":400,"status":"BAD_REQUEST","message":"token ` + consent.Token + ` secret ` + appSecret + `"}}`})

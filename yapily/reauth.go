@@ -47,7 +47,9 @@ var callbackIDKeys = []string{CallbackConsentID, "consent-id", "consent_id"}
 // random value; Yapily does not carry it, so Continue recognises the callback
 // by the consent token, the consent id or a state parameter (see Continue).
 // Flow.ExpiresAt is Begin's time plus the flow TTL (WithFlowTTL): Yapily does
-// not say how long an authorisationUrl works.
+// not say how long an authorisationUrl works. When Yapily's answer names
+// another consent than req.ConnectionID (the token is another consent's),
+// Begin fails with reauth.ErrInvalidRequest.
 func (c *Client) Begin(ctx context.Context, req reauth.Request) (*reauth.Flow, error) {
 	if req.ConnectionID == "" {
 		return nil, reauth.MissingInput(reauth.Yapily, "ConnectionID")
@@ -64,7 +66,9 @@ func (c *Client) Begin(ctx context.Context, req reauth.Request) (*reauth.Flow, e
 	}
 	const op = "PATCH /account-auth-requests"
 	if auth.ID != "" && auth.ID != req.ConnectionID {
-		return nil, c.http.InvalidResponse(op, "the consent token belongs to another consent than ConnectionID")
+		// The caller's Token and ConnectionID disagree; Yapily has already
+		// started re-authorising the token's consent.
+		return nil, fmt.Errorf("yapily: %s: Token belongs to another consent than ConnectionID: %w", op, reauth.ErrInvalidRequest)
 	}
 	if auth.AuthorisationURL == "" {
 		return nil, c.http.InvalidResponse(op, "no authorisationUrl in the answer")

@@ -13,7 +13,7 @@
 //	}, yapily.WithBaseURL(srv.URL))
 //	flow, _ := client.Begin(ctx, reauth.Request{ConnectionID: c.ID, Token: c.Token})
 //	callback, _ := srv.Approve(ctx, flow.URL) // the user approves at the bank: the callback query
-//	flow, _ = client.Continue(ctx, flow, reauth.Reply{Callback: callback.Query()})
+//	flow, _ = client.Continue(ctx, flow, reauth.Reply{Callback: callback})
 //
 // The callback query names (consent, application-user-id, user-uuid,
 // institution; error and error-description on refusal) follow Yapily's sample
@@ -255,7 +255,9 @@ func (s *Server) Expire(id string) bool {
 
 // Approve plays the user approving the authorisation at authURL (a flow's
 // URL) and returns the query of the callback the browser lands on (never
-// requested), ready for reauth.Reply.Callback.
+// requested), ready for reauth.Reply.Callback. Approving again is allowed
+// (test suites replay the user); approving a consent revoked since Begin
+// fails (the bank answers 400).
 func (s *Server) Approve(ctx context.Context, authURL string) (url.Values, error) {
 	return s.decide(ctx, authURL, "approve")
 }
@@ -425,12 +427,18 @@ func (s *Server) extendConsent(w http.ResponseWriter, r *http.Request) {
 // user's decision and redirects to the consent's callback.
 func (s *Server) bank(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
+	session := q.Get("session")
 	s.mu.Lock()
-	id, ok := s.sessions[q.Get("session")]
+	id, ok := s.sessions[session]
 	c := s.consents[id]
 	if !ok || c == nil {
 		s.mu.Unlock()
 		http.Error(w, "unknown authorisation session", http.StatusBadRequest)
+		return
+	}
+	if c.Status == StatusRevoked {
+		s.mu.Unlock()
+		http.Error(w, "the consent has been revoked", http.StatusBadRequest)
 		return
 	}
 	back := url.Values{

@@ -107,6 +107,14 @@ func TestDenyAndUnknownSession(t *testing.T) {
 	assert.Equal(t, yapilytest.StatusRejected, snap.Status)
 	_, err = srv.Approve(context.Background(), srv.URL+"/bank/authorise?session=nope")
 	assert.Error(t, err)
+	// a consent revoked while the user is at the bank cannot be approved
+	_, body = do(t, srv, http.MethodPatch, "/account-auth-requests", map[string]string{"consent": c.Token}, "", true)
+	u = body["data"].(map[string]any)["authorisationUrl"].(string)
+	srv.Revoke(c.ID)
+	_, err = srv.Approve(context.Background(), u)
+	assert.Error(t, err)
+	snap, _ = srv.Consent(c.ID)
+	assert.Equal(t, yapilytest.StatusRevoked, snap.Status)
 	assert.False(t, srv.SetStatus("missing", "X"))
 	assert.True(t, srv.Expire(c.ID))
 }
