@@ -259,6 +259,25 @@ func New(creds Credentials, opts ...Option) (*Client, error) {
 
 func (c *Client) now() time.Time { return c.http.Now() }
 
+// String describes the client without its secret. (Without it, fmt would
+// print the unexported credentials field raw: fmt does not call String on
+// unexported fields.)
+func (c Client) String() string {
+	return fmt.Sprintf("truelayer.Client{AuthURL: %q, APIURL: %q, Credentials: %s}", c.authBase.String(), c.apiBase.String(), c.creds.String())
+}
+
+// GoString is String for %#v.
+func (c Client) GoString() string { return c.String() }
+
+// LogValue logs the client's endpoints and client id, never its secret.
+func (c Client) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("AuthURL", c.authBase.String()),
+		slog.String("APIURL", c.apiBase.String()),
+		slog.Any("Credentials", c.creds),
+	)
+}
+
 // timeZero is the zero time, for "unknown".
 var timeZero time.Time
 

@@ -31,9 +31,11 @@
 // Branch with errors.Is: errors.Is(err, reauth.ErrReauthRequired) is true
 // for invalid_grant, 403 access_denied, a v3 403 or "Invalid State", and a
 // /v1/reauthuri refusal (success:false or 401: the user must authorise from
-// scratch). sca_exceeded keeps its code and wraps no sentinel: other data
-// still works. Code exchanges are never retried once TrueLayer may have
-// seen them (only on a dial error or a 429).
+// scratch). invalid_authorization_code (the code is stale or was already
+// used) wraps reauth.ErrFlowExpired: Begin again. sca_exceeded keeps its
+// code and wraps no sentinel: other data still works. Code exchanges are
+// never retried once TrueLayer may have seen them (only on a dial error or
+// a 429).
 //
 // # Assumptions about undocumented facts
 //

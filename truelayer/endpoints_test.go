@@ -77,6 +77,26 @@ func TestReauthURIRefusals(t *testing.T) {
 	}
 }
 
+// A 401 that names a client problem is a configuration error, not the end
+// of the re-authentication window.
+func TestReauthURI401ClientErrorsAreNotReauth(t *testing.T) {
+	t.Parallel()
+	for _, code := range []string{truelayer.CodeUnauthorizedClient, truelayer.CodeInvalidClient} {
+		t.Run(code, func(t *testing.T) {
+			t.Parallel()
+			c, mt := mockClient(t)
+			mt.RegisterResponder(http.MethodPost, authURL+"/v1/reauthuri", jsonResponder(401, `{"error":"`+code+`","error_description":"wrong environment"}`))
+			_, err := c.ReauthURI(context.Background(), truelayer.ReauthURIRequest{RefreshToken: "rt-abcdef", RedirectURI: "https://app.example/cb"})
+			assert.ErrorIs(t, err, reauth.ErrUnauthorized)
+			assert.NotErrorIs(t, err, reauth.ErrReauthRequired)
+			var apiErr *reauth.APIError
+			require.True(t, errors.As(err, &apiErr))
+			assert.Equal(t, code, apiErr.Code)
+			assert.Equal(t, "wrong environment", apiErr.Message)
+		})
+	}
+}
+
 func TestReauthURIRetried503Then200(t *testing.T) {
 	t.Parallel()
 	c, mt := mockClient(t)
@@ -150,6 +170,19 @@ func TestRefreshTokenRequestAndInvalidGrant(t *testing.T) {
 	assert.NotContains(t, err.Error(), testClientSecret)
 }
 
+// An absurd expires_in would overflow time.Duration into a past expiry;
+// it is treated as absent.
+func TestTokenAbsurdExpiresIn(t *testing.T) {
+	t.Parallel()
+	for _, v := range []string{`9223372036854775807`, `"1000000000000"`, `-5`, `0`} {
+		c, mt := mockClient(t)
+		mt.RegisterResponder(http.MethodPost, authURL+"/connect/token", jsonResponder(200, `{"access_token":"at","refresh_token":"rt","expires_in":`+v+`}`))
+		tok, err := c.RefreshToken(context.Background(), "rt-old-123")
+		require.NoError(t, err, v)
+		assert.True(t, tok.ExpiresAt.IsZero(), "expires_in %s gave %s", v, tok.ExpiresAt)
+	}
+}
+
 func TestTokenWithoutAccessTokenIsInvalidResponse(t *testing.T) {
 	t.Parallel()
 	c, mt := mockClient(t)
@@ -174,6 +207,9 @@ func TestErrorShapes(t *testing.T) {
 		{"access_denied 403", 403, `{"error":"access_denied","error_description":"Consent expired"}`, nil, reauth.ErrReauthRequired, "access_denied", "Consent expired", ""},
 		{"sca_exceeded keeps its code", 403, `{"error":"sca_exceeded","error_description":"SCA window"}`, nil, nil, "sca_exceeded", "SCA window", ""},
 		{"invalid_client", 400, `{"error":"invalid_client"}`, nil, reauth.ErrUnauthorized, "invalid_client", "bad request", ""},
+		{"unauthorized_client 401", 401, `{"error":"unauthorized_client","error_description":"wrong environment"}`, nil, reauth.ErrUnauthorized, "unauthorized_client", "wrong environment", ""},
+		{"invalid_authorization_code restarts the flow", 400, `{"error":"invalid_authorization_code"}`, nil, reauth.ErrFlowExpired, "invalid_authorization_code", "bad request", ""},
+		{"nested error object", 401, `{"error":{"code":"invalid_token","message":"token expired"}}`, nil, reauth.ErrUnauthorized, "invalid_token", "token expired", ""},
 		{"unauthorized 401", 401, `{"error":"unauthorized"}`, nil, reauth.ErrUnauthorized, "unauthorized", "unauthorized", ""},
 		{"provider_too_many_requests", 429, `{"error":"provider_too_many_requests"}`, []string{"Retry-After", "3600"}, reauth.ErrRateLimited, "provider_too_many_requests", "too many requests", ""},
 		{"account_not_found", 404, `{"error":"account_not_found"}`, nil, reauth.ErrNotFound, "account_not_found", "not found", ""},
@@ -342,6 +378,20 @@ func TestInspectStates(t *testing.T) {
 			assert.Equal(t, testNow, h.CheckedAt)
 		})
 	}
+	t.Run("user IP sent as X-PSU-IP", func(t *testing.T) {
+		t.Parallel()
+		c, mt := mockClient(t)
+		mt.RegisterResponder(http.MethodGet, apiURL+"/data/v1/me", func(r *http.Request) (*http.Response, error) {
+			assert.Equal(t, "Bearer at-1234", r.Header.Get("Authorization"))
+			assert.Equal(t, "203.0.113.7", r.Header.Get("X-PSU-IP"))
+			return jsonResponder(200, `{"results":[{"credentials_id":"cred-7","consent_status":"Authorised","consent_expires_at":"2026-05-01T00:00:00Z"}]}`)(r)
+		})
+		h, err := c.Inspect(context.Background(), reauth.Request{Token: "at-1234", UserIP: "203.0.113.7"})
+		require.NoError(t, err)
+		assert.Equal(t, "cred-7", h.ConnectionID)
+		assert.Equal(t, time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC), h.ExpiresAt)
+		assert.Equal(t, 1, mt.GetTotalCallCount())
+	})
 	t.Run("401 is an error", func(t *testing.T) {
 		t.Parallel()
 		c, mt := mockClient(t)

@@ -17,7 +17,8 @@ const (
 	// reauth.ErrUnauthorized.
 	CodeInvalidClient = "invalid_client"
 	// CodeInvalidAuthorizationCode: the code is older than 5 minutes or
-	// was already used; restart the flow.
+	// was already used; restart the flow. Wraps reauth.ErrFlowExpired (the
+	// connection itself may be fine: this is not ErrReauthRequired).
 	CodeInvalidAuthorizationCode = "invalid_authorization_code"
 	// CodeUnauthorizedClient: wrong environment, client id or redirect URI.
 	CodeUnauthorizedClient = "unauthorized_client"
@@ -73,7 +74,8 @@ func rawString(b json.RawMessage) string {
 
 // decodeError reads TrueLayer's two error shapes into e. invalid_grant and
 // 403 access_denied (and a v3 403 or 400 "Invalid State") become
-// reauth.ErrReauthRequired; invalid_client becomes reauth.ErrUnauthorized.
+// reauth.ErrReauthRequired; invalid_client and unauthorized_client
+// reauth.ErrUnauthorized; invalid_authorization_code reauth.ErrFlowExpired.
 func decodeError(e *reauth.APIError, body []byte, _ http.Header) {
 	var raw map[string]json.RawMessage
 	if json.Unmarshal(body, &raw) != nil {
@@ -153,5 +155,7 @@ func applyKind(e *reauth.APIError) {
 		}
 	case CodeInvalidClient, CodeUnauthorizedClient:
 		e.Kind = reauth.ErrUnauthorized
+	case CodeInvalidAuthorizationCode:
+		e.Kind = reauth.ErrFlowExpired
 	}
 }

@@ -3,6 +3,7 @@ package truelayer_test
 import (
 	"context"
 	"errors"
+	"net/url"
 	"testing"
 	"time"
 
@@ -84,7 +85,11 @@ func TestFullFlow(t *testing.T) {
 	before := srv.Count(truelayertest.RouteToken)
 	_, err = c.Continue(ctx, flow, reauth.Reply{Callback: cb})
 	require.Error(t, err)
-	assert.ErrorIs(t, err, reauth.ErrReauthRequired, "TrueLayer answers invalid_grant for a used code")
+	assert.ErrorIs(t, err, reauth.ErrFlowExpired, "a used code means: Begin again")
+	assert.NotErrorIs(t, err, reauth.ErrReauthRequired, "the connection itself works: not a re-auth signal")
+	var apiErr *reauth.APIError
+	require.True(t, errors.As(err, &apiErr))
+	assert.Equal(t, truelayer.CodeInvalidAuthorizationCode, apiErr.Code)
 	assert.Equal(t, before+1, srv.Count(truelayertest.RouteToken))
 }
 
@@ -175,6 +180,32 @@ func TestFlowCallbackWithoutCode(t *testing.T) {
 	assert.ErrorIs(t, err, reauth.ErrMissingInput)
 }
 
+// extendClient starts a simulator and a client in connections/extend mode,
+// with the simulator's user records behind WithExtendFlow.
+func extendClient(t testing.TB, opts ...truelayer.Option) (*truelayer.Client, *truelayertest.Server) {
+	t.Helper()
+	srv := truelayertest.NewServer()
+	t.Cleanup(srv.Close)
+	c, err := truelayer.New(truelayer.Credentials{ClientID: srv.ClientID(), ClientSecret: srv.ClientSecret()},
+		append([]truelayer.Option{truelayer.WithAuthURL(srv.URL), truelayer.WithAPIURL(srv.URL), extendUser(srv)}, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, srv
+}
+
+// browseAs returns a conformance Approve or Deny: the simulated user
+// follows the flow's bank link and decides.
+func browseAs(srv *truelayertest.Server, decide func(*truelayertest.Server, context.Context, string) (url.Values, error)) func(testing.TB, *reauth.Flow) reauth.Reply {
+	return func(t testing.TB, flow *reauth.Flow) reauth.Reply {
+		cb, err := decide(srv, context.Background(), flow.URL)
+		if err != nil {
+			t.Fatalf("simulated user: %v", err)
+		}
+		return reauth.Reply{Callback: cb}
+	}
+}
+
 func extendUser(srv *truelayertest.Server) truelayer.Option {
 	return truelayer.WithExtendFlow(func(_ context.Context, req reauth.Request) (truelayer.User, error) {
 		conn, ok := srv.Lookup(req.ConnectionID)
@@ -190,11 +221,7 @@ func TestExtendFlow(t *testing.T) {
 	ctx := context.Background()
 	t.Run("authentication needed", func(t *testing.T) {
 		t.Parallel()
-		srv := truelayertest.NewServer()
-		t.Cleanup(srv.Close)
-		c, err := truelayer.New(truelayer.Credentials{ClientID: srv.ClientID(), ClientSecret: srv.ClientSecret()},
-			truelayer.WithAuthURL(srv.URL), truelayer.WithAPIURL(srv.URL), extendUser(srv))
-		require.NoError(t, err)
+		c, srv := extendClient(t)
 		conn := lapsed(srv)
 		flow, err := c.Begin(ctx, reauth.Request{ConnectionID: conn.CredentialsID, Token: conn.RefreshToken, RedirectURI: redirectURI})
 		require.NoError(t, err)
@@ -210,11 +237,7 @@ func TestExtendFlow(t *testing.T) {
 	})
 	t.Run("no action needed", func(t *testing.T) {
 		t.Parallel()
-		srv := truelayertest.NewServer()
-		t.Cleanup(srv.Close)
-		c, err := truelayer.New(truelayer.Credentials{ClientID: srv.ClientID(), ClientSecret: srv.ClientSecret()},
-			truelayer.WithAuthURL(srv.URL), truelayer.WithAPIURL(srv.URL), extendUser(srv), truelayer.WithExtendPath("/connections/extend"))
-		require.NoError(t, err)
+		c, srv := extendClient(t, truelayer.WithExtendPath("/connections/extend"))
 		conn := srv.Connect(redirectURI)
 		flow, err := c.Begin(ctx, reauth.Request{ConnectionID: conn.CredentialsID, Token: conn.RefreshToken, RedirectURI: redirectURI})
 		require.NoError(t, err)
@@ -225,55 +248,24 @@ func TestExtendFlow(t *testing.T) {
 	})
 }
 
+// conformanceEnv is the conformance suite's view of c on srv, with a
+// connection whose consent lapsed.
+func conformanceEnv(c *truelayer.Client, srv *truelayertest.Server) *reauthtest.Env {
+	conn := lapsed(srv)
+	return &reauthtest.Env{
+		Reauthenticator: c,
+		Request:         reauth.Request{ConnectionID: conn.CredentialsID, Token: conn.RefreshToken, RedirectURI: redirectURI},
+		Approve:         browseAs(srv, (*truelayertest.Server).Approve),
+		Deny:            browseAs(srv, (*truelayertest.Server).Deny),
+		Requests:        func() int { return len(srv.Requests()) },
+		Secrets:         []string{srv.ClientSecret(), conn.AccessToken, conn.RefreshToken},
+	}
+}
+
 func TestConformance(t *testing.T) {
-	reauthtest.RunConformance(t, func(t testing.TB) *reauthtest.Env {
-		c, srv := simClient(t)
-		conn := lapsed(srv)
-		return &reauthtest.Env{
-			Reauthenticator: c,
-			Request:         reauth.Request{ConnectionID: conn.CredentialsID, Token: conn.RefreshToken, RedirectURI: redirectURI},
-			Approve: func(t testing.TB, flow *reauth.Flow) reauth.Reply {
-				cb, err := srv.Approve(context.Background(), flow.URL)
-				if err != nil {
-					t.Fatalf("approve: %v", err)
-				}
-				return reauth.Reply{Callback: cb}
-			},
-			Deny: func(t testing.TB, flow *reauth.Flow) reauth.Reply {
-				cb, err := srv.Deny(context.Background(), flow.URL)
-				if err != nil {
-					t.Fatalf("deny: %v", err)
-				}
-				return reauth.Reply{Callback: cb}
-			},
-			Requests: func() int { return len(srv.Requests()) },
-			Secrets:  []string{srv.ClientSecret(), conn.AccessToken, conn.RefreshToken},
-		}
-	})
+	reauthtest.RunConformance(t, func(t testing.TB) *reauthtest.Env { return conformanceEnv(simClient(t)) })
 }
 
 func TestConformanceExtendFlow(t *testing.T) {
-	reauthtest.RunConformance(t, func(t testing.TB) *reauthtest.Env {
-		srv := truelayertest.NewServer()
-		t.Cleanup(srv.Close)
-		c, err := truelayer.New(truelayer.Credentials{ClientID: srv.ClientID(), ClientSecret: srv.ClientSecret()},
-			truelayer.WithAuthURL(srv.URL), truelayer.WithAPIURL(srv.URL), extendUser(srv))
-		if err != nil {
-			t.Fatal(err)
-		}
-		conn := lapsed(srv)
-		return &reauthtest.Env{
-			Reauthenticator: c,
-			Request:         reauth.Request{ConnectionID: conn.CredentialsID, Token: conn.RefreshToken, RedirectURI: redirectURI},
-			Approve: func(t testing.TB, flow *reauth.Flow) reauth.Reply {
-				cb, err := srv.Approve(context.Background(), flow.URL)
-				if err != nil {
-					t.Fatalf("approve: %v", err)
-				}
-				return reauth.Reply{Callback: cb}
-			},
-			Requests: func() int { return len(srv.Requests()) },
-			Secrets:  []string{srv.ClientSecret(), conn.AccessToken, conn.RefreshToken},
-		}
-	})
+	reauthtest.RunConformance(t, func(t testing.TB) *reauthtest.Env { return conformanceEnv(extendClient(t)) })
 }

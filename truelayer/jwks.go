@@ -139,6 +139,13 @@ func (c *jwksCache) key(ctx context.Context, jku, kid string) (*ecdsa.PublicKey,
 			// A fetch just finished without this kid (or failed).
 			err := e.err
 			k := e.keys[kid]
+			if k == nil && ctx.Err() == nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+				// The fetch was abandoned because its caller gave up,
+				// not refused by the provider: this caller fetches itself.
+				c.mu.Unlock()
+				waited = false
+				continue
+			}
 			c.mu.Unlock()
 			if k != nil {
 				return k, nil

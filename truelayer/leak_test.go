@@ -92,7 +92,7 @@ func TestNoSecretLeaks(t *testing.T) {
 	record(wrongSecret.Continue(ctx, flow, reauth.Reply{Callback: cb})) // invalid_client, code not spent? it is checked first
 	srv.Inject(truelayertest.RouteToken, 1, sim.Fault{Kind: sim.FaultDropAfterRead})
 	record(c.Continue(ctx, flow, reauth.Reply{Callback: cb})) // spent, answer lost
-	record(c.Continue(ctx, flow, reauth.Reply{Callback: cb})) // replay: invalid_grant
+	record(c.Continue(ctx, flow, reauth.Reply{Callback: cb})) // replay: invalid_authorization_code
 
 	// A provider that echoes secrets in its error message.
 	echo := fmt.Sprintf(`{"error":"invalid_grant","error_description":"token %s for secret %s is bad","error_details":{"token":"%s","list":["%s"]}}`,
@@ -144,6 +144,7 @@ func TestNoSecretLeaks(t *testing.T) {
 	values = append(values, done, *done, done.Result, done.Result.Credentials)
 	secrets = append(secrets, flow2.State, cb2.Get("code"), done.Result.Credentials.AccessToken)
 	values = append(values, truelayer.Credentials{ClientID: "x", ClientSecret: clientSecret})
+	values = append(values, c, *c, wrongSecret) // New's own return value
 
 	require.GreaterOrEqual(t, len(errs), 15)
 	check := func(where, s string) {

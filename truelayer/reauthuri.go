@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 
 	"github.com/reauthkit/reauthkit/internal/httpx"
 	"github.com/reauthkit/reauthkit/internal/jsonx"
@@ -44,6 +45,8 @@ const reauthURIPath = "/v1/reauthuri"
 // answer {"success": false} and a 401 (the 90-day window after expiry has
 // passed) are an *reauth.APIError with code [CodeReauthUnavailable]
 // wrapping reauth.ErrReauthRequired: the user must authorise from scratch.
+// A 401 invalid_client or unauthorized_client is a configuration problem
+// and wraps reauth.ErrUnauthorized instead.
 //
 // The request carries no client credentials: four independent
 // implementations send none (reference §2.3).
@@ -73,7 +76,11 @@ func (c *Client) ReauthURI(ctx context.Context, r ReauthURIRequest) (string, err
 	resp, err := c.http.DoJSON(ctx, req, &out)
 	if err != nil {
 		var apiErr *reauth.APIError
-		if errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusUnauthorized && apiErr.Code != CodeInvalidClient {
+		// A 401 means the window has passed, unless it names a client
+		// problem (unauthorized_client: wrong environment, client id or
+		// redirect URI; reference §2.6), which stays ErrUnauthorized.
+		if errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusUnauthorized &&
+			!strings.EqualFold(apiErr.Code, CodeInvalidClient) && !strings.EqualFold(apiErr.Code, CodeUnauthorizedClient) {
 			apiErr.Kind = reauth.ErrReauthRequired
 			if apiErr.Code == "" {
 				apiErr.Code = CodeReauthUnavailable

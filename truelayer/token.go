@@ -19,7 +19,7 @@ type Token struct {
 	AccessToken  string
 	RefreshToken string
 	// ExpiresAt is when AccessToken stops working (about an hour after
-	// issue); zero when TrueLayer sent no expires_in.
+	// issue); zero when TrueLayer sent no usable expires_in.
 	ExpiresAt time.Time
 	TokenType string
 	Scope     string
@@ -63,9 +63,13 @@ type tokenJSON struct {
 	Scope        jsonx.String `json:"scope"`
 }
 
+// maxExpiresIn bounds a believable expires_in (10 years, in seconds); a
+// larger value would overflow time.Duration and is treated as absent.
+const maxExpiresIn = 10 * 365 * 24 * 60 * 60
+
 func (j tokenJSON) token(now time.Time) Token {
 	t := Token{AccessToken: j.AccessToken, RefreshToken: j.RefreshToken, TokenType: string(j.TokenType), Scope: string(j.Scope)}
-	if j.ExpiresIn > 0 {
+	if j.ExpiresIn > 0 && j.ExpiresIn <= maxExpiresIn {
 		t.ExpiresAt = now.Add(time.Duration(j.ExpiresIn) * time.Second)
 	}
 	return t
@@ -103,7 +107,10 @@ func (c *Client) ExchangeCode(ctx context.Context, code, redirectURI, codeVerifi
 // RefreshToken trades a refresh token for a new pair. TrueLayer rotates the
 // pair: store both new tokens atomically and serialise refreshes per
 // connection. invalid_grant (the 90-day consent has lapsed) wraps
-// reauth.ErrReauthRequired.
+// reauth.ErrReauthRequired. Network errors and 502/503/504 are retried
+// with the same token, as TrueLayer advises (reference §2.10); if an
+// answer was lost after TrueLayer rotated the pair, that retry meets
+// invalid_grant, so keep the stored pair until a refresh succeeds.
 //
 // TrueLayer API docs: https://docs.truelayer.com/reference/generateaccesstoken
 func (c *Client) RefreshToken(ctx context.Context, refreshToken string) (*Token, error) {

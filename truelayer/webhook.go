@@ -284,7 +284,7 @@ func (v *WebhookVerifier) Verify(ctx context.Context, r *http.Request, body []by
 		return nil, err
 	}
 	path := v.path
-	if path == "" {
+	if path == "" && r.URL != nil {
 		path = r.URL.Path
 	}
 	if path == "" {
@@ -348,7 +348,8 @@ type eventJSON struct {
 
 func parseEvent(body []byte, ts time.Time) (*reauth.Event, error) {
 	var e eventJSON
-	if err := json.Unmarshal(body, &e); err != nil {
+	// json.Unmarshal accepts "null" into a struct: require an object.
+	if t := bytes.TrimSpace(body); len(t) == 0 || t[0] != '{' || json.Unmarshal(t, &e) != nil {
 		return nil, fmt.Errorf("truelayer: webhook: body is not the expected JSON object: %w", reauth.ErrInvalidPayload)
 	}
 	occurred := e.Timestamp.Time

@@ -269,14 +269,28 @@ func TestWebhookJWKSUnavailableIsNotASignatureError(t *testing.T) {
 	require.NoError(t, err)
 }
 
+// A request without URL (built by hand) is refused, never a panic.
+func TestWebhookRequestWithoutURL(t *testing.T) {
+	t.Parallel()
+	v, srv, _ := hookSetup(t)
+	h, err := srv.SignWebhook(hookPath, hookBody, testNow)
+	require.NoError(t, err)
+	r := &http.Request{Method: http.MethodPost, Header: h}
+	require.NotPanics(t, func() { _, err = v.Verify(context.Background(), r, hookBody) })
+	assert.ErrorIs(t, err, reauth.ErrInvalidSignature)
+	_, err = v.Verify(context.Background(), nil, hookBody)
+	assert.ErrorIs(t, err, reauth.ErrInvalidSignature)
+}
+
 func TestWebhookAuthenticButNotJSON(t *testing.T) {
 	t.Parallel()
 	v, srv, _ := hookSetup(t)
-	body := []byte(`not json`)
-	h, err := srv.SignWebhook(hookPath, body, testNow)
-	require.NoError(t, err)
-	_, err = v.Verify(context.Background(), hookRequest(t, h, hookPath, body), body)
-	assert.ErrorIs(t, err, reauth.ErrInvalidPayload)
+	for _, body := range [][]byte{[]byte(`not json`), []byte(`null`), []byte(` [] `), []byte(`"x"`), nil} {
+		h, err := srv.SignWebhook(hookPath, body, testNow)
+		require.NoError(t, err)
+		_, err = v.Verify(context.Background(), hookRequest(t, h, hookPath, body), body)
+		assert.ErrorIs(t, err, reauth.ErrInvalidPayload, "%q", body)
+	}
 }
 
 func TestWebhookOptions(t *testing.T) {
@@ -391,14 +405,9 @@ func TestWebhookJWKSCacheTTL(t *testing.T) {
 
 func TestExtendUserLookupError(t *testing.T) {
 	t.Parallel()
-	srv := truelayertest.NewServer()
-	t.Cleanup(srv.Close)
 	boom := errors.New("user store down")
-	c, err := truelayer.New(truelayer.Credentials{ClientID: srv.ClientID(), ClientSecret: srv.ClientSecret()},
-		truelayer.WithAuthURL(srv.URL), truelayer.WithAPIURL(srv.URL),
-		truelayer.WithExtendFlow(func(context.Context, reauth.Request) (truelayer.User, error) { return truelayer.User{}, boom }))
-	require.NoError(t, err)
-	_, err = c.Begin(context.Background(), reauth.Request{Token: "rt-1234", RedirectURI: redirectURI})
+	c, srv := simClient(t, truelayer.WithExtendFlow(func(context.Context, reauth.Request) (truelayer.User, error) { return truelayer.User{}, boom }))
+	_, err := c.Begin(context.Background(), reauth.Request{Token: "rt-1234", RedirectURI: redirectURI})
 	require.ErrorIs(t, err, boom)
 	assert.Contains(t, err.Error(), "truelayer: ")
 	assert.Zero(t, srv.Count(""))

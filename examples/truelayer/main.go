@@ -77,7 +77,7 @@ func runSimulated(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("begin:    %s to %s\n", flow.Step, redactedURL(flow.URL))
+	fmt.Printf("begin:    %s to %s\n", flow.Step, reauth.RedactURL(flow.URL))
 
 	callback, err := srv.Approve(ctx, flow.URL)
 	if err != nil {
@@ -145,14 +145,6 @@ func runSandbox(ctx context.Context) error {
 	}
 	fmt.Printf("continue: %s, credentials changed: %t (store flow.Result.Credentials)\n", flow.Step, flow.Result.CredentialsChanged)
 	return nil
-}
-
-func redactedURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return reauth.Redacted
-	}
-	return u.Scheme + "://" + u.Host + u.Path
 }
 
 func keys(v url.Values) []string {

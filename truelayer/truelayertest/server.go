@@ -6,7 +6,8 @@
 // server: point the client's auth and API URLs at [Server.URL].
 //
 // It is stateful: refresh tokens are issued, rotated and revoked,
-// authorisation codes work once and for 5 minutes, the redirect URI must
+// authorisation codes work once and for 5 minutes (after that:
+// invalid_authorization_code), the redirect URI must
 // match the connection's, and a consent that lapsed more than 90 days ago
 // can no longer be renewed through /v1/reauthuri.
 //
@@ -369,7 +370,9 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 		g := s.codes[f.Get("code")]
 		switch {
 		case g == nil || g.used || now.Sub(g.issuedAt) > CodeTTL:
-			writeError(w, 400, "invalid_grant", "the authorization code is invalid, expired or already used")
+			// TrueLayer's error table: a stale (> 5 min) or reused code
+			// is invalid_authorization_code (reference §2.6).
+			writeError(w, 400, "invalid_authorization_code", "the authorization code is invalid, expired or already used")
 			return
 		case f.Get("redirect_uri") != g.redirectURI:
 			g.used = true
@@ -417,7 +420,7 @@ func (s *Server) handleExtend(w http.ResponseWriter, r *http.Request) {
 		} `json:"user"`
 		State string `json:"state"`
 	}
-	if json.NewDecoder(r.Body).Decode(&body) != nil {
+	if !strings.HasPrefix(r.Header.Get("Content-Type"), "application/json") || json.NewDecoder(r.Body).Decode(&body) != nil {
 		writeError(w, 400, "invalid_request", "expected a JSON body")
 		return
 	}

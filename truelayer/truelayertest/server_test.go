@@ -75,15 +75,16 @@ func TestReauthAndCodeRules(t *testing.T) {
 
 	st, out = post(t, srv, "/connect/token", "application/x-www-form-urlencoded", form.Encode())
 	assert.Equal(t, 400, st, "codes work once")
-	assert.Equal(t, "invalid_grant", out["error"])
+	assert.Equal(t, "invalid_authorization_code", out["error"], "TrueLayer's code for a reused code")
 
 	// A code older than 5 minutes is refused.
 	cb, err = srv.Approve(context.Background(), link)
 	require.NoError(t, err)
 	now = now.Add(truelayertest.CodeTTL + time.Second)
 	form.Set("code", cb.Get("code"))
-	st, _ = post(t, srv, "/connect/token", "application/x-www-form-urlencoded", form.Encode())
+	st, out = post(t, srv, "/connect/token", "application/x-www-form-urlencoded", form.Encode())
 	assert.Equal(t, 400, st)
+	assert.Equal(t, "invalid_authorization_code", out["error"], "TrueLayer's code for a stale code")
 
 	// Refresh rotates the pair; the old refresh token dies.
 	rform := url.Values{"grant_type": {"refresh_token"}, "client_id": {"cid"}, "client_secret": {"csecret"}, "refresh_token": {conn.RefreshToken}}
