@@ -376,12 +376,16 @@ func TestRateLimitedWithLongRetryAfterDoesNotSleep(t *testing.T) {
 func TestSyncShapes(t *testing.T) {
 	t.Parallel()
 	c, mt := mockClient(t)
-	mt.RegisterResponder(http.MethodPost, testBase+"/accounts/acc/sync",
-		httpmock.ResponderFromMultipleResponses([]*http.Response{
-			httpmock.NewStringResponse(200, `{"status":"successful","hasNewData":true,"code":"SYNC_SUCCESSFUL","message":null}`),
-			httpmock.NewStringResponse(200, `{"status":"failed","hasNewData":false,"code":"REAUTHORISATION_REQUIRED","message":"Reauthorisation required"}`),
-			httpmock.NewStringResponse(200, `{"status":"failed","code":"SYNC_FAILED"}`),
-		}))
+	answers := []string{
+		`{"status":"successful","hasNewData":true,"code":"SYNC_SUCCESSFUL","message":null}`,
+		`{"status":"failed","hasNewData":false,"code":"REAUTHORISATION_REQUIRED","message":"Reauthorisation required"}`,
+		`{"status":"failed","code":"SYNC_FAILED"}`,
+	}
+	i := 0
+	mt.RegisterResponder(http.MethodPost, testBase+"/accounts/acc/sync", func(r *http.Request) (*http.Response, error) {
+		defer func() { i++ }()
+		return expect(t, "", nil, 200, answers[i])(r) // no body, mono-sec-key
+	})
 	ctx := context.Background()
 	res, err := c.Sync(ctx, "acc")
 	require.NoError(t, err)
@@ -392,6 +396,7 @@ func TestSyncShapes(t *testing.T) {
 	require.ErrorIs(t, err, reauth.ErrProviderUnavailable)
 	_, err = c.Sync(ctx, "")
 	require.ErrorIs(t, err, reauth.ErrMissingInput)
+	assert.Equal(t, 3, mt.GetTotalCallCount())
 }
 
 func TestCheckJobStatus(t *testing.T) {

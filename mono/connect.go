@@ -3,7 +3,6 @@ package mono
 import (
 	"context"
 	"net/http"
-	"sort"
 
 	"github.com/reauthkit/reauthkit/internal/httpx"
 	"github.com/reauthkit/reauthkit/reauth"
@@ -63,7 +62,8 @@ func (c *Client) CreateSession(ctx context.Context, reauthToken string) (*Sessio
 // The answer's ResponseCode is ResponseDone with Code, or another form
 // (102 again for a security question, 101 for an account choice). Mono
 // refusing the answers is an *reauth.APIError (see the adapter's
-// InputRejectedError).
+// InputRejectedError). The key and the answers are scrubbed from Message,
+// as from every error.
 //
 // Mono API docs: https://docs.mono.co/docs/connect-partners-api-reauthorisation
 func (c *Client) Commit(ctx context.Context, sessionID string, inputs map[string]string) (*CommitResult, error) {
@@ -76,16 +76,14 @@ func (c *Client) Commit(ctx context.Context, sessionID string, inputs map[string
 	if !validHeaderValue(sessionID) {
 		return nil, reauth.InvalidInput(reauth.Mono, "sessionID", "contains invalid characters")
 	}
-	secrets := []string{c.key}
-	names := make([]string, 0, len(inputs))
+	secrets := make([]string, 0, len(inputs)+1)
+	secrets = append(secrets, c.key)
 	for k, v := range inputs {
 		if k == "" {
 			return nil, reauth.InvalidInput(reauth.Mono, "inputs", "has an empty field name")
 		}
-		names = append(names, k)
 		secrets = append(secrets, v)
 	}
-	sort.Strings(names)
 	h := c.header()
 	h.Set(HeaderSessionID, sessionID)
 	req := &httpx.Request{
@@ -103,5 +101,7 @@ func (c *Client) Commit(ctx context.Context, sessionID string, inputs map[string
 	if _, err := c.http.DoJSON(ctx, req, &w); err != nil {
 		return nil, err
 	}
-	return w.decode(), nil
+	r := w.decode()
+	r.Message = httpx.Scrub(r.Message, secrets) // as the core scrubs error answers
+	return r, nil
 }

@@ -3,6 +3,9 @@ package mono_test
 import (
 	"context"
 	"errors"
+	"net"
+	"net/http"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -96,37 +99,26 @@ func runFault(t *testing.T, tc faultCase, call func(ctx context.Context) (*reaut
 	}
 }
 
+// TestFaultsBegin runs the retry-safe faults on each of Begin's two calls
+// (reauthorise, then create the session).
 func TestFaultsBegin(t *testing.T) {
 	t.Parallel()
-	for _, tc := range beginFaults {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			srv := newSim(t)
-			c := simClient(t, srv, faultOptions()...)
-			route := monotest.ReauthoriseRoute(monotest.AccountOTP)
-			srv.Inject(route, tc.times, tc.fault)
-			runFault(t, tc, func(ctx context.Context) (*reauth.Flow, error) {
-				return c.Begin(ctx, reauth.Request{ConnectionID: monotest.AccountOTP})
+	for name, route := range map[string]string{
+		"reauthorise": monotest.ReauthoriseRoute(monotest.AccountOTP),
+		"session":     monotest.RouteSession,
+	} {
+		for _, tc := range beginFaults {
+			t.Run(name+"/"+tc.name, func(t *testing.T) {
+				t.Parallel()
+				srv := newSim(t)
+				c := simClient(t, srv, faultOptions()...)
+				srv.Inject(route, tc.times, tc.fault)
+				runFault(t, tc, func(ctx context.Context) (*reauth.Flow, error) {
+					return c.Begin(ctx, reauth.Request{ConnectionID: monotest.AccountOTP})
+				})
+				assert.Equal(t, tc.sent, srv.Count(route), "requests on the faulted route")
 			})
-			assert.Equal(t, tc.sent, srv.Count(route), "requests on the faulted route")
-		})
-	}
-}
-
-func TestFaultsBeginSession(t *testing.T) {
-	// The second call of Begin (session) under the retry-safe faults.
-	t.Parallel()
-	for _, tc := range beginFaults {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			srv := newSim(t)
-			c := simClient(t, srv, faultOptions()...)
-			srv.Inject(monotest.RouteSession, tc.times, tc.fault)
-			runFault(t, tc, func(ctx context.Context) (*reauth.Flow, error) {
-				return c.Begin(ctx, reauth.Request{ConnectionID: monotest.AccountOTP})
-			})
-			assert.Equal(t, tc.sent, srv.Count(monotest.RouteSession))
-		})
+		}
 	}
 }
 
@@ -149,23 +141,48 @@ func TestFaultsCommit(t *testing.T) {
 	}
 }
 
+// failingDials returns a transport whose first n dials fail as a refused
+// connection would (the request never left), and a count of dials.
+func failingDials(t *testing.T, n int32) (*http.Transport, *atomic.Int32) {
+	var dials atomic.Int32
+	var d net.Dialer
+	tr := &http.Transport{DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+		if dials.Add(1) <= n {
+			return nil, &net.OpError{Op: "dial", Net: network, Err: errors.New("connection refused (simulated)")}
+		}
+		return d.DialContext(ctx, network, addr)
+	}}
+	t.Cleanup(tr.CloseIdleConnections)
+	return tr, &dials
+}
+
 func TestCommitDialErrorIsRetried(t *testing.T) {
 	// A request that never reached the server may be sent again even when
-	// it carries an OTP: the first attempt dials a closed port.
+	// it carries an OTP.
 	t.Parallel()
 	srv := newSim(t)
-	c := simClient(t, srv)
-	flow, err := c.Begin(context.Background(), reauth.Request{ConnectionID: monotest.AccountOTP})
+	flow, err := simClient(t, srv).Begin(context.Background(), reauth.Request{ConnectionID: monotest.AccountOTP})
 	require.NoError(t, err)
-	dead := monotest.NewServer()
-	deadURL := dead.URL
-	dead.Close()
-	cDead, err := mono.New(mono.Credentials{SecretKey: srv.SecretKey()}, mono.WithBaseURL(deadURL),
-		mono.WithRetries(2, time.Millisecond, 5*time.Millisecond))
+	reply := approve(t, srv, flow)
+
+	// The first dial fails, the retry reaches Mono: one commit, done.
+	tr, dials := failingDials(t, 1)
+	c := simClient(t, srv, mono.WithHTTPClient(&http.Client{Transport: tr}))
+	done, err := c.Continue(context.Background(), flow, reply)
 	require.NoError(t, err)
+	assert.Equal(t, reauth.StepDone, done.Step)
+	assert.Equal(t, int32(2), dials.Load())
+	assert.Equal(t, 1, srv.Commits())
+
+	// Every dial fails: retried up to the limit, then ErrProviderUnavailable.
+	flow, err = simClient(t, srv).Begin(context.Background(), reauth.Request{ConnectionID: monotest.AccountOTP})
+	require.NoError(t, err)
+	tr, dials = failingDials(t, 100)
+	c = simClient(t, srv, mono.WithHTTPClient(&http.Client{Transport: tr}))
 	start := time.Now()
-	_, err = cDead.Continue(context.Background(), flow, approve(t, srv, flow))
+	_, err = c.Continue(context.Background(), flow, reply)
 	require.ErrorIs(t, err, reauth.ErrProviderUnavailable)
 	assert.Less(t, time.Since(start), margin)
-	assert.Equal(t, 0, srv.Commits())
+	assert.Equal(t, int32(3), dials.Load(), "1 attempt + 2 retries")
+	assert.Equal(t, 1, srv.Commits(), "nothing more reached Mono")
 }

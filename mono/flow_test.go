@@ -27,9 +27,17 @@ func TestConformanceHeadless(t *testing.T) {
 			Reauthenticator: simClient(t, srv),
 			Request:         reauth.Request{ConnectionID: monotest.AccountOTPThenQuestion},
 			Approve:         func(t testing.TB, f *reauth.Flow) reauth.Reply { return approve(t, srv, f) },
-			// No Deny: Mono has no way to refuse an input step. No
-			// Mismatch: an input reply names no flow, so it cannot belong
-			// to another one.
+			// Mono has no way to refuse an input step: the closest is a
+			// wrong answer, refused by Mono as an *InputRejectedError
+			// wrapping its *reauth.APIError. No Mismatch: an input reply
+			// names no flow, so it cannot belong to another one.
+			Deny: func(t testing.TB, f *reauth.Flow) reauth.Reply {
+				in := make(map[string]string, len(f.Fields))
+				for _, fl := range f.Fields {
+					in[fl.Name] = "9" // neither the OTP nor the answer
+				}
+				return reauth.Reply{Inputs: in}
+			},
 			Requests: func() int { return len(srv.Requests()) },
 			Secrets:  []string{srv.SecretKey(), srv.OTP(), monotest.DefaultSecurityAnswer},
 		}

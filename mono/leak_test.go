@@ -227,6 +227,7 @@ func TestNoSecretLeaksWhenMonoEchoesThem(t *testing.T) {
 			httpmock.NewStringResponse(400, echoIn),
 			httpmock.NewStringResponse(200, `{"status":"failed","message":"otp `+leakOTP+` and `+leakAnswer+` wrong"}`),
 			httpmock.NewStringResponse(200, `{"status":200,"responseCode":99,"data":{"code":"`+leakMockCode+`"}}`),
+			httpmock.NewStringResponse(200, `{"status":200,"responseCode":102,"message":"otp `+leakOTP+` accepted, now `+leakAnswer+`?"}`),
 		}))
 	scan := &leakScan{secrets: []string{leakKey, leakMockTok, leakOTP, leakAnswer, leakMockCode}}
 	ctx := context.Background()
@@ -245,6 +246,11 @@ func TestNoSecretLeaksWhenMonoEchoesThem(t *testing.T) {
 			scan.add(*f, f.Result)
 		}
 	}
+	// the typed Commit scrubs a 2xx message that echoes the answers
+	res, err := c.Commit(ctx, "session_1", in.Inputs)
+	require.NoError(t, err)
+	require.Contains(t, res.Message, reauth.Redacted)
+	scan.add(res, *res, res.Message)
 	scan.add(flow, *flow, in)
 	scan.check(t, logs.String())
 }

@@ -11,7 +11,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/reauthkit/reauthkit/internal/flowx"
-	"github.com/reauthkit/reauthkit/internal/httpx"
 	"github.com/reauthkit/reauthkit/reauth"
 )
 
@@ -186,7 +185,7 @@ func (c *Client) Continue(ctx context.Context, flow *reauth.Flow, reply reauth.R
 	// A 2xx answer that is not one of the documented codes: a "failed"
 	// status is Mono refusing the answers (or the session).
 	ae := &reauth.APIError{Provider: reauth.Mono, Op: "POST /v1/connect/commit", StatusCode: http.StatusOK,
-		Code: itoa(int(res.ResponseCode)), Message: clip(c.scrubInputs(res.Message, reply.Inputs), 256), Kind: kindFor("", res.Message)}
+		Code: itoa(int(res.ResponseCode)), Message: clip(res.Message, 256), Kind: kindFor("", res.Message)}
 	if ae.Kind == nil && strings.EqualFold(res.Status, "failed") {
 		ae.Kind = reauth.ErrInvalidRequest
 		return nil, &InputRejectedError{Fields: fieldNames(flow.Fields), Message: ae.Message, Err: ae}
@@ -273,16 +272,6 @@ func (c *Client) continueLink(flow *reauth.Flow, reply reauth.Reply) (*reauth.Fl
 		return nil, reauth.MissingInput(reauth.Mono, "status")
 	}
 	return flowx.Done(reauth.Mono, flow.ConnectionID, reauth.Credentials{Code: code}, false, c.now()), nil
-}
-
-// scrubInputs hides the key and the answers in a message from a 2xx
-// answer (the core scrubs error answers itself).
-func (c *Client) scrubInputs(msg string, inputs map[string]string) string {
-	secrets := []string{c.key}
-	for _, v := range inputs {
-		secrets = append(secrets, v)
-	}
-	return httpx.Scrub(msg, secrets)
 }
 
 func fieldNames(fs []reauth.Field) []string {

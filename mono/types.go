@@ -356,7 +356,8 @@ func (w *wireSession) decode() *Session {
 }
 
 // idField is an id sent as a string (or number) or as an object with
-// id/_id (Mono's institution, a webhook's account).
+// id/_id (Mono's institution, a webhook's account). Any other shape is no
+// id, never an error.
 type idField string
 
 // UnmarshalJSON accepts "id", 123, {"id": …} or {"_id": …}.
@@ -378,23 +379,6 @@ func (f *idField) UnmarshalJSON(b []byte) error {
 	}
 	*f = idField(v)
 	return nil
-}
-
-// institutionID reads the institution as an id string or an object with
-// id/_id.
-func institutionID(raw json.RawMessage) string {
-	var s str
-	if json.Unmarshal(raw, &s) == nil {
-		return string(s)
-	}
-	var o struct {
-		ID  str `json:"id"`
-		ID2 str `json:"_id"`
-	}
-	if json.Unmarshal(raw, &o) == nil {
-		return firstNonEmpty(string(o.ID), string(o.ID2))
-	}
-	return ""
 }
 
 type wireCommit struct {

@@ -87,17 +87,34 @@ func (v *WebhookVerifier) GoString() string { return v.String() }
 
 // webhookBody is Mono's envelope: {"event", "data"}; event_id, id and
 // timestamp are read when present (seen in third-party code, not in Mono's
-// docs).
+// docs). Only event must decode: an odd shape in an undocumented or
+// optional field reads as absent, so that an authentic delivery is never
+// refused (and redelivered forever) for it.
 type webhookBody struct {
-	Event     *jsonx.String `json:"event"`
-	EventID   jsonx.String  `json:"event_id"`
-	ID        jsonx.String  `json:"id"`
-	Timestamp jsonx.Time    `json:"timestamp"`
-	Data      *struct {
-		Account json.RawMessage `json:"account"`
-		ID      jsonx.String    `json:"id"`
-		ID2     jsonx.String    `json:"_id"`
-	} `json:"data"`
+	Event     *jsonx.String   `json:"event"`
+	EventID   idField         `json:"event_id"`
+	ID        idField         `json:"id"`
+	Timestamp optTime         `json:"timestamp"`
+	Data      json.RawMessage `json:"data"`
+}
+
+// webhookData is the part of data that names the account.
+type webhookData struct {
+	Account idField `json:"account"`
+	ID      idField `json:"id"`
+	ID2     idField `json:"_id"`
+}
+
+// optTime is a jsonx.Time whose unreadable value is the zero time instead
+// of an error.
+type optTime struct{ jsonx.Time }
+
+// UnmarshalJSON reads what jsonx.Time reads and ignores the rest.
+func (t *optTime) UnmarshalJSON(b []byte) error {
+	if t.Time.UnmarshalJSON(b) != nil {
+		t.Time = jsonx.Time{}
+	}
+	return nil
 }
 
 // Verify checks the mono-webhook-secret header (constant time) before it
@@ -143,7 +160,7 @@ func parseWebhook(body []byte) (*reauth.Event, error) {
 		Provider:     reauth.Mono,
 		Type:         reauth.Other,
 		ProviderType: name,
-		OccurredAt:   b.Timestamp.Time,
+		OccurredAt:   b.Timestamp.Time.Time,
 		Raw:          append(json.RawMessage(nil), body...),
 	}
 	switch name {
@@ -152,8 +169,9 @@ func parseWebhook(body []byte) (*reauth.Event, error) {
 	case EventAccountReauthorized:
 		ev.Type = reauth.ReauthCompleted
 	}
-	if b.Data != nil {
-		ev.ConnectionID = firstNonEmpty(institutionID(b.Data.Account), string(b.Data.ID), string(b.Data.ID2))
+	var d webhookData
+	if json.Unmarshal(b.Data, &d) == nil { // data that is not an object names no account
+		ev.ConnectionID = firstNonEmpty(string(d.Account), string(d.ID), string(d.ID2))
 	}
 	return ev, nil
 }

@@ -66,6 +66,26 @@ func TestWebhookOptionalFields(t *testing.T) {
 	ev, err = v.Verify(context.Background(), delivery(monotest.WebhookHeader(whSecret), body), body)
 	require.NoError(t, err)
 	assert.Equal(t, "acc_10", ev.ConnectionID)
+
+	// Undocumented fields in shapes we do not read: an authentic delivery
+	// is still accepted (a 400 would make Mono redeliver it forever).
+	for _, body := range []string{
+		`{"event":"mono.events.reauthorisation_required","timestamp":"Mon, 13 May 2025","id":{"x":1},"data":{"account":{"_id":"acc_11"}}}`,
+		`{"event":"mono.events.reauthorisation_required","event_id":[1],"timestamp":{},"data":{"account":"acc_11"}}`,
+		`{"event":"mono.events.reauthorisation_required","data":{"account":["odd"],"id":"acc_11"}}`,
+	} {
+		b := []byte(body)
+		ev, err = v.Verify(context.Background(), delivery(monotest.WebhookHeader(whSecret), b), b)
+		require.NoError(t, err, body)
+		assert.Equal(t, reauth.ReauthRequired, ev.Type, body)
+		assert.Equal(t, "acc_11", ev.ConnectionID, body)
+		assert.Empty(t, ev.ID, body)
+		assert.True(t, ev.OccurredAt.IsZero(), body)
+	}
+	body = []byte(`{"event":"mono.events.account_updated","data":"not an object"}`)
+	ev, err = v.Verify(context.Background(), delivery(monotest.WebhookHeader(whSecret), body), body)
+	require.NoError(t, err)
+	assert.Empty(t, ev.ConnectionID)
 }
 
 func TestWebhookRefusals(t *testing.T) {

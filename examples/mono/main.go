@@ -80,7 +80,11 @@ func (a *answerer) answer(f reauth.Field, attempt int) (string, error) {
 	if a.sim == nil {
 		return "", fmt.Errorf("stdin is not a terminal: pass -otp to answer %q", f.Name)
 	}
-	fmt.Fprintf(a.out, "  %s: stdin is not a terminal and no -otp given: answering with the simulated bank's value\n", f.Label)
+	why := "stdin is not a terminal"
+	if f.Name == monotest.FieldOTP {
+		why += " and no -otp given"
+	}
+	fmt.Fprintf(a.out, "  %s: %s: answering with the simulated bank's value\n", f.Label, why)
 	return a.sim.Answer(f.Name), nil
 }
 
@@ -110,7 +114,7 @@ func run(ctx context.Context, otpFlag, accountID string, stdin *os.File, out io.
 		if base == "" {
 			base = mono.DefaultBaseURL
 		}
-		fmt.Fprintln(out, "mono: using the real Mono API at", base)
+		fmt.Fprintln(out, "mono: using the real Mono API at", reauth.RedactURL(base))
 		client, err = mono.New(mono.Credentials{SecretKey: key}, mono.WithBaseURL(base))
 		accountID = acc
 	} else {
