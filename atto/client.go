@@ -50,11 +50,7 @@ type Credentials struct {
 }
 
 func (c Credentials) redacted() string {
-	sec := ""
-	if c.ClientSecret != "" {
-		sec = reauth.Redacted
-	}
-	return fmt.Sprintf("ClientID: %q, ClientSecret: %q", c.ClientID, sec)
+	return fmt.Sprintf("ClientID: %q, ClientSecret: %q", c.ClientID, reauth.RedactSecret(c.ClientSecret))
 }
 
 // String prints the credentials with the secret redacted.
@@ -65,11 +61,7 @@ func (c Credentials) GoString() string { return c.String() }
 
 // LogValue logs the client id and REDACTED for the secret.
 func (c Credentials) LogValue() slog.Value {
-	sec := ""
-	if c.ClientSecret != "" {
-		sec = reauth.Redacted
-	}
-	return slog.GroupValue(slog.String("client_id", c.ClientID), slog.String("client_secret", sec))
+	return slog.GroupValue(slog.String("client_id", c.ClientID), slog.String("client_secret", reauth.RedactSecret(c.ClientSecret)))
 }
 
 // config is what the options set.
@@ -150,10 +142,11 @@ func WithLeadTime(d time.Duration) Option {
 
 // WithMinLinkValidity sets how long the token inside a re-auth link must
 // still be valid when the link is handed out (default 45 minutes): a cached
-// token closer to its expiry is replaced first. It must be positive and
-// below Atto's token lifetime (one hour); should Atto issue tokens that
-// live shorter than d, three quarters of their lifetime is required
-// instead, so that not every link fetches a new token.
+// token closer to its expiry is replaced first. It must be positive and is
+// meant to be below Atto's token lifetime (one hour). Should Atto issue
+// tokens that live shorter than d, no token can meet it: three quarters of
+// their lifetime is required instead, so that a cached token still serves
+// several links rather than every link fetching a new one.
 func WithMinLinkValidity(d time.Duration) Option {
 	return func(c *config) {
 		if d <= 0 {
@@ -177,8 +170,9 @@ type Client struct {
 	minLinkValidity time.Duration
 	consentTokens   *tokencache.Cache
 	dataTokens      *tokencache.Cache
-	// lifetime is the lifetime of the last token Atto issued (ns), to
-	// lower the link validity requirement when tokens live shorter.
+	// lifetime is the lifetime of the last api:consent token Atto issued
+	// (ns), to lower the link validity requirement when tokens live
+	// shorter than minLinkValidity (see linkValidity).
 	lifetime atomic.Int64
 }
 

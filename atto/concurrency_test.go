@@ -44,7 +44,7 @@ func runConcurrently(t *testing.T, g, perG int, fn func() error) {
 // token cache make exactly one token fetch, over no more TCP connections
 // than goroutines.
 func TestConcurrentBeginsFetchOneTokenAndReuseConnections(t *testing.T) {
-	const goroutines, perG = 256, 20
+	const goroutines, perG = 256, 40
 	srv := newSim(t)
 	c := simClient(t, srv)
 	id := srv.NewConsent(attotest.StatusExpired)

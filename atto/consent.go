@@ -151,18 +151,8 @@ func (f *consentFast) consent() Consent {
 	}
 }
 
-// decodeBody decodes an API answer in one pass when it has the documented
-// shape, leniently otherwise.
-func (c *Consent) decodeBody(b []byte) error {
-	var f consentFast
-	if err := json.Unmarshal(b, &f); err == nil {
-		*c = f.consent()
-		return nil
-	}
-	return json.Unmarshal(b, c)
-}
-
-// UnmarshalJSON decodes a consent leniently.
+// UnmarshalJSON decodes a consent: in one pass through consentFast when it
+// has the documented shape, leniently through consentWire otherwise.
 func (c *Consent) UnmarshalJSON(b []byte) error {
 	var f consentFast
 	if err := json.Unmarshal(b, &f); err == nil {

@@ -72,6 +72,11 @@ func TestTokenAnswerInBothCasings(t *testing.T) {
 		"camel":         `{"accessToken":"` + testToken + `","expiresIn":3600,"tokenType":"Bearer"}`,
 		"string expiry": `{"accessToken":"` + testToken + `","expiresIn":"3600"}`,
 		"no expiry":     `{"access_token":"` + testToken + `"}`,
+		// Unusable expiries count as missing instead of failing the fetch.
+		"empty expiry":  `{"access_token":"` + testToken + `","expires_in":"","token_type":null}`,
+		"word expiry":   `{"accessToken":"` + testToken + `","expiresIn":"one hour","tokenType":1}`,
+		"object expiry": `{"access_token":"` + testToken + `","expires_in":{"s":3600}}`,
+		"zero expiry":   `{"access_token":"` + testToken + `","expires_in":0}`,
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
@@ -222,6 +227,8 @@ func TestErrorShapes(t *testing.T) {
 			http.Header{"Retry-After": {"52"}}, reauth.ErrRateLimited, "", "Rate limit is exceeded. Try again in 52 seconds.", "", 52 * time.Second},
 		{"statusCode shape 403 revoked", 403, `{"statusCode":403,"message":"The consent or account access has been revoked"}`,
 			nil, reauth.ErrReauthRequired, "", "The consent or account access has been revoked", "", 0},
+		{"odd field types keep the code", 403, `{"Code":"consent_expired","Description":{"text":"x"},"CorrelationId":12345,"message":null}`,
+			nil, reauth.ErrReauthRequired, "consent_expired", "forbidden", "12345", 0},
 		{"not found", 404, `{"Code":"consent_not_found","Description":"nope"}`, http.Header{"X-Correlation-Id": {"hdr-id"}}, reauth.ErrNotFound, "consent_not_found", "nope", "hdr-id", 0},
 		{"bad request", 400, `{"Code":"parameters_invalid"}`, nil, reauth.ErrInvalidRequest, "parameters_invalid", "bad request", "", 0},
 		{"html 500", 500, `<html>oops</html>`, nil, reauth.ErrProviderUnavailable, "", "internal server error", "", 0},

@@ -77,7 +77,9 @@
 // an event id for deduplication) from the body, then re-reads the consent
 // through the API and builds the [reauth.Event] from what the API says.
 // A forged or replayed body can at worst make the application look at a
-// consent again.
+// consent again. The one exception: a body whose status is
+// UpcomingExpiration (Atto's expiry notice) turns an Active consent's
+// event into ConsentExpiring.
 //
 // # Assumptions about undocumented facts
 //

@@ -60,15 +60,16 @@ var requestIDHeaders = []string{"X-Correlation-Id", "Correlation-Id", "X-Request
 // errorBody is the union of Atto's two error shapes: the standard PascalCase
 // {Code, Description, Details, CorrelationId} and the rate-limit / stored
 // data {statusCode, message}. encoding/json matches keys case-insensitively,
-// so code/description/correlationId decode too.
+// so code/description/correlationId decode too. Every field is raw, so that
+// one field of an unexpected type (a numeric CorrelationId, an object
+// message) cannot make the whole body unreadable and hide the Code.
 type errorBody struct {
 	Code          json.RawMessage `json:"Code"`
-	Description   string          `json:"Description"`
-	Message       string          `json:"message"`
-	Error         string          `json:"error"`
+	Description   json.RawMessage `json:"Description"`
+	Message       json.RawMessage `json:"message"`
+	Error         json.RawMessage `json:"error"`
 	Details       json.RawMessage `json:"Details"`
-	CorrelationID string          `json:"CorrelationId"`
-	StatusCode    json.RawMessage `json:"statusCode"`
+	CorrelationID json.RawMessage `json:"CorrelationId"`
 }
 
 // decodeError reads either Atto error shape into e and marks Atto's re-auth
@@ -82,16 +83,14 @@ func decodeError(e *reauth.APIError, body []byte, _ http.Header) {
 	if err := json.Unmarshal(body, &b); err != nil {
 		return
 	}
-	code := rawString(b.Code, false)
-	if code == "" {
-		code = b.Error
-	}
+	code := first(rawString(b.Code, false), rawString(b.Error, false))
 	e.Code = code
-	if msg := first(b.Description, b.Message); msg != "" {
+	message := rawString(b.Message, false)
+	if msg := first(rawString(b.Description, false), message); msg != "" {
 		e.Message = msg
 	}
-	if b.CorrelationID != "" {
-		e.RequestID = truncateID(b.CorrelationID)
+	if id := rawString(b.CorrelationID, false); id != "" {
+		e.RequestID = truncateID(id)
 	}
 	if d := rawString(b.Details, true); d != "" {
 		e.Details = map[string]any{"details": d}
@@ -102,7 +101,7 @@ func decodeError(e *reauth.APIError, body []byte, _ http.Header) {
 		e.Kind = reauth.ErrReauthRequired
 	case lc == CodeUnauthorisedClient:
 		e.Kind = reauth.ErrUnauthorized
-	case e.StatusCode == http.StatusForbidden && code == "" && revokedMessage(b.Message):
+	case e.StatusCode == http.StatusForbidden && code == "" && revokedMessage(message):
 		e.Kind = reauth.ErrReauthRequired
 	}
 }

@@ -2,9 +2,11 @@ package atto_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
+	"reflect"
 	"regexp"
 	"testing"
 	"time"
@@ -23,8 +25,20 @@ func FuzzConsentDecode(f *testing.F) {
 	f.Add([]byte(`null`))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		var c atto.Consent
-		if err := c.UnmarshalJSON(b); err == nil && c.ConsentStatus == "" && c.ConsentID == "" {
-			_ = c.ConsentEnd.IsZero()
+		if err := c.UnmarshalJSON(b); err != nil {
+			return
+		}
+		// What decoded must survive its own JSON unchanged.
+		out, err := json.Marshal(c)
+		if err != nil {
+			return // a time outside the years JSON can carry
+		}
+		var again atto.Consent
+		if err := again.UnmarshalJSON(out); err != nil {
+			t.Fatalf("re-decoding %s: %v", out, err)
+		}
+		if !reflect.DeepEqual(c, again) {
+			t.Fatalf("round trip changed the consent:\n%#v\n%#v", c, again)
 		}
 	})
 }

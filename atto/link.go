@@ -21,10 +21,7 @@ type Link struct {
 }
 
 func (l Link) describe(goSyntax bool) string {
-	u := ""
-	if l.URL != "" {
-		u = reauth.Redacted
-	}
+	u := reauth.RedactSecret(l.URL)
 	format := "atto.Link{ConsentID: %s, URL: %s, ExpiresAt: %s}"
 	if goSyntax {
 		format = "atto.Link{ConsentID:%q, URL:%q, ExpiresAt:%q}"
@@ -40,13 +37,9 @@ func (l Link) GoString() string { return l.describe(true) }
 
 // LogValue logs the link with its URL redacted.
 func (l Link) LogValue() slog.Value {
-	u := ""
-	if l.URL != "" {
-		u = reauth.Redacted
-	}
 	return slog.GroupValue(
 		slog.String("consent_id", l.ConsentID),
-		slog.String("url", u),
+		slog.String("url", reauth.RedactSecret(l.URL)),
 		slog.Time("expires_at", l.ExpiresAt),
 	)
 }
@@ -56,7 +49,9 @@ func (l Link) LogValue() slog.Value {
 // api:consent token in the fragment. The token comes from the client's
 // cache and is never older than needed: a link always has at least the
 // minimum validity ([WithMinLinkValidity], 45 minutes by default) left,
-// else a new token is fetched first.
+// else a new token is fetched first. Should Atto issue tokens that live
+// shorter than that minimum, three quarters of their lifetime is required
+// instead (a fresh token is the best there is).
 //
 // Atto advises against emailing the link (it dies with its token after
 // about an hour): email a link to a page of yours that calls ReauthLink and
@@ -81,7 +76,12 @@ func (c *Client) ReauthLink(ctx context.Context, consentID string) (*Link, error
 
 // linkValidity is how long a link's token must still be valid: the
 // configured minimum, or three quarters of the lifetime of Atto's tokens
-// when they live shorter than that.
+// when they live shorter than that. The token cache hands a freshly
+// fetched token to every caller waiting on that fetch even when it cannot
+// meet the requirement, so without this cap nothing would break, but with
+// tokens shorter-lived than the minimum every link would fetch a new
+// token; with it, a cached token serves links for a quarter of its
+// lifetime.
 func (c *Client) linkValidity() time.Duration {
 	d := c.minLinkValidity
 	if life := time.Duration(c.lifetime.Load()); life > 0 && life*3/4 < d {

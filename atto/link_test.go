@@ -141,3 +141,42 @@ func TestShortLivedTokensAreNotFetchedForEveryLink(t *testing.T) {
 	}
 	assert.Equal(t, 1, srv.TokenFetches())
 }
+
+// With tokens that live shorter than the link minimum, a cold cache still
+// makes one fetch for any number of concurrent links: every caller waiting
+// on the fetch takes its token (a fresh token is the best there is), and
+// later links reuse it under the three-quarter cap.
+func TestShortLivedTokensConcurrentColdCacheFetchOnce(t *testing.T) {
+	t.Parallel()
+	c, mt := mockClient(t)
+	var fetches atomic.Int32
+	release := make(chan struct{})
+	mt.RegisterResponder(http.MethodPost, apiBase+"/v1/oauth2/token", func(req *http.Request) (*http.Response, error) {
+		fetches.Add(1)
+		<-release
+		return jsonResponse(200, `{"access_token":"`+testToken+`","expires_in":1800}`), nil
+	})
+	const n = 200
+	var wg, started sync.WaitGroup
+	errs := make(chan error, n)
+	started.Add(n)
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			started.Done()
+			_, err := c.ReauthLink(t.Context(), testConsentID)
+			errs <- err
+		}()
+	}
+	started.Wait()
+	close(release)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		require.NoError(t, err)
+	}
+	_, err := c.ReauthLink(t.Context(), testConsentID)
+	require.NoError(t, err)
+	assert.EqualValues(t, 1, fetches.Load())
+}

@@ -142,7 +142,9 @@ func checkCallback(flow *reauth.Flow, cb url.Values) error {
 // callbackError turns a state=error callback into an error: the user's
 // refusal (access_denied, customer_cancelled, or no code at all) wraps
 // ErrUserCancelled; unexpected_error ErrProviderUnavailable; others
-// ErrInvalidRequest.
+// ErrInvalidRequest. flowx already treats access_denied and
+// customer_cancelled as refusals; only Atto's unexpected_error needs its
+// kind set here.
 func callbackError(cb url.Values) error {
 	code := cb.Get(CallbackError)
 	if code == "" {
@@ -153,13 +155,8 @@ func callbackError(cb url.Values) error {
 	}
 	err := flowx.NewCallbackError(reauth.Atto, code, cb.Get(CallbackErrorDescription))
 	var apiErr *reauth.APIError
-	if errors.As(err, &apiErr) {
-		switch strings.ToLower(code) {
-		case ErrorCustomerCancelled, ErrorAccessDenied:
-			apiErr.Kind = reauth.ErrUserCancelled
-		case ErrorUnexpectedError:
-			apiErr.Kind = reauth.ErrProviderUnavailable
-		}
+	if strings.EqualFold(code, ErrorUnexpectedError) && errors.As(err, &apiErr) {
+		apiErr.Kind = reauth.ErrProviderUnavailable
 	}
 	return err
 }

@@ -22,6 +22,18 @@ func callbackReply(t testing.TB, cb url.Values, err error) reauth.Reply {
 	return reauth.Reply{Callback: cb}
 }
 
+// beginOnSim starts a simulator with an Expired consent, a client on it,
+// and a flow from Begin for that consent.
+func beginOnSim(t *testing.T) (*attotest.Server, *atto.Client, string, *reauth.Flow) {
+	t.Helper()
+	srv := newSim(t)
+	c := simClient(t, srv)
+	id := srv.NewConsent(attotest.StatusExpired)
+	flow, err := c.Begin(t.Context(), reauth.Request{ConnectionID: id})
+	require.NoError(t, err)
+	return srv, c, id, flow
+}
+
 func TestConformance(t *testing.T) {
 	reauthtest.RunConformance(t, func(t testing.TB) *reauthtest.Env {
 		srv := newSim(t)
@@ -98,11 +110,7 @@ func TestFullFlowApprove(t *testing.T) {
 
 func TestFullFlowDeny(t *testing.T) {
 	t.Parallel()
-	srv := newSim(t)
-	c := simClient(t, srv)
-	id := srv.NewConsent(attotest.StatusExpired)
-	flow, err := c.Begin(t.Context(), reauth.Request{ConnectionID: id})
-	require.NoError(t, err)
+	srv, c, id, flow := beginOnSim(t)
 	cb, err := srv.Deny(t.Context(), flow.URL)
 	require.NoError(t, err)
 	before := len(srv.Requests())
@@ -113,17 +121,16 @@ func TestFullFlowDeny(t *testing.T) {
 	require.ErrorAs(t, err, &apiErr)
 	assert.Equal(t, "access_denied", apiErr.Code)
 	assert.Equal(t, before, len(srv.Requests()), "a refusal needs no request")
+	got, _ := srv.Consent(id)
+	assert.Equal(t, attotest.StatusExpired, got.Status, "a refusal repairs nothing")
 }
 
 func TestCallbackErrorCodes(t *testing.T) {
 	t.Parallel()
-	srv := newSim(t)
-	c := simClient(t, srv)
-	id := srv.NewConsent(attotest.StatusExpired)
-	flow, err := c.Begin(t.Context(), reauth.Request{ConnectionID: id})
-	require.NoError(t, err)
+	srv, c, _, flow := beginOnSim(t)
 	for code, kind := range map[string]error{
 		"customer_cancelled":           reauth.ErrUserCancelled,
+		"Customer_Cancelled":           reauth.ErrUserCancelled,
 		"provider_permanent_error":     reauth.ErrInvalidRequest,
 		"provider_unsupported_feature": reauth.ErrInvalidRequest,
 		"unexpected_error":             reauth.ErrProviderUnavailable,
@@ -136,17 +143,13 @@ func TestCallbackErrorCodes(t *testing.T) {
 		require.ErrorAs(t, err, &apiErr)
 		assert.Equal(t, code, apiErr.Code)
 	}
-	_, err = c.Continue(t.Context(), flow, reauth.Reply{Callback: url.Values{"state": {"error"}}})
+	_, err := c.Continue(t.Context(), flow, reauth.Reply{Callback: url.Values{"state": {"error"}}})
 	require.ErrorIs(t, err, reauth.ErrUserCancelled)
 }
 
 func TestCallbackValidation(t *testing.T) {
 	t.Parallel()
-	srv := newSim(t)
-	c := simClient(t, srv)
-	id := srv.NewConsent(attotest.StatusExpired)
-	flow, err := c.Begin(t.Context(), reauth.Request{ConnectionID: id})
-	require.NoError(t, err)
+	srv, c, id, flow := beginOnSim(t)
 	before := len(srv.Requests())
 	for _, tc := range []struct {
 		cb   url.Values
@@ -166,11 +169,7 @@ func TestCallbackValidation(t *testing.T) {
 
 func TestCallbackSuccessWhileConsentPendingReturnsTheFlow(t *testing.T) {
 	t.Parallel()
-	srv := newSim(t)
-	c := simClient(t, srv)
-	id := srv.NewConsent(attotest.StatusExpired)
-	flow, err := c.Begin(t.Context(), reauth.Request{ConnectionID: id})
-	require.NoError(t, err)
+	srv, c, id, flow := beginOnSim(t)
 	cb, err := srv.Approve(t.Context(), flow.URL)
 	require.NoError(t, err)
 	srv.SetConsentStatus(id, attotest.StatusPending) // Atto still processing

@@ -8,9 +8,11 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/reauthkit/reauthkit/internal/httpx"
+	"github.com/reauthkit/reauthkit/internal/jsonx"
 	"github.com/reauthkit/reauthkit/internal/tokencache"
 	"github.com/reauthkit/reauthkit/reauth"
 )
@@ -19,16 +21,17 @@ const tokenRoute = "/v1/oauth2/token"
 
 // tokenResponse is Atto's token answer. The prose of Atto's docs shows
 // snake_case (access_token, expires_in, token_type) and its OpenAPI sample
-// camelCase (accessToken, expiresIn, tokenType); both are accepted, and
-// expires_in may be a number or a numeric string. It is a plain struct
-// (one decoding pass); [tokenResponse.lifetime] reads the expiry.
+// camelCase (accessToken, expiresIn, tokenType); both are accepted.
+// expires_in may be a number or a numeric string; anything else (an empty
+// or non-numeric string, an object) counts as missing rather than failing
+// the fetch. token_type is not read: the token is always sent as Bearer.
+// It is a plain struct (one decoding pass); [tokenResponse.lifetime] reads
+// the expiry.
 type tokenResponse struct {
-	AccessTokenSnake string      `json:"access_token"`
-	AccessTokenCamel string      `json:"accessToken"`
-	TokenTypeSnake   string      `json:"token_type"`
-	TokenTypeCamel   string      `json:"tokenType"`
-	ExpiresInSnake   json.Number `json:"expires_in"`
-	ExpiresInCamel   json.Number `json:"expiresIn"`
+	AccessTokenSnake string          `json:"access_token"`
+	AccessTokenCamel string          `json:"accessToken"`
+	ExpiresInSnake   json.RawMessage `json:"expires_in"`
+	ExpiresInCamel   json.RawMessage `json:"expiresIn"`
 }
 
 // accessToken returns the token in either casing.
@@ -36,11 +39,12 @@ func (t *tokenResponse) accessToken() string { return first(t.AccessTokenSnake, 
 
 // lifetime returns expires_in, or 0 when missing, unusable or out of range.
 func (t *tokenResponse) lifetime() time.Duration {
-	for _, n := range []json.Number{t.ExpiresInSnake, t.ExpiresInCamel} {
-		if n == "" {
+	for _, raw := range []json.RawMessage{t.ExpiresInSnake, t.ExpiresInCamel} {
+		var s jsonx.String
+		if len(raw) == 0 || s.UnmarshalJSON(raw) != nil {
 			continue
 		}
-		f, err := strconv.ParseFloat(string(n), 64)
+		f, err := strconv.ParseFloat(strings.TrimSpace(string(s)), 64)
 		if err == nil && f > 0 && f < 1<<31 {
 			return time.Duration(f * float64(time.Second))
 		}
@@ -96,13 +100,12 @@ func (c *Client) fetchToken(scope string) tokencache.FetchFunc {
 	}
 }
 
-// bodyDecoder is implemented by answers with their own one-pass decoding.
-type bodyDecoder interface{ decodeBody(b []byte) error }
-
-// authorized sends req with a bearer token of the cache's scope. A 401
-// (Atto unauthorised_client: the token was refused) drops the cached token
-// and tries once more with a fresh one. out may be nil.
-func (c *Client) authorized(ctx context.Context, cache *tokencache.Cache, req *httpx.Request, out any) error {
+// authorized sends req with a bearer token of the cache's scope and
+// decodes a 2xx answer into out (nil: the body is ignored). A 401 (Atto
+// unauthorised_client: the token was refused) drops the cached token and
+// tries once more with a fresh one. out is decoded by its own UnmarshalJSON
+// directly: json.Unmarshal would scan the body once more first.
+func (c *Client) authorized(ctx context.Context, cache *tokencache.Cache, req *httpx.Request, out json.Unmarshaler) error {
 	for attempt := 0; ; attempt++ {
 		tok, err := cache.Token(ctx)
 		if err != nil {
@@ -115,20 +118,13 @@ func (c *Client) authorized(ctx context.Context, cache *tokencache.Cache, req *h
 		}
 		r.Header.Set("Authorization", "Bearer "+tok.Value)
 		r.Secrets = append([]string{tok.Value, c.creds.ClientSecret}, req.Secrets...)
-		switch d := out.(type) {
-		case nil:
-			_, err = c.http.Do(ctx, &r)
-		case bodyDecoder:
-			var resp *httpx.Response
-			if resp, err = c.http.Do(ctx, &r); err == nil {
-				if len(bytes.TrimSpace(resp.Body)) == 0 {
-					err = c.http.InvalidResponse(r.Op(), "empty body")
-				} else if derr := d.decodeBody(resp.Body); derr != nil {
-					err = c.http.InvalidResponse(r.Op(), derr.Error())
-				}
+		resp, err := c.http.Do(ctx, &r)
+		if err == nil && out != nil {
+			if len(bytes.TrimSpace(resp.Body)) == 0 {
+				err = c.http.InvalidResponse(r.Op(), "empty body")
+			} else if derr := out.UnmarshalJSON(resp.Body); derr != nil {
+				err = c.http.InvalidResponse(r.Op(), derr.Error())
 			}
-		default:
-			_, err = c.http.DoJSON(ctx, &r, out)
 		}
 		var apiErr *reauth.APIError
 		if attempt == 0 && errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusUnauthorized {

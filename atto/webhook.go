@@ -20,6 +20,10 @@ import (
 // [WebhookVerifier] accepts.
 const MinWebhookSecretLen = 12
 
+// NotificationUpcomingExpiration is the status Atto's expiry notices carry
+// (a notification status, not a consent status of the API).
+const NotificationUpcomingExpiration = "UpcomingExpiration"
+
 // WebhookOption configures [NewWebhookVerifier].
 type WebhookOption func(*webhookConfig)
 
@@ -160,7 +164,8 @@ func boolInt(b bool) int {
 // under data, payload or consent. The event id is read only from an
 // explicit key (eventId, notificationId, messageId, ...), never from a bare
 // "id", which might be the consent's. Nothing in the body is trusted
-// beyond the consent id and the event id used for deduplication.
+// beyond the consent id, the event id used for deduplication, and a
+// status of UpcomingExpiration (see [WebhookVerifier.Verify]).
 type Notification struct {
 	ID             string
 	EventType      string
@@ -243,6 +248,10 @@ func lowerKeys(m map[string]json.RawMessage) map[string]json.RawMessage {
 //
 //   - Active with consentEnd within the lead time: ConsentExpiring (passed:
 //     ConsentExpired);
+//   - Active, when the body says UpcomingExpiration (Atto's expiry
+//     notice): ConsentExpiring. This is the one use of the body's status,
+//     and it only chooses among the events of a consent the API says is
+//     Active;
 //   - Active after a Reauthentication or Reconfirmation journey:
 //     ReauthCompleted;
 //   - Expired (or a 403 consent_expired): ConsentExpired;
@@ -286,25 +295,34 @@ func (v *WebhookVerifier) Verify(ctx context.Context, r *http.Request, body []by
 			default:
 				ev.Type = reauth.ReauthRequired
 			}
-			ev.ID = eventID(n, n.ConsentID, apiErr.Code, time.Time{})
+			ev.ID = eventID(n, ev.Type, apiErr.Code, time.Time{})
 			return ev, nil
 		}
 		return nil, fmt.Errorf("atto: webhook: reading the consent: %w", err)
 	}
 	ev.Type = eventType(consent, v.client.now(), v.client.leadTime)
+	if consent.ConsentStatus == StatusActive && ev.Type != reauth.ConsentExpired &&
+		strings.EqualFold(n.ConsentStatus, NotificationUpcomingExpiration) {
+		// Atto's expiry notice comes as many days ahead as configured at
+		// Atto, possibly more than the lead time; and journeyType keeps
+		// naming the last re-auth, so without this the notice for a
+		// consent re-authenticated once would read ReauthCompleted.
+		ev.Type = reauth.ConsentExpiring
+	}
 	ev.OccurredAt = consent.StatusUpdated
-	ev.ID = eventID(n, n.ConsentID, string(consent.ConsentStatus), consent.StatusUpdated)
+	ev.ID = eventID(n, ev.Type, string(consent.ConsentStatus), consent.StatusUpdated)
 	return ev, nil
 }
 
 // eventID is the body's event id when it has one; otherwise an id derived
-// from the consent's state as the API reports it, so repeated deliveries
-// of one change share an id.
-func eventID(n *Notification, consentID, status string, updated time.Time) string {
+// from the event type and the consent's state as the API reports it, so
+// repeated deliveries of one change share an id, while an expiry notice
+// and a completed re-auth of the same consent state do not.
+func eventID(n *Notification, typ reauth.EventType, status string, updated time.Time) string {
 	if n.ID != "" {
 		return n.ID
 	}
-	id := "atto:" + consentID + ":" + status
+	id := "atto:" + n.ConsentID + ":" + status + ":" + string(typ)
 	if !updated.IsZero() {
 		id += ":" + updated.UTC().Format(time.RFC3339Nano)
 	}

@@ -112,6 +112,42 @@ func TestWebhookEventTypes(t *testing.T) {
 	}
 }
 
+// Atto's expiry notice for a consent re-authenticated once (journeyType
+// stays Reauthentication) and ending beyond the lead time is
+// ConsentExpiring, not ReauthCompleted; the body's status cannot override
+// what the API says about a consent that is not Active.
+func TestWebhookUpcomingExpirationNotice(t *testing.T) {
+	t.Parallel()
+	srv := newSim(t)
+	c := simClient(t, srv)
+	v := newVerifier(t, c)
+	renewed := srv.AddConsent(attotest.Consent{Status: attotest.StatusActive, JourneyType: "Reauthentication",
+		End: time.Now().Add(20 * 24 * time.Hour)})
+	expired := srv.NewConsent(attotest.StatusExpired)
+	ids := map[reauth.EventType]string{}
+	for _, tc := range []struct {
+		id, status string
+		want       reauth.EventType
+	}{
+		{renewed, "UpcomingExpiration", reauth.ConsentExpiring},
+		{renewed, "upcomingexpiration", reauth.ConsentExpiring},
+		{renewed, "Active", reauth.ReauthCompleted},
+		{expired, "UpcomingExpiration", reauth.ConsentExpired},
+	} {
+		// No event id in the body: the event's id is derived.
+		raw := []byte(`{"eventType":"Consent","consentId":"` + tc.id + `","consentStatus":"` + tc.status + `"}`)
+		ev, err := v.Verify(t.Context(), delivery(t, raw), raw)
+		require.NoError(t, err)
+		assert.Equal(t, tc.want, ev.Type, tc.status)
+		if prev, seen := ids[ev.Type]; seen {
+			assert.Equal(t, prev, ev.ID, "redeliveries of one event share an id")
+		}
+		ids[ev.Type] = ev.ID
+	}
+	assert.NotEqual(t, ids[reauth.ConsentExpiring], ids[reauth.ReauthCompleted],
+		"an expiry notice is not deduplicated against the re-auth it follows")
+}
+
 func TestWebhookAPIForbiddenMapsToEvents(t *testing.T) {
 	t.Parallel()
 	srv := newSim(t)
