@@ -2,6 +2,7 @@ package finch
 
 import (
 	"context"
+	"errors"
 	"net/http"
 
 	"github.com/reauthkit/reauthkit/internal/httpx"
@@ -52,35 +53,13 @@ func (c *Client) getBearer(ctx context.Context, path, accessToken string, out an
 		Path:    path,
 		Header:  bearer(accessToken),
 		Secrets: []string{accessToken},
+		// 202 data_sync_in_progress: an answer without data; try later.
+		ErrorStatuses: map[int]error{http.StatusAccepted: reauth.ErrProviderUnavailable},
 	}
-	resp, err := c.http.Do(ctx, req)
-	if err != nil {
-		return err
+	_, err := c.http.DoJSON(ctx, req, out)
+	var apiErr *reauth.APIError
+	if errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusAccepted && apiErr.Code == "" {
+		apiErr.Code = CodeDataSyncInProgress // a bare 202 means the same
 	}
-	if resp.StatusCode == http.StatusAccepted {
-		return c.accepted(req, resp)
-	}
-	return c.http.DecodeJSON(req.Op(), resp.Body, out)
-}
-
-// accepted is the error for a 202 answer without data.
-func (c *Client) accepted(req *httpx.Request, resp *httpx.Response) error {
-	e := &reauth.APIError{
-		Provider:   reauth.Finch,
-		Op:         req.Op(),
-		StatusCode: resp.StatusCode,
-		Code:       CodeDataSyncInProgress,
-		Message:    "accepted: no data yet",
-		RequestID:  resp.RequestID,
-		Kind:       reauth.ErrProviderUnavailable,
-	}
-	if httpx.LooksLikeJSONObject(resp.Body) {
-		decodeError(e, resp.Body, resp.Header)
-		e.Code = httpx.Scrub(e.Code, req.Secrets)
-		e.Message = httpx.Scrub(e.Message, req.Secrets)
-		if e.Details != nil {
-			e.Details, _ = httpx.ScrubAny(e.Details, req.Secrets).(map[string]any)
-		}
-	}
-	return e
+	return err
 }

@@ -91,11 +91,11 @@ func (v *WebhookVerifier) GoString() string { return v.String() }
 // optional field reads as absent, so that an authentic delivery is never
 // refused (and redelivered forever) for it.
 type webhookBody struct {
-	Event     *jsonx.String   `json:"event"`
-	EventID   idField         `json:"event_id"`
-	ID        idField         `json:"id"`
-	Timestamp optTime         `json:"timestamp"`
-	Data      json.RawMessage `json:"data"`
+	Event     *jsonx.String      `json:"event"`
+	EventID   idField            `json:"event_id"`
+	ID        idField            `json:"id"`
+	Timestamp jsonx.OptionalTime `json:"timestamp"`
+	Data      json.RawMessage    `json:"data"`
 }
 
 // webhookData is the part of data that names the account.
@@ -103,18 +103,6 @@ type webhookData struct {
 	Account idField `json:"account"`
 	ID      idField `json:"id"`
 	ID2     idField `json:"_id"`
-}
-
-// optTime is a jsonx.Time whose unreadable value is the zero time instead
-// of an error.
-type optTime struct{ jsonx.Time }
-
-// UnmarshalJSON reads what jsonx.Time reads and ignores the rest.
-func (t *optTime) UnmarshalJSON(b []byte) error {
-	if t.Time.UnmarshalJSON(b) != nil {
-		t.Time = jsonx.Time{}
-	}
-	return nil
 }
 
 // Verify checks the mono-webhook-secret header (constant time) before it

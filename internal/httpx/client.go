@@ -125,6 +125,11 @@ type Request struct {
 	// Secrets are values (tokens, codes, client secrets) scrubbed from every
 	// error and log line this request produces.
 	Secrets []string
+	// ErrorStatuses lists 2xx statuses that carry no result for this
+	// endpoint (Finch answers 202 data_sync_in_progress while it syncs):
+	// they become an *reauth.APIError of the given kind, decoded like any
+	// error answer.
+	ErrorStatuses map[int]error
 }
 
 // Op is the operation as shown in errors: method and route, no host, query
@@ -214,8 +219,12 @@ func (c *Client) Do(ctx context.Context, req *Request) (*Response, error) {
 	defer resp.Body.Close()
 	out, readErr := c.readBody(resp.Body, resp.ContentLength)
 	reqID := c.requestID(resp.Header)
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		apiErr := c.apiError(op, resp, out, reqID, req.Secrets)
+	kind, isError := req.ErrorStatuses[resp.StatusCode]
+	if resp.StatusCode < 200 || resp.StatusCode > 299 || isError {
+		if !isError {
+			kind = reauth.KindForStatus(resp.StatusCode)
+		}
+		apiErr := c.apiError(op, resp, out, reqID, kind, req.Secrets)
 		c.log(ctx, slog.LevelDebug, "request answered with an error", op, resp.StatusCode, start, req.Secrets, apiErr)
 		return nil, apiErr
 	}
@@ -298,14 +307,14 @@ func (c *Client) requestID(h http.Header) string {
 	return ""
 }
 
-func (c *Client) apiError(op string, resp *http.Response, body []byte, reqID string, secrets []string) *reauth.APIError {
+func (c *Client) apiError(op string, resp *http.Response, body []byte, reqID string, kind error, secrets []string) *reauth.APIError {
 	e := &reauth.APIError{
 		Provider:   c.provider,
 		Op:         op,
 		StatusCode: resp.StatusCode,
 		Message:    strings.ToLower(http.StatusText(resp.StatusCode)),
 		RequestID:  reqID,
-		Kind:       reauth.KindForStatus(resp.StatusCode),
+		Kind:       kind,
 	}
 	if d, ok := RetryAfter(resp.Header, c.now()); ok {
 		e.RetryAfter = d

@@ -350,3 +350,20 @@ func TestDefaultClientIsSilentAndPooled(t *testing.T) {
 	require.NoError(t, err)
 	assert.Nil(t, c.rc.Logger)
 }
+
+func TestErrorStatusesTurnA2xxIntoAnError(t *testing.T) {
+	t.Parallel()
+	mt := newMock(t)
+	mt.RegisterResponder(http.MethodGet, testBase+"/employer/company",
+		httpmock.NewStringResponder(202, `{"code":"data_sync_in_progress","message":"syncing"}`))
+	c := newClient(t, mt, time.Millisecond, 5*time.Millisecond)
+	req := &Request{Method: http.MethodGet, Base: base(t), Path: "/employer/company",
+		ErrorStatuses: map[int]error{http.StatusAccepted: reauth.ErrProviderUnavailable}}
+	_, err := c.Do(context.Background(), req)
+	require.ErrorIs(t, err, reauth.ErrProviderUnavailable)
+	var apiErr *reauth.APIError
+	require.ErrorAs(t, err, &apiErr)
+	assert.Equal(t, 202, apiErr.StatusCode)
+	assert.Equal(t, "data_sync_in_progress", apiErr.Code)
+	assert.Equal(t, 1, mt.GetTotalCallCount(), "a 202 is an answer, not retried")
+}

@@ -111,6 +111,19 @@ func (t *Time) UnmarshalJSON(b []byte) error {
 	return &json.UnmarshalTypeError{Value: "string", Type: timeType}
 }
 
+// OptionalTime is a Time for fields nobody depends on: a value Time cannot
+// read is the zero time, not an error, so one odd field never makes a whole
+// answer (or an authentic webhook) unreadable.
+type OptionalTime struct{ Time }
+
+// UnmarshalJSON reads what Time reads and ignores the rest.
+func (t *OptionalTime) UnmarshalJSON(b []byte) error {
+	if t.Time.UnmarshalJSON(b) != nil {
+		t.Time = Time{}
+	}
+	return nil
+}
+
 // MarshalJSON writes RFC 3339, or null for the zero time.
 func (t Time) MarshalJSON() ([]byte, error) {
 	if t.IsZero() {

@@ -38,6 +38,17 @@ func TestLenientTypes(t *testing.T) {
 	assert.Error(t, json.Unmarshal([]byte(`{"t1":"yesterday"}`), &v))
 }
 
+func TestOptionalTime(t *testing.T) {
+	t.Parallel()
+	var v struct {
+		A OptionalTime `json:"a"`
+		B OptionalTime `json:"b"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(`{"a":"2026-11-23T10:00:00Z","b":{"odd":true}}`), &v))
+	assert.Equal(t, time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC), v.A.Time.Time)
+	assert.True(t, v.B.IsZero())
+}
+
 func FuzzTime(f *testing.F) {
 	for _, s := range []string{`"2026-11-23T10:00:00Z"`, `1763892000000`, `"12"`, `null`, `""`, `{}`, `1e400`} {
 		f.Add(s)
