@@ -115,7 +115,7 @@ func TestConformanceCatchesLeakyAdapter(t *testing.T) {
 		env.Reauthenticator = leaky{env.Reauthenticator.(*Fake)}
 		return env
 	})
-	if len(got) == 0 || !strings.Contains(strings.Join(got, "\n"), "contains a secret") {
+	if len(got) == 0 || !strings.Contains(strings.Join(got, "\n"), "shows a secret") {
 		t.Fatalf("suite did not flag an adapter that leaks a token; reported %q", got)
 	}
 }
