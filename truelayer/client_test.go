@@ -1,10 +1,8 @@
 package truelayer_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"testing"
@@ -15,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/reauthkit/reauthkit/reauth"
+	"github.com/reauthkit/reauthkit/reauth/reauthtest"
 	"github.com/reauthkit/reauthkit/truelayer"
 )
 
@@ -43,16 +42,10 @@ func TestNewSecretNeverInErrorOrPrint(t *testing.T) {
 	creds := truelayer.Credentials{ClientID: "id", ClientSecret: testClientSecret}
 	_, err := truelayer.New(creds, truelayer.WithAuthURL("::bad"))
 	require.Error(t, err)
-	assert.NotContains(t, err.Error(), testClientSecret)
-	for _, verb := range []string{"%v", "%+v", "%#v", "%s"} {
-		assert.NotContains(t, fmt.Sprintf(verb, creds), testClientSecret)
-		assert.NotContains(t, fmt.Sprintf(verb, &creds), testClientSecret)
-	}
-	var buf bytes.Buffer
-	slog.New(slog.NewJSONHandler(&buf, nil)).Info("x", "creds", creds)
-	slog.New(slog.NewTextHandler(&buf, nil)).Info("x", "creds", creds)
-	assert.NotContains(t, buf.String(), testClientSecret)
-	assert.Contains(t, buf.String(), reauth.Redacted)
+	scan := reauthtest.NewLeakScan(testClientSecret)
+	scan.Add(err, creds, &creds)
+	require.Equal(t, 3, scan.Check(t))
+	assert.Contains(t, slog.AnyValue(creds).Resolve().String(), reauth.Redacted)
 }
 
 func TestEnvironmentsAndBaseURLs(t *testing.T) {
