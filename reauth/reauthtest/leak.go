@@ -36,6 +36,14 @@ func NewLeakScan(secrets ...string) *LeakScan {
 // Logger returns a Debug-level logger whose text and JSON output is scanned.
 func (s *LeakScan) Logger() *slog.Logger { return s.logger }
 
+// Logs returns everything logged through Logger so far (text and JSON
+// lines), for tests that also want to see that the client did log.
+func (s *LeakScan) Logs() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.logs.String()
+}
+
 // AddSecrets adds values that must not appear.
 func (s *LeakScan) AddSecrets(secrets ...string) {
 	s.mu.Lock()

@@ -43,6 +43,9 @@ func TestLeakScanPassesRedactedValues(t *testing.T) {
 	s := NewLeakScan("access-token-value", "ab")
 	s.Add(reauth.Credentials{AccessToken: "access-token-value"}, nil, error(nil))
 	s.Logger().Info("ok", "creds", reauth.Credentials{AccessToken: "access-token-value"})
+	if !strings.Contains(s.Logs(), `"msg":"ok"`) || !strings.Contains(s.Logs(), "msg=ok") {
+		t.Errorf("logs hold no text and JSON line: %q", s.Logs())
+	}
 	if n := s.Check(t); n != 1 {
 		t.Fatalf("scanned %d values; want 1", n)
 	}
