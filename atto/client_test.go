@@ -1,8 +1,6 @@
 package atto_test
 
 import (
-	"bytes"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"testing"
@@ -12,6 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/reauthkit/reauthkit/atto"
+	"github.com/reauthkit/reauthkit/reauth/reauthtest"
 )
 
 func TestNewValidatesEverythingAtOnce(t *testing.T) {
@@ -62,16 +61,9 @@ func TestBaseURLPrefixIsKept(t *testing.T) {
 func TestCredentialsAndClientNeverPrintTheSecret(t *testing.T) {
 	t.Parallel()
 	c, _ := mockClient(t)
-	for _, v := range []any{testCreds, &testCreds, c} {
-		for _, verb := range []string{"%v", "%+v", "%#v", "%s"} {
-			out := fmt.Sprintf(verb, v)
-			assert.NotContains(t, out, testClientSecret, verb)
-		}
-		var buf bytes.Buffer
-		slog.New(slog.NewTextHandler(&buf, nil)).Info("x", "v", v)
-		slog.New(slog.NewJSONHandler(&buf, nil)).Info("x", "v", v)
-		assert.NotContains(t, buf.String(), testClientSecret)
-	}
+	scan := reauthtest.NewLeakScan(testClientSecret)
+	scan.Add(testCreds, &testCreds, c)
+	assert.Equal(t, 3, scan.Check(t))
 	assert.Contains(t, testCreds.String(), testClientID)
 	assert.Contains(t, testCreds.String(), "REDACTED")
 }
