@@ -3,10 +3,8 @@ package atto_test
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -166,24 +164,6 @@ func TestNoSecretLeaks(t *testing.T) {
 	assert.Equal(t, nonNil, n, "every value the scenario produced was scanned")
 	assert.Greater(t, n, 100, "the scan covered the scenario's values")
 
-	// The log scan is not vacuous: a marker from the client's own log
-	// lines is found there.
-	probe := &failureRecorder{TB: t}
-	scan.AddSecrets("provider=atto")
-	scan.Check(probe)
-	assert.True(t, slices.ContainsFunc(probe.errs, func(e string) bool {
-		return strings.HasPrefix(e, "the client logged a secret")
-	}), "the logger was used")
-}
-
-// failureRecorder collects a check's failures instead of failing the test.
-type failureRecorder struct {
-	testing.TB
-	errs []string
-}
-
-func (r *failureRecorder) Helper() {}
-
-func (r *failureRecorder) Errorf(format string, args ...any) {
-	r.errs = append(r.errs, fmt.Sprintf(format, args...))
+	// The log scan is not vacuous: the client did log.
+	assert.Contains(t, scan.Logs(), "provider=atto", "the logger was used")
 }

@@ -1,14 +1,10 @@
 package finch_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
-	"fmt"
-	"log/slog"
 	"net/http/httptest"
 	"net/url"
-	"strings"
 	"testing"
 	"time"
 
@@ -17,6 +13,7 @@ import (
 	"github.com/reauthkit/reauthkit/finch"
 	"github.com/reauthkit/reauthkit/finch/finchtest"
 	"github.com/reauthkit/reauthkit/reauth"
+	"github.com/reauthkit/reauthkit/reauth/reauthtest"
 	"github.com/reauthkit/reauthkit/reauth/reauthtest/sim"
 )
 
@@ -29,74 +26,53 @@ const (
 )
 
 // TestNoSecretLeaks runs every error path with recognisable secrets and
-// searches error strings, debug logs (text and JSON) and %v/%+v/%#v/%s of
-// every returned value for them.
+// scans (reauthtest.LeakScan) error strings, the client's debug logs (text
+// and JSON), and fmt and slog output of every error and returned value.
 func TestNoSecretLeaks(t *testing.T) {
 	t.Parallel()
-	for _, format := range []string{"text", "json"} {
-		t.Run(format, func(t *testing.T) {
-			t.Parallel()
-			var logs bytes.Buffer
-			var h slog.Handler = slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})
-			if format == "json" {
-				h = slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})
-			}
-			logger := slog.New(h)
-			secrets, values, errs := exerciseErrorPaths(t, logger)
-			require.NotEmpty(t, logs.String(), "debug logging was on")
+	scan := reauthtest.NewLeakScan()
+	added := exerciseErrorPaths(t, scan)
+	n := scan.Check(t)
+	require.Equal(t, added, n, "values scanned")
+	require.GreaterOrEqual(t, n, 63, "values scanned (63 when written)")
 
-			check := func(what, s string) {
-				t.Helper()
-				for _, sec := range secrets {
-					if len(sec) >= 6 && strings.Contains(s, sec) {
-						t.Errorf("%s shows secret %q…: %s", what, sec[:4], s)
-					}
-				}
-			}
-			for i, err := range errs {
-				require.Error(t, err, "error path %d returned no error", i)
-				check(fmt.Sprintf("error %d", i), err.Error())
-				for _, verb := range []string{"%v", "%+v", "%#v", "%s"} {
-					check(fmt.Sprintf("error %d %s", i, verb), fmt.Sprintf(verb, err))
-				}
-			}
-			for i, v := range values {
-				for _, verb := range []string{"%v", "%+v", "%#v", "%s"} {
-					check(fmt.Sprintf("value %d (%T) %s", i, v, verb), fmt.Sprintf(verb, v))
-				}
-				var buf bytes.Buffer
-				slog.New(slog.NewTextHandler(&buf, nil)).Info("v", "v", v)
-				slog.New(slog.NewJSONHandler(&buf, nil)).Info("v", "v", v)
-				check(fmt.Sprintf("slog of value %d (%T)", i, v), buf.String())
-			}
-			check("logs", logs.String())
-		})
-	}
+	// The client did log, so the scan of its logs was not vacuous.
+	require.Contains(t, scan.Logs(), "level=DEBUG", "debug logging was on")
 }
 
-func exerciseErrorPaths(t *testing.T, logger *slog.Logger) (secrets []string, values []any, errs []error) {
+// exerciseErrorPaths adds to scan every secret, error and returned value,
+// and returns how many errors and values it added.
+func exerciseErrorPaths(t *testing.T, scan *reauthtest.LeakScan) (added int) {
 	ctx := context.Background()
 	srv := newSim(t, finchtest.WithCredentials(finchtest.ClientID, leakClientSecret), finchtest.WithWebhookSecret(leakWebhookSecret))
 	conn := srv.AddConnection("gusto")
 	creds := finch.Credentials{ClientID: finchtest.ClientID, ClientSecret: leakClientSecret}
 	opts := []finch.Option{finch.WithBaseURL(srv.URL), finch.WithHTTPClient(srv.Client()),
-		finch.WithRetries(1, time.Millisecond, 5*time.Millisecond), finch.WithLogger(logger)}
+		finch.WithRetries(1, time.Millisecond, 5*time.Millisecond), finch.WithLogger(scan.Logger())}
 	c, err := finch.New(creds, opts...)
 	require.NoError(t, err)
 	wrongCreds := finch.Credentials{ClientID: finchtest.ClientID, ClientSecret: leakWrongSecret}
 	wrong, err := finch.New(wrongCreds, opts...)
 	require.NoError(t, err)
-	secrets = append(secrets, leakClientSecret, leakWrongSecret, leakState, leakWebhookSecret,
+	scan.AddSecrets(leakClientSecret, leakWrongSecret, leakState, leakWebhookSecret,
 		"LEAK-webhook-secret-9f2a", conn.AccessToken,
 		base64.StdEncoding.EncodeToString([]byte(finchtest.ClientID+":"+leakClientSecret)),
 		base64.StdEncoding.EncodeToString([]byte(finchtest.ClientID+":"+leakWrongSecret)))
-	values = append(values, creds, &creds, wrongCreds, c, wrong)
-	add := func(v any, err error) {
-		errs = append(errs, err)
-		if v != nil {
-			values = append(values, v)
+	values := func(vs ...any) {
+		for _, v := range vs {
+			if v != nil {
+				added++
+			}
 		}
+		scan.Add(vs...)
 	}
+	paths := 0
+	add := func(v any, err error) {
+		require.Error(t, err, "error path %d returned no error", paths)
+		paths++
+		values(v, err)
+	}
+	values(creds, &creds, wrongCreds, c, wrong)
 
 	// New with bad options next to a secret.
 	_, err = finch.New(creds, finch.WithBaseURL("ftp://"+leakClientSecret))
@@ -107,7 +83,7 @@ func exerciseErrorPaths(t *testing.T, logger *slog.Logger) (secrets []string, va
 	add(f, err)
 	// Unknown and broken tokens.
 	_, err = c.Begin(ctx, reauth.Request{Token: "LEAK-unknown-token-3e7d"})
-	secrets = append(secrets, "LEAK-unknown-token-3e7d")
+	scan.AddSecrets("LEAK-unknown-token-3e7d")
 	add(nil, err)
 	srv.RequireReauth(conn.ID)
 	co, err := c.Company(ctx, conn.AccessToken)
@@ -116,15 +92,15 @@ func exerciseErrorPaths(t *testing.T, logger *slog.Logger) (secrets []string, va
 	// A flow, then every refused Continue.
 	flow, err := c.Begin(ctx, reauth.Request{Token: conn.AccessToken, RedirectURI: testRedirect, State: leakState})
 	require.NoError(t, err)
-	values = append(values, flow, *flow, reauth.Request{Token: conn.AccessToken, State: leakState})
+	values(flow, *flow, reauth.Request{Token: conn.AccessToken, State: leakState})
 	fu, err := url.Parse(flow.URL)
 	require.NoError(t, err)
-	secrets = append(secrets, fu.Query().Get("session")) // the session id opens Connect
+	scan.AddSecrets(fu.Query().Get("session")) // the session id opens Connect
 	cb, err := srv.Approve(ctx, flow.URL)
 	require.NoError(t, err)
 	code := cb.Get("code")
-	secrets = append(secrets, code)
-	values = append(values, reauth.Reply{Callback: cb})
+	scan.AddSecrets(code)
+	values(reauth.Reply{Callback: cb})
 
 	expired := *flow
 	expired.ExpiresAt = time.Now().Add(-time.Minute)
@@ -148,13 +124,13 @@ func exerciseErrorPaths(t *testing.T, logger *slog.Logger) (secrets []string, va
 	} {
 		cb2, err := srv.Approve(ctx, flow.URL)
 		require.NoError(t, err)
-		secrets = append(secrets, cb2.Get("code"))
+		scan.AddSecrets(cb2.Get("code"))
 		srv.Inject(routeToken, 1, fault)
 		add(c.Continue(ctx, flow, reauth.Reply{Callback: cb2}))
 	}
 	cb3, err := srv.Approve(ctx, flow.URL)
 	require.NoError(t, err)
-	secrets = append(secrets, cb3.Get("code"))
+	scan.AddSecrets(cb3.Get("code"))
 	add(wrong.Continue(ctx, flow, reauth.Reply{Callback: cb3}))
 	srv.Inject(routeToken, 1, sim.Fault{Kind: sim.FaultDelay, Delay: time.Minute})
 	short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
@@ -162,47 +138,47 @@ func exerciseErrorPaths(t *testing.T, logger *slog.Logger) (secrets []string, va
 	cancel()
 	srv.ClearFaults() // unused when the deadline passed before the request left
 	add(c.ExchangeCode(ctx, "LEAK-garbage-code-1c1c", testRedirect))
-	secrets = append(secrets, "LEAK-garbage-code-1c1c")
+	scan.AddSecrets("LEAK-garbage-code-1c1c")
 
 	// A code for another connection.
 	cb4, err := srv.ApproveNewConnection(ctx, flow.URL)
 	require.NoError(t, err)
-	secrets = append(secrets, cb4.Get("code"))
+	scan.AddSecrets(cb4.Get("code"))
 	add(c.Continue(ctx, flow, reauth.Reply{Callback: cb4}))
 
 	// Success, so the new token is a secret to look for everywhere above.
 	done, err := c.Continue(ctx, flow, reauth.Reply{Callback: cb})
 	require.NoError(t, err)
-	secrets = append(secrets, done.Result.Credentials.AccessToken)
-	values = append(values, done, *done, done.Result, done.Result.Credentials)
+	scan.AddSecrets(done.Result.Credentials.AccessToken)
+	values(done, *done, done.Result, done.Result.Credentials)
 	tok, err := c.Introspect(ctx, done.Result.Credentials.AccessToken)
 	require.NoError(t, err)
-	values = append(values, tok)
+	values(tok)
 	h, err := c.Inspect(ctx, reauth.Request{Token: done.Result.Credentials.AccessToken})
 	require.NoError(t, err)
-	values = append(values, h)
+	values(h)
 	cb5, err := srv.Approve(ctx, flow.URL)
 	require.NoError(t, err)
-	secrets = append(secrets, cb5.Get("code"))
+	scan.AddSecrets(cb5.Get("code"))
 	exchanged, err := c.ExchangeCode(ctx, cb5.Get("code"), testRedirect)
 	require.NoError(t, err)
-	secrets = append(secrets, exchanged.AccessToken)
-	values = append(values, exchanged, *exchanged)
+	scan.AddSecrets(exchanged.AccessToken)
+	values(exchanged, *exchanged)
 	sess, err := c.NewReauthSession(ctx, finch.ReauthSessionRequest{ConnectionID: conn.ID})
 	require.NoError(t, err)
-	values = append(values, sess, *sess)
-	secrets = append(secrets, sess.SessionID)
+	values(sess, *sess)
+	scan.AddSecrets(sess.SessionID)
 
 	// A data call on a connection still syncing (202).
 	syncing := srv.AddConnection("gusto")
-	secrets = append(secrets, syncing.AccessToken)
+	scan.AddSecrets(syncing.AccessToken)
 	srv.SetStatus(syncing.ID, finchtest.StatusPending)
 	add(c.Company(ctx, syncing.AccessToken))
 
 	// Webhooks: a forged and an unparseable delivery.
 	v, err := finch.NewWebhookVerifier(leakWebhookSecret)
 	require.NoError(t, err)
-	values = append(values, v)
+	values(v)
 	p, err := finchtest.GenerateTestSignedPayload(leakWebhookSecret, time.Now(), []byte(`not json`))
 	require.NoError(t, err)
 	r := httptest.NewRequest("POST", "/", nil)
@@ -211,5 +187,5 @@ func exerciseErrorPaths(t *testing.T, logger *slog.Logger) (secrets []string, va
 	add(v.Verify(ctx, r, []byte(`{"forged":true}`)))
 	_, err = finch.NewWebhookVerifier("LEAK-not-base64-!!!")
 	add(nil, err)
-	return secrets, values, errs
+	return added
 }

@@ -2,7 +2,6 @@ package finch_test
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -75,5 +74,3 @@ func approve(t testing.TB, srv *finchtest.Server, flow *reauth.Flow) reauth.Repl
 }
 
 func stringsReader(s string) *strings.Reader { return strings.NewReader(s) }
-
-func sprintf(format string, v any) string { return fmt.Sprintf(format, v) }

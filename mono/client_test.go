@@ -16,6 +16,7 @@ import (
 
 	"github.com/reauthkit/reauthkit/mono"
 	"github.com/reauthkit/reauthkit/reauth"
+	"github.com/reauthkit/reauthkit/reauth/reauthtest"
 )
 
 const (
@@ -85,10 +86,11 @@ func TestNewValidates(t *testing.T) {
 func TestCredentialsNeverPrintTheKey(t *testing.T) {
 	t.Parallel()
 	creds := mono.Credentials{SecretKey: testKey}
-	for _, verb := range []string{"%v", "%+v", "%#v", "%s"} {
-		out := fmt.Sprintf(verb, creds) + fmt.Sprintf(verb, &creds)
-		assert.NotContains(t, out, testKey, verb)
-		assert.Contains(t, out, reauth.Redacted, verb)
+	scan := reauthtest.NewLeakScan(testKey)
+	scan.Add(creds, &creds)
+	require.Equal(t, 2, scan.Check(t))
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s"} { // redacted, not blank
+		assert.Contains(t, fmt.Sprintf(verb, creds)+fmt.Sprintf(verb, &creds), reauth.Redacted, verb)
 	}
 	assert.Equal(t, "[SecretKey=REDACTED]", creds.LogValue().String())
 }
@@ -102,7 +104,9 @@ func TestReauthorise(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "VwxcfeLRZvq1UlD5WiuN", tok.Token)
 	assert.WithinDuration(t, time.Now().Add(10*time.Minute), tok.ExpiresAt, time.Minute)
-	assert.NotContains(t, fmt.Sprintf("%v %+v %#v %s", tok, tok, tok, *tok), "VwxcfeLRZvq1UlD5WiuN")
+	scan := reauthtest.NewLeakScan("VwxcfeLRZvq1UlD5WiuN")
+	scan.Add(tok, *tok)
+	require.Equal(t, 2, scan.Check(t))
 
 	_, err = c.Reauthorise(context.Background(), "")
 	require.ErrorIs(t, err, reauth.ErrMissingInput)
@@ -179,7 +183,9 @@ func TestCreateSessionMixedCasingAnd99(t *testing.T) {
 	assert.Equal(t, time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC), s.ExpiresAt)
 	assert.Equal(t, mono.ResponseDone, s.Reauth.ResponseCode)
 	assert.Equal(t, "code_bg", s.Code)
-	assert.NotContains(t, fmt.Sprintf("%v %+v %#v", s, *s, *s), "code_bg")
+	scan := reauthtest.NewLeakScan("code_bg")
+	scan.Add(s, *s)
+	require.Equal(t, 2, scan.Check(t))
 }
 
 func TestCommitSendsStringsAndSessionHeader(t *testing.T) {
@@ -193,11 +199,9 @@ func TestCommitSendsStringsAndSessionHeader(t *testing.T) {
 	assert.Equal(t, "200", res.Status)
 	assert.Equal(t, mono.ResponseDone, res.ResponseCode)
 	assert.Equal(t, "code_WH5x2kIMz2B7HibEK12b", res.Code)
-	for _, v := range []any{res, *res} {
-		for _, verb := range []string{"%v", "%+v", "%#v", "%s"} {
-			assert.NotContains(t, fmt.Sprintf(verb, v), "code_WH5x2kIMz2B7HibEK12b")
-		}
-	}
+	scan := reauthtest.NewLeakScan("code_WH5x2kIMz2B7HibEK12b")
+	scan.Add(res, *res)
+	require.Equal(t, 2, scan.Check(t))
 }
 
 func TestCommitDecodesNextForms(t *testing.T) {

@@ -4,12 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
-	"log/slog"
 	"net/http"
 	"net/url"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,6 +15,7 @@ import (
 	"github.com/reauthkit/reauthkit/mono"
 	"github.com/reauthkit/reauthkit/mono/monotest"
 	"github.com/reauthkit/reauthkit/reauth"
+	"github.com/reauthkit/reauthkit/reauth/reauthtest"
 	"github.com/reauthkit/reauthkit/reauth/reauthtest/sim"
 )
 
@@ -34,187 +31,121 @@ const (
 	leakMockCode = "code_LEAKCHECK_code_42"
 )
 
-// syncBuffer is a bytes.Buffer safe for concurrent log writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-// leakScan collects everything the SDK returned or logged.
-type leakScan struct {
-	secrets []string
-	values  []any
-}
-
-func (l *leakScan) add(vs ...any) {
-	for _, v := range vs {
-		if v != nil {
-			l.values = append(l.values, v)
-		}
-	}
-}
-
-func (l *leakScan) check(t *testing.T, logs ...string) {
-	t.Helper()
-	var outs []string
-	for _, v := range l.values {
-		for _, verb := range []string{"%v", "%+v", "%#v", "%s"} {
-			outs = append(outs, fmt.Sprintf(verb, v))
-		}
-		if err, ok := v.(error); ok {
-			outs = append(outs, err.Error())
-		}
-		var tb, jb bytes.Buffer
-		slog.New(slog.NewTextHandler(&tb, nil)).Info("v", "v", v)
-		slog.New(slog.NewJSONHandler(&jb, nil)).Info("v", "v", v)
-		outs = append(outs, tb.String(), jb.String())
-	}
-	outs = append(outs, logs...)
-	for _, out := range outs {
-		for _, s := range l.secrets {
-			if s != "" && strings.Contains(out, s) {
-				t.Errorf("secret %.6s… leaked in %q", s, out)
-			}
-		}
-	}
-}
-
 func TestNoSecretLeaksAgainstSimulator(t *testing.T) {
 	t.Parallel()
-	for _, format := range []string{"text", "json"} {
-		t.Run(format, func(t *testing.T) {
-			t.Parallel()
-			var logs syncBuffer
-			opts := &slog.HandlerOptions{Level: slog.LevelDebug}
-			logger := slog.New(slog.NewTextHandler(&logs, opts))
-			if format == "json" {
-				logger = slog.New(slog.NewJSONHandler(&logs, opts))
+	// scan.Logger writes text and JSON, so one run covers both formats.
+	scan := reauthtest.NewLeakScan(leakKey, leakWrongKey, leakOTP, leakAnswer, leakWebhook)
+	logger := scan.Logger()
+	srv := newSim(t, monotest.WithSecretKey(leakKey), monotest.WithOTP(leakOTP),
+		monotest.WithSecurityAnswer(leakAnswer), monotest.WithWebhookSecret(leakWebhook))
+	c := simClient(t, srv, mono.WithLogger(logger))
+	ctx := context.Background()
+	run := func(f *reauth.Flow, err error) *reauth.Flow { scan.Add(f, err); return f }
+
+	// a wrong key, an unknown account, an empty request
+	bad, err := mono.New(mono.Credentials{SecretKey: leakWrongKey}, mono.WithBaseURL(srv.URL), mono.WithLogger(logger))
+	require.NoError(t, err)
+	run(bad.Begin(ctx, reauth.Request{ConnectionID: monotest.AccountOTP}))
+	run(c.Begin(ctx, reauth.Request{ConnectionID: "acc_unknown"}))
+	run(c.Begin(ctx, reauth.Request{}))
+	scan.Add(mono.Credentials{SecretKey: leakKey}, c)
+
+	// the OTP then question flow, with every wrong turn
+	flow := run(c.Begin(ctx, reauth.Request{ConnectionID: monotest.AccountOTPThenQuestion}))
+	require.NotNil(t, flow)
+	run(c.Continue(ctx, flow, reauth.Reply{Inputs: map[string]string{"otp": leakOTP + "1"}}))            // too long
+	run(c.Continue(ctx, flow, reauth.Reply{Inputs: map[string]string{"otp": leakOTP, "x": leakAnswer}})) // unknown field
+	run(c.Continue(ctx, flow, reauth.Reply{Inputs: map[string]string{"otp": "00000"}}))                  // wrong
+	srv.Inject(monotest.RouteCommit, 1, sim.Fault{Kind: sim.FaultDropAfterRead})
+	run(c.Continue(ctx, flow, reauth.Reply{Inputs: map[string]string{"otp": "00001"}}))
+	srv.Inject(monotest.RouteCommit, 1, sim.Fault{Kind: sim.FaultTruncate})
+	run(c.Continue(ctx, flow, reauth.Reply{Inputs: map[string]string{"otp": "00002"}}))
+	flow = run(c.Begin(ctx, reauth.Request{ConnectionID: monotest.AccountOTPThenQuestion}))
+	q := run(c.Continue(ctx, flow, reauth.Reply{Inputs: map[string]string{"otp": leakOTP}}))
+	require.NotNil(t, q)
+	run(c.Continue(ctx, q, reauth.Reply{Inputs: map[string]string{"answer": "wrong answer"}}))
+	srv.Inject(monotest.RouteCommit, 1, sim.Fault{Kind: sim.FaultStatus, Status: 503})
+	run(c.Continue(ctx, q, reauth.Reply{Inputs: map[string]string{"answer": leakAnswer}}))
+	done := run(c.Continue(ctx, q, reauth.Reply{Inputs: map[string]string{"answer": leakAnswer}}))
+	require.NotNil(t, done)
+	scan.AddSecrets(done.Result.Credentials.Code)
+	scan.Add(*done, done.Result, *done.Result, done.Result.Credentials)
+	run(c.Continue(ctx, done, reauth.Reply{Inputs: map[string]string{"answer": leakAnswer}}))
+
+	// an expired session at Mono
+	flow = run(c.Begin(ctx, reauth.Request{ConnectionID: monotest.AccountOTP}))
+	srv.ExpireSessions()
+	run(c.Continue(ctx, flow, reauth.Reply{Inputs: map[string]string{"otp": leakOTP}}))
+
+	// the typed endpoints
+	tok, err := c.Reauthorise(ctx, monotest.AccountOTP)
+	require.NoError(t, err)
+	scan.AddSecrets(tok.Token)
+	scan.Add(tok, *tok)
+	s, err := c.CreateSession(ctx, tok.Token)
+	scan.Add(s, err)
+	_, err = c.CreateSession(ctx, tok.Token+"x")
+	scan.Add(err)
+	for _, e := range srv.Requests() { // every reauth token the sim issued
+		if e.Path == monotest.RouteSession[len("POST "):] && len(e.Body) > 20 {
+			var v struct {
+				ReauthToken string `json:"reauth_token"`
 			}
-			srv := newSim(t, monotest.WithSecretKey(leakKey), monotest.WithOTP(leakOTP),
-				monotest.WithSecurityAnswer(leakAnswer), monotest.WithWebhookSecret(leakWebhook))
-			c := simClient(t, srv, mono.WithLogger(logger))
-			scan := &leakScan{secrets: []string{leakKey, leakWrongKey, leakOTP, leakAnswer, leakWebhook}}
-			ctx := context.Background()
-			run := func(f *reauth.Flow, err error) *reauth.Flow { scan.add(f, err); return f }
-
-			// a wrong key, an unknown account, an empty request
-			bad, err := mono.New(mono.Credentials{SecretKey: leakWrongKey}, mono.WithBaseURL(srv.URL), mono.WithLogger(logger))
-			require.NoError(t, err)
-			run(bad.Begin(ctx, reauth.Request{ConnectionID: monotest.AccountOTP}))
-			run(c.Begin(ctx, reauth.Request{ConnectionID: "acc_unknown"}))
-			run(c.Begin(ctx, reauth.Request{}))
-			scan.add(mono.Credentials{SecretKey: leakKey}, c)
-
-			// the OTP then question flow, with every wrong turn
-			flow := run(c.Begin(ctx, reauth.Request{ConnectionID: monotest.AccountOTPThenQuestion}))
-			require.NotNil(t, flow)
-			run(c.Continue(ctx, flow, reauth.Reply{Inputs: map[string]string{"otp": leakOTP + "1"}}))            // too long
-			run(c.Continue(ctx, flow, reauth.Reply{Inputs: map[string]string{"otp": leakOTP, "x": leakAnswer}})) // unknown field
-			run(c.Continue(ctx, flow, reauth.Reply{Inputs: map[string]string{"otp": "00000"}}))                  // wrong
-			srv.Inject(monotest.RouteCommit, 1, sim.Fault{Kind: sim.FaultDropAfterRead})
-			run(c.Continue(ctx, flow, reauth.Reply{Inputs: map[string]string{"otp": "00001"}}))
-			srv.Inject(monotest.RouteCommit, 1, sim.Fault{Kind: sim.FaultTruncate})
-			run(c.Continue(ctx, flow, reauth.Reply{Inputs: map[string]string{"otp": "00002"}}))
-			flow = run(c.Begin(ctx, reauth.Request{ConnectionID: monotest.AccountOTPThenQuestion}))
-			q := run(c.Continue(ctx, flow, reauth.Reply{Inputs: map[string]string{"otp": leakOTP}}))
-			require.NotNil(t, q)
-			run(c.Continue(ctx, q, reauth.Reply{Inputs: map[string]string{"answer": "wrong answer"}}))
-			srv.Inject(monotest.RouteCommit, 1, sim.Fault{Kind: sim.FaultStatus, Status: 503})
-			run(c.Continue(ctx, q, reauth.Reply{Inputs: map[string]string{"answer": leakAnswer}}))
-			done := run(c.Continue(ctx, q, reauth.Reply{Inputs: map[string]string{"answer": leakAnswer}}))
-			require.NotNil(t, done)
-			scan.secrets = append(scan.secrets, done.Result.Credentials.Code)
-			scan.add(*done, done.Result, *done.Result, done.Result.Credentials)
-			run(c.Continue(ctx, done, reauth.Reply{Inputs: map[string]string{"answer": leakAnswer}}))
-
-			// an expired session at Mono
-			flow = run(c.Begin(ctx, reauth.Request{ConnectionID: monotest.AccountOTP}))
-			srv.ExpireSessions()
-			run(c.Continue(ctx, flow, reauth.Reply{Inputs: map[string]string{"otp": leakOTP}}))
-
-			// the typed endpoints
-			tok, err := c.Reauthorise(ctx, monotest.AccountOTP)
-			require.NoError(t, err)
-			scan.secrets = append(scan.secrets, tok.Token)
-			scan.add(tok, *tok)
-			s, err := c.CreateSession(ctx, tok.Token)
-			scan.add(s, err)
-			_, err = c.CreateSession(ctx, tok.Token+"x")
-			scan.add(err)
-			for _, e := range srv.Requests() { // every reauth token the sim issued
-				if e.Path == monotest.RouteSession[len("POST "):] && len(e.Body) > 20 {
-					var v struct {
-						ReauthToken string `json:"reauth_token"`
-					}
-					_ = json.Unmarshal(e.Body, &v)
-					scan.secrets = append(scan.secrets, v.ReauthToken)
-				}
-			}
-			res, err := c.Commit(ctx, s.ID, map[string]string{"otp": leakOTP})
-			require.NoError(t, err)
-			scan.secrets = append(scan.secrets, res.Code)
-			scan.add(res, *res)
-			_, err = c.Sync(ctx, monotest.AccountOTPThenQuestion)
-			scan.add(err)
-
-			// link mode, with failed and foreign callbacks
-			lc := simClient(t, srv, mono.WithLinkMode(), mono.WithLogger(logger))
-			lf := run(lc.Begin(ctx, reauth.Request{ConnectionID: monotest.AccountOTP, RedirectURI: "https://app.example/cb"}))
-			require.NotNil(t, lf)
-			scan.secrets = append(scan.secrets, lf.State)
-			reply := approve(t, srv, lf)
-			scan.secrets = append(scan.secrets, reply.Callback.Get("code"))
-			scan.add(reply)
-			bad2 := url.Values{"state": {"x" + lf.State}, "code": {reply.Callback.Get("code")}}
-			run(lc.Continue(ctx, lf, reauth.Reply{Callback: bad2}))
-			run(lc.Continue(ctx, lf, reauth.Reply{Callback: url.Values{"state": {lf.State}, "status": {"failed"}}}))
-			ld := run(lc.Continue(ctx, lf, reply))
-			require.NotNil(t, ld)
-			l, err := lc.InitiateReauthLink(ctx, mono.LinkRequest{AccountID: monotest.AccountOTP})
-			scan.add(l, err)
-
-			// webhooks
-			v, err := mono.NewWebhookVerifier(leakWebhook)
-			require.NoError(t, err)
-			scan.add(v)
-			body, _ := monotest.GenerateTestWebhook(leakWebhook, mono.EventAccountReauthorized, "acc")
-			r, _ := http.NewRequest(http.MethodPost, "http://x/", bytes.NewReader(body))
-			r.Header.Set(mono.HeaderWebhookSecret, leakWebhook+"x")
-			_, err = v.Verify(ctx, r, body)
-			scan.add(err)
-			r.Header.Set(mono.HeaderWebhookSecret, leakWebhook)
-			_, err = v.Verify(ctx, r, []byte("not json "+leakOTP))
-			scan.add(err)
-
-			scan.check(t, logs.String())
-			require.NotEmpty(t, logs.String(), "the debug logger saw the requests")
-		})
+			_ = json.Unmarshal(e.Body, &v)
+			scan.AddSecrets(v.ReauthToken)
+		}
 	}
+	res, err := c.Commit(ctx, s.ID, map[string]string{"otp": leakOTP})
+	require.NoError(t, err)
+	scan.AddSecrets(res.Code)
+	scan.Add(res, *res)
+	_, err = c.Sync(ctx, monotest.AccountOTPThenQuestion)
+	scan.Add(err)
+
+	// link mode, with failed and foreign callbacks
+	lc := simClient(t, srv, mono.WithLinkMode(), mono.WithLogger(logger))
+	lf := run(lc.Begin(ctx, reauth.Request{ConnectionID: monotest.AccountOTP, RedirectURI: "https://app.example/cb"}))
+	require.NotNil(t, lf)
+	scan.AddSecrets(lf.State)
+	reply := approve(t, srv, lf)
+	scan.AddSecrets(reply.Callback.Get("code"))
+	scan.Add(reply)
+	bad2 := url.Values{"state": {"x" + lf.State}, "code": {reply.Callback.Get("code")}}
+	run(lc.Continue(ctx, lf, reauth.Reply{Callback: bad2}))
+	run(lc.Continue(ctx, lf, reauth.Reply{Callback: url.Values{"state": {lf.State}, "status": {"failed"}}}))
+	ld := run(lc.Continue(ctx, lf, reply))
+	require.NotNil(t, ld)
+	l, err := lc.InitiateReauthLink(ctx, mono.LinkRequest{AccountID: monotest.AccountOTP})
+	scan.Add(l, err)
+
+	// webhooks
+	v, err := mono.NewWebhookVerifier(leakWebhook)
+	require.NoError(t, err)
+	scan.Add(v)
+	body, _ := monotest.GenerateTestWebhook(leakWebhook, mono.EventAccountReauthorized, "acc")
+	r, _ := http.NewRequest(http.MethodPost, "http://x/", bytes.NewReader(body))
+	r.Header.Set(mono.HeaderWebhookSecret, leakWebhook+"x")
+	_, err = v.Verify(ctx, r, body)
+	scan.Add(err)
+	r.Header.Set(mono.HeaderWebhookSecret, leakWebhook)
+	_, err = v.Verify(ctx, r, []byte("not json "+leakOTP))
+	scan.Add(err)
+
+	require.Equal(t, 52, scan.Check(t), "values scanned")
+	require.Contains(t, scan.Logs(), "reauthkit:", "the debug logger saw the requests")
 }
 
 // A provider that echoes secrets back in its error messages: they are
 // scrubbed before they reach an error or a log line.
 func TestNoSecretLeaksWhenMonoEchoesThem(t *testing.T) {
 	t.Parallel()
-	var logs syncBuffer
+	scan := reauthtest.NewLeakScan(leakKey, leakMockTok, leakOTP, leakAnswer, leakMockCode)
 	mt := httpmock.NewMockTransport()
 	mt.RegisterNoResponder(httpmock.NewNotFoundResponder(t.Fatal))
 	c, err := mono.New(mono.Credentials{SecretKey: leakKey},
 		mono.WithHTTPClient(&http.Client{Transport: mt}), mono.WithBaseURL(testBase),
 		mono.WithRetries(1, time.Millisecond, 5*time.Millisecond),
-		mono.WithLogger(slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
+		mono.WithLogger(scan.Logger()))
 	require.NoError(t, err)
 	// Mono can only echo what a request carried: each answer echoes that.
 	echoKey := `{"status":"failed","message":"key ` + leakKey + ` refused","code":"` + leakKey + `"}`
@@ -229,28 +160,27 @@ func TestNoSecretLeaksWhenMonoEchoesThem(t *testing.T) {
 			httpmock.NewStringResponse(200, `{"status":200,"responseCode":99,"data":{"code":"`+leakMockCode+`"}}`),
 			httpmock.NewStringResponse(200, `{"status":200,"responseCode":102,"message":"otp `+leakOTP+` accepted, now `+leakAnswer+`?"}`),
 		}))
-	scan := &leakScan{secrets: []string{leakKey, leakMockTok, leakOTP, leakAnswer, leakMockCode}}
 	ctx := context.Background()
 	_, err = c.Reauthorise(ctx, "acc")
-	scan.add(err)
+	scan.Add(err)
 	_, err = c.CreateSession(ctx, leakMockTok)
-	scan.add(err)
+	scan.Add(err)
 	flow := &reauth.Flow{Provider: reauth.Mono, ConnectionID: "acc", Step: reauth.StepInput,
 		Fields: []reauth.Field{{Name: "otp", Secret: true}, {Name: "answer"}},
 		Resume: map[string]string{"mode": "headless", "session_id": "session_1"}}
 	in := reauth.Reply{Inputs: map[string]string{"otp": leakOTP, "answer": leakAnswer}}
 	for i := 0; i < 3; i++ {
 		f, err := c.Continue(ctx, flow, in)
-		scan.add(f, err)
+		scan.Add(f, err)
 		if f != nil {
-			scan.add(*f, f.Result)
+			scan.Add(*f, f.Result)
 		}
 	}
 	// the typed Commit scrubs a 2xx message that echoes the answers
 	res, err := c.Commit(ctx, "session_1", in.Inputs)
 	require.NoError(t, err)
 	require.Contains(t, res.Message, reauth.Redacted)
-	scan.add(res, *res, res.Message)
-	scan.add(flow, *flow, in)
-	scan.check(t, logs.String())
+	scan.Add(res, *res, res.Message)
+	scan.Add(flow, *flow, in)
+	require.Equal(t, 15, scan.Check(t), "values scanned")
 }
