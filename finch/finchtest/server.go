@@ -28,7 +28,6 @@ import (
 	"context"
 	"crypto/subtle"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -567,21 +566,11 @@ func (s *Server) ApproveNewConnection(ctx context.Context, connectURL string) (u
 }
 
 func (s *Server) browse(ctx context.Context, connectURL, decision string) (url.Values, error) {
-	u, err := url.Parse(connectURL)
-	if err != nil {
-		return nil, fmt.Errorf("finchtest: connect URL: %w", err)
-	}
-	q := u.Query()
-	q.Set("sim_decision", decision)
-	u.RawQuery = q.Encode()
-	back, err := sim.Browse(ctx, http.MethodGet, u.String(), nil)
+	back, err := sim.Decide(ctx, connectURL, "sim_decision", decision)
 	if err != nil {
 		return nil, fmt.Errorf("finchtest: %w", err)
 	}
-	if back == nil {
-		return nil, errors.New("finchtest: no redirect back")
-	}
-	return back.Query(), nil
+	return back, nil
 }
 
 func newUUID() string {

@@ -20,7 +20,6 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"net/url"
 	"strings"
@@ -507,18 +506,7 @@ func (s *Server) Deny(ctx context.Context, bankURL string) (url.Values, error) {
 }
 
 func (s *Server) browse(ctx context.Context, bankURL, decision string) (url.Values, error) {
-	u, err := url.Parse(bankURL)
-	if err != nil {
-		return nil, errors.New("truelayertest: bad bank URL")
-	}
-	q := u.Query()
-	q.Set("decision", decision)
-	u.RawQuery = q.Encode()
-	cb, err := sim.Browse(ctx, http.MethodGet, u.String(), nil)
-	if err != nil {
-		return nil, err
-	}
-	return cb.Query(), nil
+	return sim.Decide(ctx, bankURL, "decision", decision)
 }
 
 // ecKey makes a P-521 key (panics only if crypto/rand fails).

@@ -28,7 +28,6 @@ import (
 	"crypto/subtle"
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -269,18 +268,7 @@ func (s *Server) Deny(ctx context.Context, authURL string) (url.Values, error) {
 }
 
 func (s *Server) decide(ctx context.Context, authURL, decision string) (url.Values, error) {
-	u, err := url.Parse(authURL)
-	if err != nil {
-		return nil, fmt.Errorf("yapilytest: %w", err)
-	}
-	q := u.Query()
-	q.Set("decision", decision)
-	u.RawQuery = q.Encode()
-	cb, err := sim.Browse(ctx, http.MethodGet, u.String(), nil)
-	if err != nil {
-		return nil, err
-	}
-	return cb.Query(), nil
+	return sim.Decide(ctx, authURL, "decision", decision)
 }
 
 // SignWebhook returns the hex HMAC-SHA256 of body with secret, the value of

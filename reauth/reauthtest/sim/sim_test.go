@@ -19,7 +19,11 @@ func TestFaultsAndLog(t *testing.T) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /ok", func(w http.ResponseWriter, r *http.Request) { WriteJSON(w, 200, map[string]string{"a": "b"}) })
 	mux.HandleFunc("GET /auth", func(w http.ResponseWriter, r *http.Request) {
-		http.Redirect(w, r, "https://app.example/cb?code=c1&state="+r.URL.Query().Get("state"), http.StatusFound)
+		q := url.Values{"code": {"c1"}, "state": {r.URL.Query().Get("state")}}
+		if d := r.URL.Query().Get("decision"); d != "" {
+			q.Set("decision", d)
+		}
+		http.Redirect(w, r, "https://app.example/cb?"+q.Encode(), http.StatusFound)
 	})
 	s := NewServer(mux)
 	defer s.Close()
@@ -54,5 +58,8 @@ func TestFaultsAndLog(t *testing.T) {
 	loc, err := Browse(context.Background(), http.MethodGet, s.URL+"/auth?state=st", nil)
 	require.NoError(t, err)
 	assert.Equal(t, url.Values{"code": {"c1"}, "state": {"st"}}, loc.Query())
+	cb, err := Decide(context.Background(), s.URL+"/auth?state=st", "decision", "deny")
+	require.NoError(t, err)
+	assert.Equal(t, url.Values{"code": {"c1"}, "state": {"st"}, "decision": {"deny"}}, cb)
 	c.CloseIdleConnections()
 }
