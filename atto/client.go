@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/reauthkit/reauthkit/internal/httpx"
@@ -170,10 +169,6 @@ type Client struct {
 	minLinkValidity time.Duration
 	consentTokens   *tokencache.Cache
 	dataTokens      *tokencache.Cache
-	// lifetime is the lifetime of the last api:consent token Atto issued
-	// (ns), to lower the link validity requirement when tokens live
-	// shorter than minLinkValidity (see linkValidity).
-	lifetime atomic.Int64
 }
 
 var (

@@ -51,7 +51,8 @@ func (l Link) LogValue() slog.Value {
 // minimum validity ([WithMinLinkValidity], 45 minutes by default) left,
 // else a new token is fetched first. Should Atto issue tokens that live
 // shorter than that minimum, three quarters of their lifetime is required
-// instead (a fresh token is the best there is).
+// instead (a fresh token is the best there is; the token cache applies
+// that cap).
 //
 // Atto advises against emailing the link (it dies with its token after
 // about an hour): email a link to a page of yours that calls ReauthLink and
@@ -65,27 +66,11 @@ func (c *Client) ReauthLink(ctx context.Context, consentID string) (*Link, error
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("atto: reauth link: %w", err)
 	}
-	tok, err := c.consentTokens.TokenValidFor(ctx, c.linkValidity())
+	tok, err := c.consentTokens.TokenValidFor(ctx, c.minLinkValidity)
 	if err != nil {
 		return nil, err
 	}
 	u := c.connect.String() + "?" + url.Values{"consent_id": {consentID}}.Encode() +
 		"#" + url.Values{"access_token": {tok.Value}}.Encode()
 	return &Link{URL: u, ConsentID: consentID, ExpiresAt: tok.ExpiresAt}, nil
-}
-
-// linkValidity is how long a link's token must still be valid: the
-// configured minimum, or three quarters of the lifetime of Atto's tokens
-// when they live shorter than that. The token cache hands a freshly
-// fetched token to every caller waiting on that fetch even when it cannot
-// meet the requirement, so without this cap nothing would break, but with
-// tokens shorter-lived than the minimum every link would fetch a new
-// token; with it, a cached token serves links for a quarter of its
-// lifetime.
-func (c *Client) linkValidity() time.Duration {
-	d := c.minLinkValidity
-	if life := time.Duration(c.lifetime.Load()); life > 0 && life*3/4 < d {
-		d = life * 3 / 4
-	}
-	return d
 }

@@ -91,9 +91,6 @@ func (c *Client) fetchToken(scope string) tokencache.FetchFunc {
 		if life <= 0 {
 			life = DefaultTokenLifetime
 		}
-		if scope == ScopeConsent {
-			c.lifetime.Store(int64(life))
-		}
 		// Counted from before the request, so the cached expiry is never
 		// later than Atto's.
 		return tokencache.Token{Value: tr.accessToken(), ExpiresAt: start.Add(life)}, nil

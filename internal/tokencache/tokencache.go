@@ -36,6 +36,7 @@ type Cache struct {
 
 	mu       sync.Mutex
 	tok      Token
+	lifetime time.Duration // of the last token fetched; 0 when unknown
 	inflight *call
 	fetches  int
 }
@@ -69,14 +70,20 @@ func (c *Cache) Token(ctx context.Context) (Token, error) {
 
 // TokenValidFor returns a token that stays valid for at least d (never less
 // than the cache's minimum validity), fetching a new one first when the
-// cached one would not. Concurrent callers share one fetch; a caller whose
-// ctx ends while it waits returns at once with ctx.Err().
+// cached one would not. When the provider's tokens live shorter than d,
+// three quarters of their lifetime is required instead: a fresh token is
+// the best there is, and without the cap every call would fetch one.
+// Concurrent callers share one fetch; a caller whose ctx ends while it
+// waits returns at once with ctx.Err().
 func (c *Cache) TokenValidFor(ctx context.Context, d time.Duration) (Token, error) {
 	if d < c.minValidity {
 		d = c.minValidity
 	}
 	for {
 		c.mu.Lock()
+		if c.lifetime > 0 && d > c.lifetime*3/4 {
+			d = max(c.lifetime*3/4, c.minValidity)
+		}
 		if c.tok.ValidFor(c.now(), d) {
 			t := c.tok
 			c.mu.Unlock()
@@ -116,10 +123,14 @@ func (c *Cache) TokenValidFor(ctx context.Context, d time.Duration) (Token, erro
 }
 
 func (c *Cache) runFetch(ctx context.Context, cl *call) {
+	start := c.now()
 	tok, err := c.fetch(ctx)
 	c.mu.Lock()
 	if err == nil {
 		c.tok = tok
+		if !tok.ExpiresAt.IsZero() {
+			c.lifetime = tok.ExpiresAt.Sub(start)
+		}
 	}
 	cl.tok, cl.err = tok, err
 	c.inflight = nil

@@ -158,3 +158,24 @@ func TestWaiterContextEndsItsWait(t *testing.T) {
 	close(hold)
 	<-done
 }
+
+func TestShortLivedTokensServeLongerNeedsFromTheCache(t *testing.T) {
+	t.Parallel()
+	clk := &clock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	n := 0
+	c := New(func(ctx context.Context) (Token, error) {
+		n++
+		return Token{Value: "tok" + strconv.Itoa(n), ExpiresAt: clk.Now().Add(30 * time.Minute)}, nil
+	}, time.Minute, clk.Now)
+	// A caller needing 45 minutes of 30-minute tokens: the first call
+	// fetches, later ones reuse the token while 3/4 of its life is left.
+	tok, err := c.TokenValidFor(context.Background(), 45*time.Minute)
+	require.NoError(t, err)
+	assert.Equal(t, "tok1", tok.Value)
+	tok, _ = c.TokenValidFor(context.Background(), 45*time.Minute)
+	assert.Equal(t, "tok1", tok.Value, "a fresh token is the best there is: no refetch")
+	clk.Add(8 * time.Minute) // 22 minutes left, under 3/4 of 30
+	tok, _ = c.TokenValidFor(context.Background(), 45*time.Minute)
+	assert.Equal(t, "tok2", tok.Value)
+	assert.Equal(t, 2, c.Fetches())
+}
