@@ -94,71 +94,8 @@ type consentWire struct {
 	JourneyType                  jsonx.String   `json:"journeyType"`
 }
 
-// consentFast is the documented shape with plain types: most answers
-// decode through it with few allocations; anything else falls back to
-// consentWire.
-type consentFast struct {
-	ConsentID                    string      `json:"consentId"`
-	ApplicationID                string      `json:"applicationId"`
-	UserID                       string      `json:"userId"`
-	ProviderID                   json.Number `json:"providerId"`
-	ProviderName                 string      `json:"providerName"`
-	ConfigurationName            string      `json:"configurationName"`
-	CustomerReference            string      `json:"customerReference"`
-	ConsentDurationType          string      `json:"consentDurationType"`
-	ConsentStatus                string      `json:"consentStatus"`
-	ConsentStart                 time.Time   `json:"consentStart"`
-	ConsentEnd                   time.Time   `json:"consentEnd"`
-	Duration                     string      `json:"duration"`
-	DaysOfHistoricalTransactions int         `json:"daysOfHistoricalTransactions"`
-	StatusUpdated                time.Time   `json:"statusUpdated"`
-	StatusDetails                string      `json:"statusDetails"`
-	Permissions                  []string    `json:"permissions"`
-	InvitationID                 string      `json:"invitationId"`
-	JourneyType                  string      `json:"journeyType"`
-}
-
-func utc(t time.Time) time.Time {
-	if t.IsZero() {
-		return time.Time{}
-	}
-	return t.UTC()
-}
-
-func (f *consentFast) consent() Consent {
-	if len(f.Permissions) == 0 {
-		f.Permissions = nil
-	}
-	return Consent{
-		ConsentID:                    f.ConsentID,
-		ApplicationID:                f.ApplicationID,
-		UserID:                       f.UserID,
-		ProviderID:                   f.ProviderID.String(),
-		ProviderName:                 f.ProviderName,
-		ConfigurationName:            f.ConfigurationName,
-		CustomerReference:            f.CustomerReference,
-		ConsentDurationType:          DurationType(f.ConsentDurationType),
-		ConsentStatus:                ConsentStatus(f.ConsentStatus),
-		ConsentStart:                 utc(f.ConsentStart),
-		ConsentEnd:                   utc(f.ConsentEnd),
-		Duration:                     f.Duration,
-		DaysOfHistoricalTransactions: f.DaysOfHistoricalTransactions,
-		StatusUpdated:                utc(f.StatusUpdated),
-		StatusDetails:                f.StatusDetails,
-		Permissions:                  f.Permissions,
-		InvitationID:                 f.InvitationID,
-		JourneyType:                  JourneyType(f.JourneyType),
-	}
-}
-
-// UnmarshalJSON decodes a consent: in one pass through consentFast when it
-// has the documented shape, leniently through consentWire otherwise.
+// UnmarshalJSON decodes a consent leniently (see consentWire).
 func (c *Consent) UnmarshalJSON(b []byte) error {
-	var f consentFast
-	if err := json.Unmarshal(b, &f); err == nil {
-		*c = f.consent()
-		return nil
-	}
 	var w consentWire
 	if err := json.Unmarshal(b, &w); err != nil {
 		return err
