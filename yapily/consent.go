@@ -144,18 +144,18 @@ type wireConsent struct {
 	ReferenceID            string     `json:"referenceId"`
 	InstitutionID          string     `json:"institutionId"`
 	Status                 string     `json:"status"`
-	CreatedAt              ytime      `json:"createdAt"`
-	TransactionFrom        ytime      `json:"transactionFrom"`
-	TransactionTo          ytime      `json:"transactionTo"`
-	ExpiresAt              ytime      `json:"expiresAt"`
+	CreatedAt              jsonx.Time `json:"createdAt"`
+	TransactionFrom        jsonx.Time `json:"transactionFrom"`
+	TransactionTo          jsonx.Time `json:"transactionTo"`
+	ExpiresAt              jsonx.Time `json:"expiresAt"`
 	TimeToExpireInMillis   jsonx.Int  `json:"timeToExpireInMillis"`
 	TimeToExpire           string     `json:"timeToExpire"`
 	FeatureScope           []string   `json:"featureScope"`
 	ConsentToken           string     `json:"consentToken"`
 	State                  string     `json:"state"`
-	AuthorizedAt           ytime      `json:"authorizedAt"`
-	LastConfirmedAt        ytime      `json:"lastConfirmedAt"`
-	ReconfirmBy            ytime      `json:"reconfirmBy"`
+	AuthorizedAt           jsonx.Time `json:"authorizedAt"`
+	LastConfirmedAt        jsonx.Time `json:"lastConfirmedAt"`
+	ReconfirmBy            jsonx.Time `json:"reconfirmBy"`
 	InstitutionConsentID   string     `json:"institutionConsentId"`
 	IsDeletedByInstitution jsonx.Bool `json:"isDeletedByInstitution"`
 	AuthorisationURL       string     `json:"authorisationUrl"`
@@ -246,11 +246,11 @@ func decodeConsent(body []byte) (*Consent, error) {
 }
 
 type wireDeletion struct {
-	ID                   string `json:"id"`
-	DeleteStatus         string `json:"deleteStatus"`
-	InstitutionID        string `json:"institutionId"`
-	InstitutionConsentID string `json:"institutionConsentId"`
-	CreationDate         ytime  `json:"creationDate"`
+	ID                   string     `json:"id"`
+	DeleteStatus         string     `json:"deleteStatus"`
+	InstitutionID        string     `json:"institutionId"`
+	InstitutionConsentID string     `json:"institutionConsentId"`
+	CreationDate         jsonx.Time `json:"creationDate"`
 }
 
 // decodeDeletion decodes ApiResponseOfConsentDeleteResponse.
@@ -474,24 +474,4 @@ func (c Consent) LogValue() slog.Value {
 		slog.Time("reconfirmBy", c.ReconfirmBy),
 		slog.String("tracingId", c.TracingID),
 	)
-}
-
-// ytime decodes a time with a fast path for Yapily's usual RFC 3339 string
-// and falls back to jsonx.Time for every other form it accepts.
-type ytime struct{ time.Time }
-
-// UnmarshalJSON implements json.Unmarshaler.
-func (t *ytime) UnmarshalJSON(b []byte) error {
-	if n := len(b); n > 2 && b[0] == '"' && b[n-1] == '"' && b[1] >= '0' && b[1] <= '9' {
-		if v, err := time.Parse(time.RFC3339Nano, string(b[1:n-1])); err == nil {
-			t.Time = v.UTC()
-			return nil
-		}
-	}
-	var jt jsonx.Time
-	if err := jt.UnmarshalJSON(b); err != nil {
-		return err
-	}
-	t.Time = jt.Time
-	return nil
 }

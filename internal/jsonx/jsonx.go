@@ -87,6 +87,13 @@ var layouts = []string{
 
 // UnmarshalJSON accepts the forms listed on Time.
 func (t *Time) UnmarshalJSON(b []byte) error {
+	// Fast path: the usual RFC 3339 string, parsed without a detour.
+	if n := len(b); n > 2 && b[0] == '"' && b[n-1] == '"' && b[1] >= '0' && b[1] <= '9' {
+		if v, err := time.Parse(time.RFC3339Nano, string(b[1:n-1])); err == nil {
+			t.Time = v.UTC()
+			return nil
+		}
+	}
 	var s String
 	if err := s.UnmarshalJSON(b); err != nil {
 		return err
