@@ -1,6 +1,7 @@
 package atto
 
 import (
+	"cmp"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -83,10 +84,10 @@ func decodeError(e *reauth.APIError, body []byte, _ http.Header) {
 	if err := json.Unmarshal(body, &b); err != nil {
 		return
 	}
-	code := first(rawString(b.Code, false), rawString(b.Error, false))
+	code := cmp.Or(rawString(b.Code, false), rawString(b.Error, false))
 	e.Code = code
 	message := rawString(b.Message, false)
-	if msg := first(rawString(b.Description, false), message); msg != "" {
+	if msg := cmp.Or(rawString(b.Description, false), message); msg != "" {
 		e.Message = msg
 	}
 	if id := rawString(b.CorrelationID, false); id != "" {

@@ -2,6 +2,7 @@ package atto
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -35,7 +36,7 @@ type tokenResponse struct {
 }
 
 // accessToken returns the token in either casing.
-func (t *tokenResponse) accessToken() string { return first(t.AccessTokenSnake, t.AccessTokenCamel) }
+func (t *tokenResponse) accessToken() string { return cmp.Or(t.AccessTokenSnake, t.AccessTokenCamel) }
 
 // lifetime returns expires_in, or 0 when missing, unusable or out of range.
 func (t *tokenResponse) lifetime() time.Duration {
@@ -50,15 +51,6 @@ func (t *tokenResponse) lifetime() time.Duration {
 		}
 	}
 	return 0
-}
-
-func first(vs ...string) string {
-	for _, v := range vs {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }
 
 // fetchToken returns the token cache's fetch for scope: POST

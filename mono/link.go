@@ -1,6 +1,7 @@
 package mono
 
 import (
+	"cmp"
 	"context"
 	"net/http"
 	"net/url"
@@ -62,9 +63,9 @@ func (c *Client) InitiateReauthLink(ctx context.Context, lr LinkRequest) (*Link,
 	}
 	l := &Link{URL: string(out.MonoURL), Ref: lr.Ref, RedirectURL: lr.RedirectURL}
 	if d := out.Data; d != nil {
-		l.URL = firstNonEmpty(string(d.MonoURL), string(d.URL), l.URL)
+		l.URL = cmp.Or(string(d.MonoURL), string(d.URL), l.URL)
 		l.ID = string(d.ID)
-		l.RedirectURL = firstNonEmpty(string(d.RedirectURL), l.RedirectURL)
+		l.RedirectURL = cmp.Or(string(d.RedirectURL), l.RedirectURL)
 		l.CreatedAt = d.CreatedAt.Time
 		if d.Meta != nil && d.Meta.Ref != "" {
 			l.Ref = string(d.Meta.Ref)

@@ -1,6 +1,7 @@
 package mono
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -56,7 +57,7 @@ func (c *Client) Begin(ctx context.Context, req reauth.Request) (*reauth.Flow, e
 	if s.Reauth.ResponseCode == ResponseDone {
 		return flowx.Done(reauth.Mono, req.ConnectionID, reauth.Credentials{Code: s.Code}, false, now), nil
 	}
-	prompt := firstNonEmpty(s.UI.Title, s.Reauth.Message)
+	prompt := cmp.Or(s.UI.Title, s.Reauth.Message)
 	return c.inputFlow("POST /v1/connect/session", req.ConnectionID, s.ID, s.Reauth.ResponseCode, prompt, s.UI, s.ExpiresAt, now)
 }
 
@@ -89,7 +90,7 @@ func (c *Client) inputFlow(op, accountID, sessionID string, code ResponseCode, p
 		}
 		f := reauth.Field{
 			Name:      el.Name,
-			Label:     firstNonEmpty(el.Hint, el.Name),
+			Label:     cmp.Or(el.Hint, el.Name),
 			Secret:    strings.EqualFold(el.ContentType, ContentTypePassword),
 			MaxLength: el.MaxLength,
 		}
@@ -179,7 +180,7 @@ func (c *Client) Continue(ctx context.Context, flow *reauth.Flow, reply reauth.R
 			}
 			return next, nil
 		}
-		prompt := firstNonEmpty(res.UI.Title, res.Message)
+		prompt := cmp.Or(res.UI.Title, res.Message)
 		return c.inputFlow("POST /v1/connect/commit", flow.ConnectionID, sessionID, res.ResponseCode, prompt, res.UI, flow.ExpiresAt, now)
 	}
 	// A 2xx answer that is not one of the documented codes: a "failed"

@@ -1,6 +1,7 @@
 package mono
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"log/slog"
@@ -238,8 +239,8 @@ func (w *wireUI) decode() UI {
 		el := FormElement{
 			Type:        string(we.Type),
 			Name:        string(we.Name),
-			Hint:        firstNonEmpty(string(we.Hint), string(we.Label)),
-			ContentType: firstNonEmpty(string(we.ContentType), string(we.ContentType2)),
+			Hint:        cmp.Or(string(we.Hint), string(we.Label)),
+			ContentType: cmp.Or(string(we.ContentType), string(we.ContentType2)),
 			MaxLength:   int(max(we.MaxLength, we.MaxLength2)),
 			Raw:         raw, // already a copy: json.RawMessage copies what it decodes
 		}
@@ -275,11 +276,11 @@ func decodeOptions(raw json.RawMessage) []FormOption {
 		if json.Unmarshal(it, &o) != nil {
 			continue
 		}
-		v := firstNonEmpty(string(o.Value), string(o.ID), string(o.ID2), string(o.Index))
+		v := cmp.Or(string(o.Value), string(o.ID), string(o.ID2), string(o.Index))
 		if v == "" {
 			v = itoa(i)
 		}
-		l := firstNonEmpty(string(o.Label), string(o.Name), string(o.Title), string(o.Number), v)
+		l := cmp.Or(string(o.Label), string(o.Name), string(o.Title), string(o.Number), v)
 		out = append(out, FormOption{Value: v, Label: l})
 	}
 	return out
@@ -327,12 +328,12 @@ type wireSession struct {
 
 func (w *wireSession) decode() *Session {
 	s := &Session{
-		ID:          firstNonEmpty(string(w.ID), string(w.SessionID), string(w.SessionID2)),
+		ID:          cmp.Or(string(w.ID), string(w.SessionID), string(w.SessionID2)),
 		Status:      string(w.Status),
 		Message:     string(w.Message),
 		App:         string(w.App),
 		Institution: string(w.Institution),
-		AuthMethod:  firstNonEmpty(string(w.AuthMethod), string(w.AuthMethod2)),
+		AuthMethod:  cmp.Or(string(w.AuthMethod), string(w.AuthMethod2)),
 		ExpiresAt:   w.ExpiresAt.Time,
 		UI:          w.UI.decode(),
 	}
@@ -340,7 +341,7 @@ func (w *wireSession) decode() *Session {
 		s.ExpiresAt = w.ExpiresAt2.Time
 	}
 	s.Reauth = ReauthStatus{
-		ResponseCode: ResponseCode(firstNonZero(w.Reauth.ResponseCode, w.Reauth.ResponseCode2)),
+		ResponseCode: ResponseCode(cmp.Or(w.Reauth.ResponseCode, w.Reauth.ResponseCode2)),
 		Message:      string(w.Reauth.Message),
 	}
 	if s.Reauth.ResponseCode == 0 {
@@ -349,7 +350,7 @@ func (w *wireSession) decode() *Session {
 	if w.Data != nil {
 		s.Code = string(w.Data.Code)
 		if s.Reauth.ResponseCode == 0 {
-			s.Reauth.ResponseCode = ResponseCode(firstNonZero(w.Data.ResponseCode, w.Data.ResponseCode2))
+			s.Reauth.ResponseCode = ResponseCode(cmp.Or(w.Data.ResponseCode, w.Data.ResponseCode2))
 		}
 	}
 	return s
@@ -370,7 +371,7 @@ func (f *idField) UnmarshalJSON(b []byte) error {
 		if json.Unmarshal(b, &o) != nil {
 			return nil // lenient: an odd shape is no id
 		}
-		*f = idField(firstNonEmpty(string(o.ID), string(o.ID2)))
+		*f = idField(cmp.Or(string(o.ID), string(o.ID2)))
 		return nil
 	}
 	var v str
@@ -394,12 +395,12 @@ type wireCommit struct {
 func (w *wireCommit) decode() *CommitResult {
 	r := &CommitResult{
 		Status:       string(w.Status),
-		ResponseCode: ResponseCode(firstNonZero(w.ResponseCode, w.ResponseCode2)),
+		ResponseCode: ResponseCode(cmp.Or(w.ResponseCode, w.ResponseCode2)),
 		Message:      string(w.Message),
 		UI:           w.UI.decode(),
 	}
 	if r.ResponseCode == 0 {
-		r.ResponseCode = ResponseCode(firstNonZero(w.Reauth.ResponseCode, w.Reauth.ResponseCode2))
+		r.ResponseCode = ResponseCode(cmp.Or(w.Reauth.ResponseCode, w.Reauth.ResponseCode2))
 	}
 	if r.Message == "" {
 		r.Message = string(w.Reauth.Message)
@@ -407,28 +408,10 @@ func (w *wireCommit) decode() *CommitResult {
 	if w.Data != nil {
 		r.Code = string(w.Data.Code)
 		if r.ResponseCode == 0 {
-			r.ResponseCode = ResponseCode(firstNonZero(w.Data.ResponseCode, w.Data.ResponseCode2))
+			r.ResponseCode = ResponseCode(cmp.Or(w.Data.ResponseCode, w.Data.ResponseCode2))
 		}
 	}
 	return r
-}
-
-func firstNonEmpty(vs ...string) string {
-	for _, v := range vs {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
-}
-
-func firstNonZero(vs ...jsonx.Int) jsonx.Int {
-	for _, v := range vs {
-		if v != 0 {
-			return v
-		}
-	}
-	return 0
 }
 
 // str is jsonx.String: a string, number or boolean as text; null is empty.

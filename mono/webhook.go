@@ -1,6 +1,7 @@
 package mono
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -144,7 +145,7 @@ func parseWebhook(body []byte) (*reauth.Event, error) {
 	}
 	name := string(*b.Event)
 	ev := &reauth.Event{
-		ID:           firstNonEmpty(string(b.EventID), string(b.ID)),
+		ID:           cmp.Or(string(b.EventID), string(b.ID)),
 		Provider:     reauth.Mono,
 		Type:         reauth.Other,
 		ProviderType: name,
@@ -159,7 +160,7 @@ func parseWebhook(body []byte) (*reauth.Event, error) {
 	}
 	var d webhookData
 	if json.Unmarshal(b.Data, &d) == nil { // data that is not an object names no account
-		ev.ConnectionID = firstNonEmpty(string(d.Account), string(d.ID), string(d.ID2))
+		ev.ConnectionID = cmp.Or(string(d.Account), string(d.ID), string(d.ID2))
 	}
 	return ev, nil
 }

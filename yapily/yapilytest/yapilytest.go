@@ -21,6 +21,7 @@
 package yapilytest
 
 import (
+	"cmp"
 	"context"
 	"crypto/hmac"
 	"crypto/rand"
@@ -183,17 +184,17 @@ func (s *Server) AddConsent(spec ConsentSpec) Consent {
 		ID:                   newUUID(),
 		Token:                sim.NewSecret("yapily-consent-token-"),
 		UserUUID:             newUUID(),
-		ApplicationUserID:    or(spec.ApplicationUserID, "sim-user"),
-		InstitutionID:        or(spec.InstitutionID, "modelo-sandbox"),
+		ApplicationUserID:    cmp.Or(spec.ApplicationUserID, "sim-user"),
+		InstitutionID:        cmp.Or(spec.InstitutionID, "modelo-sandbox"),
 		InstitutionConsentID: "aac-" + newUUID(),
-		Status:               or(spec.Status, StatusAuthorized),
+		Status:               cmp.Or(spec.Status, StatusAuthorized),
 		State:                randHex(16),
 		CreatedAt:            now.Add(-100 * 24 * time.Hour),
 		AuthorizedAt:         spec.AuthorizedAt,
 		ExpiresAt:            spec.ExpiresAt,
 		LastConfirmedAt:      spec.LastConfirmedAt,
 		ReconfirmBy:          spec.ReconfirmBy,
-		Callback:             or(spec.Callback, s.callback),
+		Callback:             cmp.Or(spec.Callback, s.callback),
 	}
 	if c.AuthorizedAt.IsZero() {
 		c.AuthorizedAt = now.Add(-80 * 24 * time.Hour)
@@ -510,13 +511,6 @@ func writeIssues(w http.ResponseWriter, status int, msg, param string) {
 		"supportUrl": "https://support.yapily.com/", "source": "YAPILY",
 		"issues": []map[string]any{{"type": "INVALID_REQUEST", "code": "10600", "parameter": param, "message": msg}},
 	}})
-}
-
-func or(v, def string) string {
-	if v == "" {
-		return def
-	}
-	return v
 }
 
 func randHex(n int) string {

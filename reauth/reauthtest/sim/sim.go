@@ -11,6 +11,7 @@ package sim
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
@@ -190,7 +191,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	switch f.Kind {
 	case FaultStatus:
-		status := or(f.Status, http.StatusServiceUnavailable)
+		status := cmp.Or(f.Status, http.StatusServiceUnavailable)
 		if f.RetryAfter != "" {
 			w.Header().Set("Retry-After", f.RetryAfter)
 		}
@@ -203,7 +204,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		_, _ = io.WriteString(w, msg)
 	case FaultHTML:
 		w.Header().Set("Content-Type", "text/html")
-		w.WriteHeader(or(f.Status, http.StatusBadGateway))
+		w.WriteHeader(cmp.Or(f.Status, http.StatusBadGateway))
 		_, _ = io.WriteString(w, "<html><body><h1>502 Bad Gateway</h1><p>nginx</p></body></html>")
 	case FaultDelay:
 		select {
@@ -274,13 +275,6 @@ func hijackClose(w http.ResponseWriter) {
 	if err == nil {
 		_ = conn.Close()
 	}
-}
-
-func or(v, def int) int {
-	if v == 0 {
-		return def
-	}
-	return v
 }
 
 // WriteJSON writes v as a JSON answer with status.
