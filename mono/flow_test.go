@@ -79,11 +79,8 @@ func TestBackgroundLoginIsDoneAtBegin(t *testing.T) {
 
 func TestOTPFlow(t *testing.T) {
 	t.Parallel()
-	srv := newSim(t)
-	c := simClient(t, srv)
+	c, srv, flow := beginOn(t, monotest.AccountOTP)
 	ctx := context.Background()
-	flow, err := c.Begin(ctx, reauth.Request{ConnectionID: monotest.AccountOTP})
-	require.NoError(t, err)
 	require.Equal(t, reauth.StepInput, flow.Step)
 	assert.Contains(t, flow.Prompt, "OTP")
 	require.Equal(t, []reauth.Field{{Name: "otp", Label: "Enter OTP", Secret: true, MaxLength: 5}}, flow.Fields)
@@ -115,11 +112,8 @@ func commitBodies(srv *monotest.Server) []string {
 
 func TestOTPThenSecurityQuestionTakesTwoContinues(t *testing.T) {
 	t.Parallel()
-	srv := newSim(t)
-	c := simClient(t, srv)
+	c, srv, flow := beginOn(t, monotest.AccountOTPThenQuestion)
 	ctx := context.Background()
-	flow, err := c.Begin(ctx, reauth.Request{ConnectionID: monotest.AccountOTPThenQuestion})
-	require.NoError(t, err)
 	require.Equal(t, "otp", flow.Fields[0].Name)
 
 	q, err := c.Continue(ctx, flow, reauth.Reply{Inputs: map[string]string{"otp": srv.OTP()}})
@@ -139,11 +133,8 @@ func TestOTPThenSecurityQuestionTakesTwoContinues(t *testing.T) {
 
 func TestAccountSelection101(t *testing.T) {
 	t.Parallel()
-	srv := newSim(t)
-	c := simClient(t, srv)
+	c, srv, flow := beginOn(t, monotest.AccountSelectionThenOTP)
 	ctx := context.Background()
-	flow, err := c.Begin(ctx, reauth.Request{ConnectionID: monotest.AccountSelectionThenOTP})
-	require.NoError(t, err)
 	require.Equal(t, reauth.StepInput, flow.Step)
 	require.Len(t, flow.Fields, 1)
 	assert.Equal(t, "account", flow.Fields[0].Name)
@@ -151,7 +142,7 @@ func TestAccountSelection101(t *testing.T) {
 	assert.False(t, flow.Fields[0].Secret)
 
 	before := len(srv.Requests())
-	_, err = c.Continue(ctx, flow, reauth.Reply{Inputs: map[string]string{"account": "7"}})
+	_, err := c.Continue(ctx, flow, reauth.Reply{Inputs: map[string]string{"account": "7"}})
 	require.ErrorIs(t, err, reauth.ErrInvalidRequest)
 	assert.Contains(t, err.Error(), "account")
 	assert.Equal(t, before, len(srv.Requests()), "refused before any request")
@@ -166,11 +157,8 @@ func TestAccountSelection101(t *testing.T) {
 
 func TestWrongOTPThenRetryWithSameFlow(t *testing.T) {
 	t.Parallel()
-	srv := newSim(t)
-	c := simClient(t, srv)
+	c, srv, flow := beginOn(t, monotest.AccountOTP)
 	ctx := context.Background()
-	flow, err := c.Begin(ctx, reauth.Request{ConnectionID: monotest.AccountOTP})
-	require.NoError(t, err)
 
 	next, err := c.Continue(ctx, flow, reauth.Reply{Inputs: map[string]string{"otp": "99999"}})
 	require.Error(t, err)
@@ -199,22 +187,16 @@ func TestWrongOTPThenRetryWithSameFlow(t *testing.T) {
 func TestNumericOTPWouldLoseLeadingZero(t *testing.T) {
 	// Why Commit sends strings: the simulator, like a bank, compares text.
 	t.Parallel()
-	srv := newSim(t)
-	c := simClient(t, srv)
+	c, _, flow := beginOn(t, monotest.AccountOTP)
 	ctx := context.Background()
-	flow, err := c.Begin(ctx, reauth.Request{ConnectionID: monotest.AccountOTP})
-	require.NoError(t, err)
-	_, err = c.Continue(ctx, flow, reauth.Reply{Inputs: map[string]string{"otp": "1234"}}) // what {"otp":01234} would become
+	_, err := c.Continue(ctx, flow, reauth.Reply{Inputs: map[string]string{"otp": "1234"}}) // what {"otp":01234} would become
 	require.ErrorIs(t, err, mono.ErrInputRejected)
 }
 
 func TestMissingAndInvalidInputsSendNothing(t *testing.T) {
 	t.Parallel()
-	srv := newSim(t)
-	c := simClient(t, srv)
+	c, srv, flow := beginOn(t, monotest.AccountOTP)
 	ctx := context.Background()
-	flow, err := c.Begin(ctx, reauth.Request{ConnectionID: monotest.AccountOTP})
-	require.NoError(t, err)
 	before := len(srv.Requests())
 
 	cases := []struct {
@@ -274,28 +256,22 @@ func TestSessionExpiredAtMonoIsFlowExpired(t *testing.T) {
 
 func TestThreeWrongOTPsExpireTheSession(t *testing.T) {
 	t.Parallel()
-	srv := newSim(t)
-	c := simClient(t, srv)
+	c, srv, flow := beginOn(t, monotest.AccountOTP)
 	ctx := context.Background()
-	flow, err := c.Begin(ctx, reauth.Request{ConnectionID: monotest.AccountOTP})
-	require.NoError(t, err)
 	for i := 0; i < monotest.MaxAttempts; i++ {
-		_, err = c.Continue(ctx, flow, reauth.Reply{Inputs: map[string]string{"otp": "00000"}})
+		_, err := c.Continue(ctx, flow, reauth.Reply{Inputs: map[string]string{"otp": "00000"}})
 		require.ErrorIs(t, err, mono.ErrInputRejected)
 	}
-	_, err = c.Continue(ctx, flow, approve(t, srv, flow))
+	_, err := c.Continue(ctx, flow, approve(t, srv, flow))
 	require.ErrorIs(t, err, reauth.ErrFlowExpired)
 }
 
 func TestCommitAnswered503IsSentOnce(t *testing.T) {
 	t.Parallel()
-	srv := newSim(t)
-	c := simClient(t, srv)
+	c, srv, flow := beginOn(t, monotest.AccountOTP)
 	ctx := context.Background()
-	flow, err := c.Begin(ctx, reauth.Request{ConnectionID: monotest.AccountOTP})
-	require.NoError(t, err)
 	srv.Inject(monotest.RouteCommit, 1, sim.Fault{Kind: sim.FaultStatus, Status: 503})
-	_, err = c.Continue(ctx, flow, approve(t, srv, flow))
+	_, err := c.Continue(ctx, flow, approve(t, srv, flow))
 	require.ErrorIs(t, err, reauth.ErrProviderUnavailable)
 	assert.Equal(t, 1, srv.Commits())
 }

@@ -23,6 +23,16 @@ func newSim(t testing.TB, opts ...monotest.Option) *monotest.Server {
 	return srv
 }
 
+// beginOn starts a headless re-auth of account on a fresh simulator.
+func beginOn(t testing.TB, account string) (*mono.Client, *monotest.Server, *reauth.Flow) {
+	t.Helper()
+	srv := newSim(t)
+	c := simClient(t, srv)
+	flow, err := c.Begin(context.Background(), reauth.Request{ConnectionID: account})
+	require.NoError(t, err)
+	return c, srv, flow
+}
+
 // simClient returns a client on srv with fast retries.
 func simClient(t testing.TB, srv *monotest.Server, opts ...mono.Option) *mono.Client {
 	t.Helper()
