@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 
 	retryablehttp "github.com/hashicorp/go-retryablehttp"
@@ -298,35 +297,14 @@ func (c *Client) readBody(r io.Reader, contentLength int64) ([]byte, error) {
 	}
 }
 
-func (c *Client) requestID(h http.Header) string {
-	for _, k := range c.idHeaders {
-		if v := h.Get(k); v != "" {
-			return truncate(v, 128)
-		}
-	}
-	return ""
-}
+func (c *Client) requestID(h http.Header) string { return requestID(h, c.idHeaders) }
 
 func (c *Client) apiError(op string, resp *http.Response, body []byte, reqID string, kind error, secrets []string) *reauth.APIError {
-	e := &reauth.APIError{
-		Provider:   c.provider,
-		Op:         op,
-		StatusCode: resp.StatusCode,
-		Message:    strings.ToLower(http.StatusText(resp.StatusCode)),
-		RequestID:  reqID,
-		Kind:       kind,
-	}
-	if d, ok := RetryAfter(resp.Header, c.now()); ok {
-		e.RetryAfter = d
-	}
+	e := newAPIError(c.provider, op, resp, reqID, kind, c.now())
 	if c.decodeErr != nil && LooksLikeJSONObject(body) {
 		c.decodeErr(e, body, resp.Header)
 	}
-	e.Code = truncate(Scrub(e.Code, secrets), 128)
-	e.Message = truncate(Scrub(e.Message, secrets), 512)
-	if e.Details != nil {
-		e.Details, _ = ScrubAny(e.Details, secrets).(map[string]any)
-	}
+	finishAPIError(e, secrets)
 	return e
 }
 
