@@ -14,8 +14,8 @@ import (
 type MemoryLedger struct {
 	now func() time.Time
 
-	mu     sync.Mutex
-	claims map[string]time.Time
+	mu      sync.Mutex
+	claims  map[string]time.Time
 	purgeAt int // purge expired claims when the map reaches this size
 }
 

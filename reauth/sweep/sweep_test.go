@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
-		"strconv"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
