@@ -111,35 +111,20 @@ func WithProgress(f func(Report)) Option { return func(s *Sweeper) { s.progress 
 // WithProgressInterval sets how often the WithProgress callback runs
 // (default 1 second).
 func WithProgressInterval(d time.Duration) Option {
-	return func(s *Sweeper) {
-		if d <= 0 {
-			s.errs = append(s.errs, fmt.Errorf("sweep: progress interval %v is not positive: %w", d, reauth.ErrInvalidRequest))
-		}
-		s.interval = d
-	}
+	return positive("progress interval", d, func(s *Sweeper) { s.interval = d })
 }
 
 // WithRetryAfter sets how long a provider's lane pauses after a rate-limit
 // answer without Retry-After (default 1 second).
 func WithRetryAfter(d time.Duration) Option {
-	return func(s *Sweeper) {
-		if d <= 0 {
-			s.errs = append(s.errs, fmt.Errorf("sweep: retry-after %v is not positive: %w", d, reauth.ErrInvalidRequest))
-		}
-		s.retryAfter = d
-	}
+	return positive("retry-after", d, func(s *Sweeper) { s.retryAfter = d })
 }
 
 // WithMaxRetries sets how often one connection is retried after rate-limit
 // answers before it is reported failed (default 8), so that a provider
 // that never lets up cannot hold a sweep forever.
-func WithMaxRetries(n int) Option {
-	return func(s *Sweeper) {
-		if n < 0 {
-			s.errs = append(s.errs, fmt.Errorf("sweep: max retries %d is negative: %w", n, reauth.ErrInvalidRequest))
-		}
-		s.maxRetries = n
-	}
+func WithMaxRetries(n int) Option { // n+1: zero is allowed
+	return positive("max retries", n+1, func(s *Sweeper) { s.maxRetries = n })
 }
 
 // WithHold sets how long a notice stays claimed when its date has already
@@ -148,22 +133,22 @@ func WithMaxRetries(n int) Option {
 // notice is about; such a notice would be free again at once, so it is held
 // this long instead: a connection that stays broken is reminded at most
 // once per hold.
-func WithHold(d time.Duration) Option {
-	return func(s *Sweeper) {
-		if d <= 0 {
-			s.errs = append(s.errs, fmt.Errorf("sweep: hold %v is not positive: %w", d, reauth.ErrInvalidRequest))
-		}
-		s.hold = d
-	}
-}
+func WithHold(d time.Duration) Option { return positive("hold", d, func(s *Sweeper) { s.hold = d }) }
 
 // WithMaxFailures sets how many failures a Report lists in Failures
 // (default 100; all are counted in Failed).
-func WithMaxFailures(n int) Option {
+func WithMaxFailures(n int) Option { // n+1: zero is allowed
+	return positive("max failures", n+1, func(s *Sweeper) { s.maxFailures = n })
+}
+
+// positive returns an Option that records an error when v is not
+// positive, and sets the value otherwise.
+func positive[T int | time.Duration](what string, v T, set func(*Sweeper)) Option {
 	return func(s *Sweeper) {
-		if n < 0 {
-			s.errs = append(s.errs, fmt.Errorf("sweep: max failures %d is negative: %w", n, reauth.ErrInvalidRequest))
+		if v <= 0 {
+			s.errs = append(s.errs, fmt.Errorf("sweep: %s is out of range: %w", what, reauth.ErrInvalidRequest))
+			return
 		}
-		s.maxFailures = n
+		set(s)
 	}
 }

@@ -438,8 +438,6 @@ func TestCancelDuringPause(t *testing.T) {
 	}
 }
 
-type notInspector struct{ reauthtest.Fake }
-
 func TestBadConnections(t *testing.T) {
 	boom := errors.New("fake: provider unavailable")
 	in := &sweeptest.Inspector{Name: "fake", Health: func(_ context.Context, req reauth.Request) (*reauth.Health, error) {
