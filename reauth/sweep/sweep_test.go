@@ -721,3 +721,18 @@ func TestFromHealth(t *testing.T) {
 		t.Fatal("nil listing yielded")
 	}
 }
+
+type brokenLedger struct{}
+
+func (brokenLedger) Claim(context.Context, string, time.Time) (bool, error) {
+	return false, errors.New("db: connection refused")
+}
+
+func TestLedgerErrorIsAFailureNotAnAbort(t *testing.T) {
+	s := newSweeper(t, registry(t, expiring("fake")), sweep.WithLedger(brokenLedger{}))
+	var got collector
+	rep, err := s.Run(context.Background(), conns(ids("fake", "c", 5)...), got.notify)
+	if err != nil || rep.Failed != 5 || rep.Inspected != 5 || got.len() != 0 {
+		t.Fatalf("%+v, %v; want 5 inspected, 5 failed, nothing sent", rep, err)
+	}
+}

@@ -16,7 +16,8 @@ import (
 
 // RunLedgerTests checks that a [sweep.Ledger] keeps the sweep's promise:
 // a key is claimed once until its until, 64 racing claims have one
-// winner, a [sweep.Releaser] gives claims back, and four Sweepers sharing
+// winner, a [sweep.Releaser] gives claims back (so a notice whose notify
+// failed is sent by the next Run), and four Sweepers sharing
 // the ledger over the same connections send every notice exactly once
 // (10,000 connections; 1,000 with -short). newLedger returns an empty
 // ledger (or one whose keys no earlier test used) for each subtest.
@@ -25,6 +26,7 @@ func RunLedgerTests(t *testing.T, newLedger func(t *testing.T) sweep.Ledger) {
 	t.Run("ClaimAfterUntil", func(t *testing.T) { testClaimAfterUntil(t, newLedger(t)) })
 	t.Run("RacingClaims", func(t *testing.T) { testRacingClaims(t, newLedger(t)) })
 	t.Run("Release", func(t *testing.T) { testRelease(t, newLedger(t)) })
+	t.Run("FailedNoticeRetried", func(t *testing.T) { testFailedNoticeRetried(t, newLedger(t)) })
 	t.Run("SharedSweepers", func(t *testing.T) {
 		n := 10_000
 		if testing.Short() {
@@ -209,5 +211,26 @@ func testSharedSweepers(t *testing.T, l sweep.Ledger, n int) {
 	r, err := s.Run(context.Background(), conns, notify)
 	if err != nil || r.Notified != 0 || r.AlreadySent != n {
 		t.Fatalf("rerun: notified %d, already sent %d, err %v; want 0, %d, nil", r.Notified, r.AlreadySent, err, n)
+	}
+}
+
+func testFailedNoticeRetried(t *testing.T, l sweep.Ledger) {
+	if _, ok := l.(sweep.Releaser); !ok {
+		t.Skip("the ledger is not a sweep.Releaser: a failed notice waits for its claim to end")
+	}
+	reg, conns := population(20)
+	s, err := sweep.New(reg, sweep.WithLedger(l))
+	if err != nil {
+		t.Fatal(err)
+	}
+	down := func(context.Context, sweep.Notice) error { return errors.New("sweeptest: mail server down") }
+	r, err := s.Run(context.Background(), conns, down)
+	if err != nil || r.Failed != 20 || r.Notified != 0 {
+		t.Fatalf("run with failing notify: %+v, %v; want 20 failed", r, err)
+	}
+	up := func(context.Context, sweep.Notice) error { return nil }
+	r, err = s.Run(context.Background(), conns, up)
+	if err != nil || r.Notified != 20 {
+		t.Fatalf("next run: notified %d (already sent %d), err %v; want all 20 retried", r.Notified, r.AlreadySent, err)
 	}
 }
