@@ -185,7 +185,7 @@ func run(ctx context.Context, w io.Writer) error {
 		fmt.Fprintln(w, "mono: the client cannot inspect connections yet; its accounts are left out")
 	}
 
-	ledger := sweep.NewMemoryLedger(nil) // use a database Ledger shared by every instance
+	ledger := sweep.NewMemoryLedger() // use a database Ledger shared by every instance
 	opts := []sweep.Option{
 		sweep.WithLedger(ledger),
 		sweep.WithConcurrency(4),

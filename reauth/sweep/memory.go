@@ -27,13 +27,28 @@ var (
 // minPurge is the smallest map size at which expired claims are purged.
 const minPurge = 1024
 
-// NewMemoryLedger returns an empty MemoryLedger reading time from now (nil
-// is time.Now).
-func NewMemoryLedger(now func() time.Time) *MemoryLedger {
-	if now == nil {
-		now = time.Now
+// MemoryLedgerOption configures a [MemoryLedger].
+type MemoryLedgerOption func(*MemoryLedger)
+
+// LedgerClock sets the clock a MemoryLedger ends claims by (default
+// time.Now).
+func LedgerClock(now func() time.Time) MemoryLedgerOption {
+	return func(l *MemoryLedger) {
+		if now != nil {
+			l.now = now
+		}
 	}
-	return &MemoryLedger{now: now, claims: map[string]time.Time{}, purgeAt: minPurge}
+}
+
+// NewMemoryLedger returns an empty MemoryLedger.
+func NewMemoryLedger(opts ...MemoryLedgerOption) *MemoryLedger {
+	l := &MemoryLedger{now: time.Now, claims: map[string]time.Time{}, purgeAt: minPurge}
+	for _, o := range opts {
+		if o != nil {
+			o(l)
+		}
+	}
+	return l
 }
 
 // Claim reports whether key was free (never claimed, released, or its
@@ -42,8 +57,8 @@ func (l *MemoryLedger) Claim(ctx context.Context, key string, until time.Time) (
 	if l == nil {
 		return false, errNilLedger
 	}
-	if err := ctx.Err(); err != nil {
-		return false, err
+	if ctx != nil && ctx.Err() != nil {
+		return false, ctx.Err()
 	}
 	now := l.now()
 	l.mu.Lock()

@@ -233,13 +233,13 @@ func TestNewExpiryIsANewNotice(t *testing.T) {
 }
 
 func TestMemoryLedger(t *testing.T) {
-	sweeptest.RunLedgerTests(t, func(*testing.T) sweep.Ledger { return sweep.NewMemoryLedger(nil) })
+	sweeptest.RunLedgerTests(t, func(*testing.T) sweep.Ledger { return sweep.NewMemoryLedger() })
 }
 
 func TestMemoryLedgerForgetsExpiredClaims(t *testing.T) {
 	var mu sync.Mutex
 	at := now
-	l := sweep.NewMemoryLedger(func() time.Time { mu.Lock(); defer mu.Unlock(); return at })
+	l := sweep.NewMemoryLedger(sweep.LedgerClock(func() time.Time { mu.Lock(); defer mu.Unlock(); return at }))
 	ctx := context.Background()
 	for i := range 5000 {
 		if ok, err := l.Claim(ctx, strconv.Itoa(i), now.Add(time.Hour)); !ok || err != nil {
@@ -261,7 +261,7 @@ func TestMemoryLedgerForgetsExpiredClaims(t *testing.T) {
 }
 
 func TestSharedLedgerAcrossSweepers(t *testing.T) {
-	l := sweep.NewMemoryLedger(nil)
+	l := sweep.NewMemoryLedger()
 	in := expiring("fake")
 	cs := ids("fake", "c", 500)
 	var got collector
@@ -510,8 +510,8 @@ func TestNotifyErrorIsRetriedNextRun(t *testing.T) {
 		ledger sweep.Ledger
 		resend bool
 	}{
-		{"releaser", sweep.NewMemoryLedger(clock), true},
-		{"claim only", claimOnly{sweep.NewMemoryLedger(clock)}, false},
+		{"releaser", sweep.NewMemoryLedger(sweep.LedgerClock(clock)), true},
+		{"claim only", claimOnly{sweep.NewMemoryLedger(sweep.LedgerClock(clock))}, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s := newSweeper(t, registry(t, in), sweep.WithLedger(tc.ledger))
@@ -670,6 +670,10 @@ func TestNewRejectsBadOptions(t *testing.T) {
 	s := newSweeper(t, reg)
 	if _, err := s.Run(context.Background(), nil, nil); err == nil {
 		t.Error("Run without source or notify succeeded")
+	}
+	//lint:ignore SA1012 a nil context must be refused, not panic
+	if _, err := s.Run(nil, conns(), func(context.Context, sweep.Notice) error { return nil }); err == nil {
+		t.Error("Run with a nil context succeeded")
 	}
 	var nilLedger *sweep.MemoryLedger
 	if _, err := nilLedger.Claim(context.Background(), "k", now); err == nil {

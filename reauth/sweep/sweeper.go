@@ -78,7 +78,7 @@ func New(reg *reauth.Registry, opts ...Option) (*Sweeper, error) {
 	s.errs = nil
 	slices.Sort(s.leads)
 	if s.ledger == nil {
-		s.ledger = NewMemoryLedger(s.now)
+		s.ledger = NewMemoryLedger(LedgerClock(s.now))
 	}
 	if s.logger == nil {
 		s.logger = slog.New(discard{})
@@ -113,8 +113,8 @@ func (s *Sweeper) Run(ctx context.Context, conns iter.Seq2[Connection, error], n
 	if s == nil || s.reg == nil {
 		return Report{}, fmt.Errorf("sweep: nil sweeper: %w", reauth.ErrInvalidRequest)
 	}
-	if conns == nil || notify == nil {
-		return Report{}, fmt.Errorf("sweep: nil connections or notify: %w", reauth.ErrInvalidRequest)
+	if ctx == nil || conns == nil || notify == nil {
+		return Report{}, fmt.Errorf("sweep: nil context, connections or notify: %w", reauth.ErrInvalidRequest)
 	}
 	start := time.Now()
 	r := &run{
