@@ -35,7 +35,7 @@
 //
 // # Memory
 //
-// A Run holds at most Concurrency connections in flight and Concurrency
+// A Run holds at most Concurrency connections in flight and ReadAhead
 // queued per provider, whatever the number of connections; nothing is
 // collected per connection. The MemoryLedger is the exception by nature:
 // it holds one key per live claim. Databases hold them in production.
@@ -50,10 +50,12 @@
 //     again within a hold.
 //   - ExpiringSoon with neither date (the provider knows a deadline it did
 //     not send) is given the first, longest lead.
-//   - The Sweeper reads the iterator ahead by at most Concurrency
-//     connections per provider: when a paused provider's queue is full,
-//     reading waits for it, and the other lanes finish what they hold. A
-//     source that interleaves providers keeps every lane busy.
+//   - The Sweeper reads the source ahead by at most [WithReadAhead]
+//     connections per provider (default 256): past that many connections
+//     of a paused provider, reading waits for the pause to end while the
+//     other lanes finish what they hold. Holding more would make memory
+//     grow with the number of connections; a source that interleaves
+//     providers keeps every lane busy.
 //   - A connection is keyed by Request.ConnectionID, else by the id the
 //     provider reported (TrueLayer and Finch answer with theirs); one with
 //     neither is a failure, for it cannot be notified at most once.

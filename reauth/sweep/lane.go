@@ -24,6 +24,7 @@ type lane struct {
 
 	mu          sync.Mutex
 	pausedUntil time.Time
+	served      time.Time // the pausedUntil a worker has waited out
 }
 
 func (l *lane) work() {
@@ -104,10 +105,9 @@ func (l *lane) inspect(ctx context.Context, c Connection) (*reauth.Health, error
 
 // wait blocks while the lane is paused and until its rate allows a request.
 func (l *lane) wait(ctx context.Context) error {
-	var served time.Time // each pause is waited out once
 	for {
 		l.mu.Lock()
-		until := l.pausedUntil
+		until, served := l.pausedUntil, l.served
 		l.mu.Unlock()
 		d := time.Until(until)
 		if until.Equal(served) || d <= 0 {
@@ -116,7 +116,11 @@ func (l *lane) wait(ctx context.Context) error {
 		if err := l.run.s.sleep(ctx, d); err != nil {
 			return err
 		}
-		served = until
+		l.mu.Lock()
+		if until.After(l.served) {
+			l.served = until
+		}
+		l.mu.Unlock()
 	}
 	if l.limiter == nil {
 		return ctx.Err()

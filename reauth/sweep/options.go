@@ -27,6 +27,9 @@ const (
 	DefaultProgressInterval = time.Second
 	// DefaultMaxFailures is how many failures a Report lists in detail.
 	DefaultMaxFailures = 100
+	// DefaultReadAhead is how many connections of one provider wait in its
+	// lane, so that the source is read on while a provider is paused.
+	DefaultReadAhead = 256
 )
 
 // defaultLeads are the staged notices: 30 days, 7 days and 1 day before
@@ -151,4 +154,14 @@ func positive[T int | time.Duration](what string, v T, set func(*Sweeper)) Optio
 		}
 		set(s)
 	}
+}
+
+// WithReadAhead sets how many connections of one provider may wait in its
+// lane (default 256). While a provider is paused, the source is read on
+// and the other providers swept until this many of the paused provider's
+// connections wait; then reading waits for the pause to end. Memory grows
+// with it and the number of providers, never with the number of
+// connections.
+func WithReadAhead(n int) Option {
+	return positive("read-ahead", n, func(s *Sweeper) { s.readAhead = n })
 }

@@ -285,21 +285,24 @@ func rateLimited(retryAfter time.Duration) error {
 }
 
 func TestRateLimitPausesOnlyThatProvider(t *testing.T) {
+	fastDone := make(chan struct{})
 	var mu sync.Mutex
 	attempts := map[string]int{}
+	// slow answers 429 (Retry-After 1h) until every fast connection is
+	// done, then works.
 	slow := &sweeptest.Inspector{Name: "slow", Health: func(_ context.Context, req reauth.Request) (*reauth.Health, error) {
 		mu.Lock()
 		attempts[req.ConnectionID]++
-		first := attempts[req.ConnectionID] == 1
 		mu.Unlock()
-		if first && req.ConnectionID == "s0" {
+		select {
+		case <-fastDone:
+			return &reauth.Health{Provider: "slow", ConnectionID: req.ConnectionID, State: reauth.NeedsReauth}, nil
+		default:
 			return nil, fmt.Errorf("slow: wrapped: %w", rateLimited(time.Hour))
 		}
-		return &reauth.Health{Provider: "slow", ConnectionID: req.ConnectionID, State: reauth.NeedsReauth}, nil
 	}}
 	fast := expiring("fast")
 	var got collector
-	fastDone := make(chan struct{})
 	var fastOnce sync.Once
 	got.fail = func(n sweep.Notice) error {
 		if n.Connection.Provider == "fast" && got.countLocked("fast") == 49 {
@@ -307,35 +310,62 @@ func TestRateLimitPausesOnlyThatProvider(t *testing.T) {
 		}
 		return nil
 	}
-	s := newSweeper(t, registry(t, slow, fast), sweep.WithConcurrency(4))
+	s := newSweeper(t, registry(t, slow, fast), sweep.WithConcurrency(4), sweep.WithReadAhead(300))
 	var slept []time.Duration
+	var sleptMu sync.Mutex
+	paused := make(chan struct{})
+	var pausedOnce sync.Once
 	sweep.SetSleep(s, func(ctx context.Context, d time.Duration) error {
+		sleptMu.Lock()
 		slept = append(slept, d) // only the slow lane pauses
-		select {                 // the pause lasts until every fast connection is done
+		sleptMu.Unlock()
+		pausedOnce.Do(func() { close(paused) })
+		select { // the pause lasts until every fast connection is done
 		case <-fastDone:
-			return nil
-		case <-ctx.Done():
-			return ctx.Err()
+		case <-time.After(time.Minute): // the fast lane was stalled: the checks below fail
 		}
+		return nil
 	})
-	cs := append(ids("slow", "s", 1), ids("fast", "f", 50)...)
-	rep, err := s.Run(context.Background(), conns(cs...), got.notify)
+	// 200 slow connections listed before the fast ones, which are listed
+	// once the slow lane has paused: read ahead, the slow ones wait in the
+	// paused lane while the fast lane goes on.
+	source := func(yield func(sweep.Connection, error) bool) {
+		for c := range conns(ids("slow", "s", 200)...) {
+			if !yield(c, nil) {
+				return
+			}
+		}
+		<-paused
+		for c := range conns(ids("fast", "f", 50)...) {
+			if !yield(c, nil) {
+				return
+			}
+		}
+	}
+	rep, err := s.Run(context.Background(), source, got.notify)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Notified != 51 || rep.Failed != 0 || rep.Paused["slow"] != 1 || rep.Paused["fast"] != 0 {
-		t.Fatalf("report %+v; want 51 notified, slow paused once, fast never", rep)
+	if rep.Notified != 250 || rep.Failed != 0 || rep.Paused["slow"] < 1 || rep.Paused["fast"] != 0 {
+		t.Fatalf("report %+v; want 250 notified, slow paused, fast never", rep)
 	}
-	if len(slept) != 1 || slept[0] <= 59*time.Minute || slept[0] > time.Hour {
-		t.Fatalf("paused for %v, want the provider's Retry-After (1h)", slept)
+	for _, d := range slept {
+		if d <= 59*time.Minute || d > time.Hour {
+			t.Fatalf("paused for %v, want the provider's Retry-After (1h)", d)
+		}
 	}
-	if attempts["s0"] != 2 {
-		t.Fatalf("s0 inspected %d times, want 2 (retried after the pause)", attempts["s0"])
+	total := 0
+	for _, n := range attempts {
+		total += n
 	}
-	// The slow connection was notified after the fast ones: its lane was
-	// paused while theirs went on.
-	if last := got.notices[len(got.notices)-1]; last.Connection.Provider != "slow" {
-		t.Fatalf("last notice is %s's, want slow's", last.Connection.Provider)
+	if len(attempts) != 200 || total <= 200 {
+		t.Fatalf("%d attempts at %d slow connections; want every one, and retries after the 429s", total, len(attempts))
+	}
+	// Every fast connection was notified while the slow lane was paused.
+	for i, n := range got.notices {
+		if want := reauth.Provider("fast"); i < 50 && n.Connection.Provider != want {
+			t.Fatalf("notice %d is %s's; the fast lane waited for the paused one", i, n.Connection.Provider)
+		}
 	}
 }
 
@@ -655,6 +685,7 @@ func TestNewRejectsBadOptions(t *testing.T) {
 		"hold":        sweep.WithHold(0),
 		"retries":     sweep.WithMaxRetries(-1),
 		"failures":    sweep.WithMaxFailures(-1),
+		"read-ahead":  sweep.WithReadAhead(0),
 	} {
 		if _, err := sweep.New(reg, opt); err == nil {
 			t.Errorf("%s: New accepted a bad option", name)

@@ -42,6 +42,7 @@ type Sweeper struct {
 	maxRetries  int
 	hold        time.Duration
 	maxFailures int
+	readAhead   int
 	// sleep waits d or until ctx ends; tests replace it.
 	sleep func(ctx context.Context, d time.Duration) error
 
@@ -65,6 +66,7 @@ func New(reg *reauth.Registry, opts ...Option) (*Sweeper, error) {
 		maxRetries:  DefaultMaxRetries,
 		hold:        DefaultHold,
 		maxFailures: DefaultMaxFailures,
+		readAhead:   DefaultReadAhead,
 		sleep:       sleep,
 	}
 	for _, o := range opts {
@@ -192,7 +194,7 @@ func (r *run) laneFor(c Connection) (*lane, error) {
 		return nil, fmt.Errorf("sweep: %q: %w", p, reauth.ErrUnknownProvider)
 	}
 	in, _ := ra.(reauth.Inspector) // nil: only connections with Known health can be swept
-	l := &lane{run: r, provider: p, inspector: in, queue: make(chan Connection, r.s.concurrency)}
+	l := &lane{run: r, provider: p, inspector: in, queue: make(chan Connection, r.s.readAhead)}
 	if spec, ok := r.s.rates[p]; ok {
 		l.limiter = rate.NewLimiter(spec.limit, spec.burst)
 	}
