@@ -119,31 +119,34 @@ func BenchmarkSweep(b *testing.B) {
 
 // BenchmarkSweepSimulators sweeps the simulated providers with a rate of R
 // requests a second on each: wall/limit is the sweep's wall time divided
-// by the rate's lower bound N/R (N connections per provider).
+// by the rate's lower bound N/R (N connections per provider, 0.6 s).
 func BenchmarkSweepSimulators(b *testing.B) {
-	const groups, rps = 50, 400.0 // 200 connections and 0.5 s per provider
-	env := newSims(b, groups)
-	defer env.Close()
-	n := 0
-	var opts []sweep.Option
-	for p, c := range env.perProvider {
-		n = max(n, c)
-		opts = append(opts, sweep.WithRate(p, rps, 1))
+	for _, rps := range []int{100, 400} {
+		b.Run("R="+strconv.Itoa(rps), func(b *testing.B) {
+			env := newSims(b, rps*6/40) // four connections a group: N = 0.6 s × R
+			defer env.Close()
+			n := 0
+			var opts []sweep.Option
+			for p, c := range env.perProvider {
+				n = max(n, c)
+				opts = append(opts, sweep.WithRate(p, float64(rps), 1))
+			}
+			opts = append(opts, sweep.WithConcurrency(16), sweep.WithLedger(acceptAll{}))
+			notify := func(context.Context, sweep.Notice) error { return nil }
+			s := newSweeper(b, env.reg, opts...)
+			b.ReportAllocs()
+			var wall time.Duration
+			for b.Loop() {
+				start := time.Now()
+				rep, err := s.Run(context.Background(), conns(env.conns...), notify)
+				wall += time.Since(start)
+				if err != nil || rep.Failed != 0 {
+					b.Fatalf("%+v, %v", rep, err)
+				}
+			}
+			limit := time.Duration(float64(n) / float64(rps) * float64(time.Second))
+			b.ReportMetric(float64(wall)/float64(b.N)/float64(limit), "wall/limit")
+			b.ReportMetric(float64(len(env.perProvider)), "providers")
+		})
 	}
-	opts = append(opts, sweep.WithConcurrency(16), sweep.WithLedger(acceptAll{}))
-	notify := func(context.Context, sweep.Notice) error { return nil }
-	s := newSweeper(b, env.reg, opts...)
-	b.ReportAllocs()
-	var wall time.Duration
-	for b.Loop() {
-		start := time.Now()
-		rep, err := s.Run(context.Background(), conns(env.conns...), notify)
-		wall += time.Since(start)
-		if err != nil || rep.Failed != 0 {
-			b.Fatalf("%+v, %v", rep, err)
-		}
-	}
-	limit := time.Duration(float64(n) / rps * float64(time.Second))
-	b.ReportMetric(float64(wall)/float64(b.N)/float64(limit), "wall/limit")
-	b.ReportMetric(float64(len(env.perProvider)), "providers")
 }
