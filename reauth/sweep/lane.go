@@ -13,14 +13,20 @@ import (
 
 // lane is one provider's queue and workers within a Run. Its workers hold
 // a Run-wide concurrency token only while they inspect and notify, never
-// while the lane is paused, so a paused provider leaves the tokens to the
-// others.
+// while the provider is paused, so a paused provider leaves the tokens to
+// the others.
 type lane struct {
 	run       *run
 	provider  reauth.Provider
 	inspector reauth.Inspector // nil when the provider cannot inspect
-	limiter   *rate.Limiter    // nil: no rate
+	gate      *gate
 	queue     chan Connection
+}
+
+// gate is a provider's rate and pause, shared by every Run of a Sweeper:
+// a provider's limits apply to the application, not to one Run.
+type gate struct {
+	limiter *rate.Limiter // nil: no rate
 
 	mu          sync.Mutex
 	pausedUntil time.Time
@@ -76,7 +82,7 @@ func (l *lane) health(ctx context.Context, c Connection) (*reauth.Health, error)
 		if errors.As(err, &apiErr) && apiErr.RetryAfter > 0 {
 			d = apiErr.RetryAfter
 		}
-		l.pause(d)
+		l.gate.pause(d)
 		l.run.tally.paused(l.provider)
 		l.run.s.logger.Info("sweep: provider rate limited; lane paused", "provider", string(l.provider), "pause", d)
 	}
@@ -103,12 +109,14 @@ func (l *lane) inspect(ctx context.Context, c Connection) (*reauth.Health, error
 	return h, err
 }
 
-// wait blocks while the lane is paused and until its rate allows a request.
+// wait blocks while the provider is paused and until its rate allows a
+// request.
 func (l *lane) wait(ctx context.Context) error {
+	g := l.gate
 	for {
-		l.mu.Lock()
-		until, served := l.pausedUntil, l.served
-		l.mu.Unlock()
+		g.mu.Lock()
+		until, served := g.pausedUntil, g.served
+		g.mu.Unlock()
 		d := time.Until(until)
 		if until.Equal(served) || d <= 0 {
 			break
@@ -116,25 +124,25 @@ func (l *lane) wait(ctx context.Context) error {
 		if err := l.run.s.sleep(ctx, d); err != nil {
 			return err
 		}
-		l.mu.Lock()
-		if until.After(l.served) {
-			l.served = until
+		g.mu.Lock()
+		if until.After(g.served) {
+			g.served = until
 		}
-		l.mu.Unlock()
+		g.mu.Unlock()
 	}
-	if l.limiter == nil {
+	if g.limiter == nil {
 		return ctx.Err()
 	}
-	return l.limiter.Wait(ctx)
+	return g.limiter.Wait(ctx)
 }
 
-func (l *lane) pause(d time.Duration) {
+func (g *gate) pause(d time.Duration) {
 	until := time.Now().Add(d)
-	l.mu.Lock()
-	if until.After(l.pausedUntil) {
-		l.pausedUntil = until
+	g.mu.Lock()
+	if until.After(g.pausedUntil) {
+		g.pausedUntil = until
 	}
-	l.mu.Unlock()
+	g.mu.Unlock()
 }
 
 func (r *run) acquire(ctx context.Context) error {

@@ -68,8 +68,8 @@ func WithConcurrency(n int) Option {
 }
 
 // WithRate limits Inspect calls to provider p to perSecond requests a
-// second with bursts of burst (at least 1). Providers without a rate are
-// not limited.
+// second with bursts of burst (at least 1), across all Runs of the
+// Sweeper. Providers without a rate are not limited.
 func WithRate(p reauth.Provider, perSecond float64, burst int) Option {
 	return func(s *Sweeper) {
 		if !(perSecond > 0) {

@@ -27,7 +27,8 @@ type rateSpec struct {
 
 // Sweeper inspects many connections across providers and sends staged
 // expiry notices, each at most once per Ledger. It is immutable after
-// [New]; several Runs may share it, also at the same time.
+// [New]; several Runs may share it, also at the same time, and then share
+// each provider's rate and pauses.
 type Sweeper struct {
 	reg         *reauth.Registry
 	leads       []time.Duration // ascending
@@ -43,6 +44,7 @@ type Sweeper struct {
 	hold        time.Duration
 	maxFailures int
 	readAhead   int
+	gates       map[reauth.Provider]*gate // one per registered provider
 	// sleep waits d or until ctx ends; tests replace it.
 	sleep func(ctx context.Context, d time.Duration) error
 
@@ -79,6 +81,14 @@ func New(reg *reauth.Registry, opts ...Option) (*Sweeper, error) {
 	}
 	s.errs = nil
 	slices.Sort(s.leads)
+	s.gates = map[reauth.Provider]*gate{}
+	for _, p := range reg.Providers() {
+		g := &gate{}
+		if spec, ok := s.rates[p]; ok {
+			g.limiter = rate.NewLimiter(spec.limit, spec.burst)
+		}
+		s.gates[p] = g
+	}
 	if s.ledger == nil {
 		s.ledger = NewMemoryLedger(LedgerClock(s.now))
 	}
@@ -194,10 +204,7 @@ func (r *run) laneFor(c Connection) (*lane, error) {
 		return nil, fmt.Errorf("sweep: %q: %w", p, reauth.ErrUnknownProvider)
 	}
 	in, _ := ra.(reauth.Inspector) // nil: only connections with Known health can be swept
-	l := &lane{run: r, provider: p, inspector: in, queue: make(chan Connection, r.s.readAhead)}
-	if spec, ok := r.s.rates[p]; ok {
-		l.limiter = rate.NewLimiter(spec.limit, spec.burst)
-	}
+	l := &lane{run: r, provider: p, inspector: in, gate: r.s.gates[p], queue: make(chan Connection, r.s.readAhead)}
 	r.lanes[p] = l
 	for range r.s.concurrency {
 		r.wg.Go(l.work)
