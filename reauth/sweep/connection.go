@@ -26,7 +26,8 @@ type Connection struct {
 	// TrueLayer's /me needs one, and access tokens live an hour.
 	Fresh func(context.Context) (reauth.Credentials, error)
 	// Known, when set, is the connection's health as a bulk listing already
-	// read it (see [FromHealth]); Run uses it instead of calling Inspect.
+	// read it (see [FromHealth]); Run uses it instead of calling Inspect
+	// (and Fresh). Its Provider, when set, must be the connection's.
 	Known *reauth.Health
 }
 
