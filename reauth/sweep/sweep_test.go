@@ -771,3 +771,49 @@ func TestLedgerErrorIsAFailureNotAnAbort(t *testing.T) {
 		t.Fatalf("%+v, %v; want 5 inspected, 5 failed, nothing sent", rep, err)
 	}
 }
+
+func TestFreshErrors(t *testing.T) {
+	in := expiring("fake")
+	s := newSweeper(t, registry(t, in))
+	var mu sync.Mutex
+	calls := 0
+	throttled := sweep.Connection{Provider: "fake", Request: reauth.Request{ConnectionID: "throttled"},
+		Fresh: func(context.Context) (reauth.Credentials, error) {
+			mu.Lock()
+			defer mu.Unlock()
+			if calls++; calls == 1 { // the token endpoint is rate limited once
+				return reauth.Credentials{}, rateLimited(time.Millisecond)
+			}
+			return reauth.Credentials{AccessToken: "fresh-access-token"}, nil
+		}}
+	broken := sweep.Connection{Provider: "fake", Request: reauth.Request{ConnectionID: "broken-refresh"},
+		Fresh: func(context.Context) (reauth.Credentials, error) {
+			return reauth.Credentials{}, fmt.Errorf("refresh: %w", reauth.ErrReauthRequired)
+		}}
+	var got collector
+	rep, err := s.Run(context.Background(), conns(throttled, broken), got.notify)
+	if err != nil || rep.Notified != 1 || rep.Failed != 1 || rep.Paused["fake"] != 1 {
+		t.Fatalf("%+v, %v; want the throttled one paused then sent, the broken one failed", rep, err)
+	}
+	if !errors.Is(rep.Failures[0], reauth.ErrReauthRequired) || rep.Failures[0].ConnectionID != "broken-refresh" {
+		t.Fatalf("failure %v", rep.Failures[0])
+	}
+}
+
+func TestKnownHealthWithoutInspector(t *testing.T) {
+	// A provider that cannot inspect one by one is swept from its listing.
+	s := newSweeper(t, registry(t, reauthtest.NewFake("lister")))
+	var got collector
+	list := healths(reauth.Health{Provider: "lister", ConnectionID: "l1", State: reauth.NeedsReauth})
+	rep, err := s.Run(context.Background(), sweep.FromHealth(list), got.notify)
+	if err != nil || rep.Notified != 1 || rep.Failed != 0 {
+		t.Fatalf("%+v, %v", rep, err)
+	}
+	// Known health of another provider than the connection's is refused.
+	bad := sweep.Connection{Provider: "lister", Request: reauth.Request{ConnectionID: "l2"},
+		Known: &reauth.Health{Provider: "other", State: reauth.NeedsReauth}}
+	rep, _ = s.Run(context.Background(), conns(bad), got.notify)
+	if rep.Failed != 1 || !errors.Is(rep.Failures[0], reauth.ErrInvalidRequest) {
+		t.Fatalf("%+v", rep)
+	}
+}
