@@ -69,6 +69,9 @@ func (c Credentials) String() string { return c.render(false) }
 // GoString is String for %#v.
 func (c Credentials) GoString() string { return c.render(true) }
 
+// Format prints the credentials without the secret under every verb.
+func (c Credentials) Format(f fmt.State, verb rune) { format(f, verb, c) }
+
 // LogValue logs the client id and REDACTED for the secret.
 func (c Credentials) LogValue() slog.Value {
 	secret := ""
@@ -261,25 +264,43 @@ func (c *Client) now() time.Time { return c.http.Now() }
 
 // String describes the client without its secret. (Without it, fmt would
 // print the unexported credentials field raw: fmt does not call String on
-// unexported fields.)
+// unexported fields.) A zero Client prints empty URLs.
 func (c Client) String() string {
-	return fmt.Sprintf("truelayer.Client{AuthURL: %q, APIURL: %q, Credentials: %s}", c.authBase.String(), c.apiBase.String(), c.creds.String())
+	return fmt.Sprintf("truelayer.Client{AuthURL: %q, APIURL: %q, Credentials: %s}", urlString(c.authBase), urlString(c.apiBase), c.creds.String())
 }
 
 // GoString is String for %#v.
 func (c Client) GoString() string { return c.String() }
 
+// Format prints the client without its secret under every verb.
+func (c Client) Format(f fmt.State, verb rune) { format(f, verb, c) }
+
 // LogValue logs the client's endpoints and client id, never its secret.
 func (c Client) LogValue() slog.Value {
 	return slog.GroupValue(
-		slog.String("AuthURL", c.authBase.String()),
-		slog.String("APIURL", c.apiBase.String()),
+		slog.String("AuthURL", urlString(c.authBase)),
+		slog.String("APIURL", urlString(c.apiBase)),
 		slog.Any("Credentials", c.creds),
 	)
 }
 
-// timeZero is the zero time, for "unknown".
-var timeZero time.Time
+func urlString(u *url.URL) string {
+	if u == nil {
+		return ""
+	}
+	return u.String()
+}
+
+// errNilClient is what every method of a nil or zero *Client returns.
+var errNilClient = errors.New("truelayer: nil or zero Client: create it with New")
+
+// ready reports whether c was made by New.
+func (c *Client) ready() error {
+	if c == nil || c.http == nil {
+		return errNilClient
+	}
+	return nil
+}
 
 // psuHeader returns the X-PSU-IP header for userIP, or nil when it is
 // empty (no allocation on the common path).

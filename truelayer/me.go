@@ -72,6 +72,9 @@ const mePath = "/data/v1/me"
 //
 // TrueLayer API docs: https://docs.truelayer.com/reference/getme
 func (c *Client) Me(ctx context.Context, accessToken string) (*Me, error) {
+	if err := c.ready(); err != nil {
+		return nil, err
+	}
 	return c.me(ctx, accessToken, "")
 }
 

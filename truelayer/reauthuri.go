@@ -53,6 +53,9 @@ const reauthURIPath = "/v1/reauthuri"
 //
 // TrueLayer API docs: https://docs.truelayer.com/reference/generatereauthlink
 func (c *Client) ReauthURI(ctx context.Context, r ReauthURIRequest) (string, error) {
+	if err := c.ready(); err != nil {
+		return "", err
+	}
 	switch {
 	case r.RefreshToken == "":
 		return "", reauth.MissingInput(provider, "RefreshToken")

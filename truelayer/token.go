@@ -37,6 +37,9 @@ func (t Token) GoString() string {
 		reauth.RedactSecret(t.AccessToken), reauth.RedactSecret(t.RefreshToken), t.ExpiresAt.Format(time.RFC3339), t.TokenType, t.Scope)
 }
 
+// Format prints the token without its secrets under every verb.
+func (t Token) Format(f fmt.State, verb rune) { format(f, verb, t) }
+
 // LogValue logs the token without its secrets.
 func (t Token) LogValue() slog.Value {
 	return slog.GroupValue(
@@ -85,6 +88,9 @@ const tokenPath = "/connect/token"
 //
 // TrueLayer API docs: https://docs.truelayer.com/reference/generateaccesstoken
 func (c *Client) ExchangeCode(ctx context.Context, code, redirectURI, codeVerifier string) (*Token, error) {
+	if err := c.ready(); err != nil {
+		return nil, err
+	}
 	switch {
 	case code == "":
 		return nil, reauth.MissingInput(provider, "code")
@@ -114,6 +120,9 @@ func (c *Client) ExchangeCode(ctx context.Context, code, redirectURI, codeVerifi
 //
 // TrueLayer API docs: https://docs.truelayer.com/reference/generateaccesstoken
 func (c *Client) RefreshToken(ctx context.Context, refreshToken string) (*Token, error) {
+	if err := c.ready(); err != nil {
+		return nil, err
+	}
 	if refreshToken == "" {
 		return nil, reauth.MissingInput(provider, "refreshToken")
 	}

@@ -49,6 +49,16 @@ func (s *Server) RotateKey() {
 	s.mu.Unlock()
 }
 
+// ReplaceKey makes the Server sign with a new key published under the
+// current kid (the old key is no longer published): a verifier holding the
+// old key sees a signature fail with a known kid, and must refetch.
+func (s *Server) ReplaceKey() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.signer.key = ecKey()
+	s.signer.keys[s.signer.kid] = &s.signer.key.PublicKey
+}
+
 // b64Trimmed encodes a coordinate the way TrueLayer's JWKS does: without
 // its leading zero bytes (so a P-521 x may be 65 bytes, not 66).
 func b64Trimmed(b []byte) string {
@@ -125,23 +135,34 @@ func SignDetached(key *ecdsa.PrivateKey, kid, jku, path, tlHeaders string, h htt
 	return jws.DetachedCompactSerialize()
 }
 
-// DeliverWebhook signs body for target's path at the Server's clock and
-// POSTs it to target (your webhook handler's URL), as TrueLayer would. It
-// returns the status your handler answered.
-func (s *Server) DeliverWebhook(ctx context.Context, target string, body []byte) (int, error) {
+// WebhookRequest builds a delivery of body to target (your webhook
+// handler's URL) as TrueLayer sends it: a POST signed with the Server's
+// current key at the Server's clock, over target's path as sent
+// (percent-encoding intact).
+func (s *Server) WebhookRequest(ctx context.Context, target string, body []byte) (*http.Request, error) {
 	u, err := url.Parse(target)
 	if err != nil {
-		return 0, fmt.Errorf("truelayertest: bad target URL: %w", err)
+		return nil, fmt.Errorf("truelayertest: bad target URL: %w", err)
 	}
-	h, err := s.SignWebhook(u.EscapedPath(), body, s.now())
+	h, err := s.SignWebhook(u.RequestURI(), body, s.now())
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
 	if err != nil {
-		return 0, err
+		return nil, fmt.Errorf("truelayertest: %w", err)
 	}
 	req.Header = h
+	return req, nil
+}
+
+// DeliverWebhook sends [Server.WebhookRequest]'s delivery and returns the
+// status your handler answered.
+func (s *Server) DeliverWebhook(ctx context.Context, target string, body []byte) (int, error) {
+	req, err := s.WebhookRequest(ctx, target, body)
+	if err != nil {
+		return 0, err
+	}
 	client := &http.Client{Timeout: 10 * time.Second}
 	defer client.CloseIdleConnections()
 	resp, err := client.Do(req)
