@@ -190,6 +190,7 @@ type Client struct {
 	extendPath string
 	leadTime   time.Duration
 	extendUser ExtendUserFunc
+	locks      *memLocker // TokenSources' default Locker
 }
 
 var (
@@ -243,7 +244,7 @@ func New(creds Credentials, opts ...Option) (*Client, error) {
 	hc, err := httpx.New(httpx.Config{
 		Provider:         provider,
 		Settings:         cfg.http,
-		RequestIDHeaders: []string{"X-Tl-Correlation-Id", "X-Request-Id"},
+		RequestIDHeaders: requestIDHeaders,
 		DecodeError:      decodeError,
 	})
 	if err != nil {
@@ -257,6 +258,7 @@ func New(creds Credentials, opts ...Option) (*Client, error) {
 		extendPath: cfg.extendPath,
 		leadTime:   cfg.leadTime,
 		extendUser: cfg.extendUser,
+		locks:      newMemLocker(),
 	}, nil
 }
 

@@ -73,4 +73,3 @@ func (c *Client) pin(ctx context.Context, want string, tok *Token, userIP string
 	}
 	return nil
 }
-

@@ -126,13 +126,26 @@ func (c *Client) RefreshToken(ctx context.Context, refreshToken string) (*Token,
 	if refreshToken == "" {
 		return nil, reauth.MissingInput(provider, "refreshToken")
 	}
-	form := url.Values{
+	return c.postToken(ctx, c.refreshForm(refreshToken), false, refreshToken)
+}
+
+// refresh is RefreshToken sent once (retried only on a dial error or a
+// 429), so a TokenSource sees a lost answer as such instead of as the
+// invalid_grant of a blind resend.
+func (c *Client) refresh(ctx context.Context, refreshToken string) (*Token, error) {
+	if refreshToken == "" {
+		return nil, reauth.MissingInput(provider, "refreshToken")
+	}
+	return c.postToken(ctx, c.refreshForm(refreshToken), true, refreshToken)
+}
+
+func (c *Client) refreshForm(refreshToken string) url.Values {
+	return url.Values{
 		"grant_type":    {"refresh_token"},
 		"client_id":     {c.creds.ClientID},
 		"client_secret": {c.creds.ClientSecret},
 		"refresh_token": {refreshToken},
 	}
-	return c.postToken(ctx, form, false, refreshToken)
 }
 
 func (c *Client) postToken(ctx context.Context, form url.Values, oneTime bool, secrets ...string) (*Token, error) {
