@@ -16,9 +16,19 @@ type ConsentStatus string
 
 // Values seen for consent_status (assumed, not documented).
 const (
-	ConsentAuthorised ConsentStatus = "Authorised"
-	ConsentExpired    ConsentStatus = "Expired"
-	ConsentRevoked    ConsentStatus = "Revoked"
+	StatusAuthorised ConsentStatus = "Authorised"
+	StatusExpired    ConsentStatus = "Expired"
+	StatusRevoked    ConsentStatus = "Revoked"
+)
+
+// Former names of the consent_status values.
+const (
+	// Deprecated: use StatusAuthorised.
+	ConsentAuthorised = StatusAuthorised
+	// Deprecated: use StatusExpired.
+	ConsentExpired = StatusExpired
+	// Deprecated: use StatusRevoked.
+	ConsentRevoked = StatusRevoked
 )
 
 // MeProvider is the bank behind a connection.

@@ -50,11 +50,9 @@ func (e *ConnectionMismatchError) Unwrap() error {
 	return reauth.ErrNewConnectionRequired
 }
 
-// LogValue logs the ids and the cause, never the pair.
-func (e *ConnectionMismatchError) LogValue() slog.Value {
-	if e == nil {
-		return slog.StringValue("<nil>")
-	}
+// LogValue logs the ids and the cause, never the pair. (A value receiver:
+// the error logged by value must not be marshalled with its tokens.)
+func (e ConnectionMismatchError) LogValue() slog.Value {
 	return slog.GroupValue(slog.String("Want", e.Want), slog.String("Got", e.Got), slog.Any("Token", e.Token), slog.Any("Err", e.Err))
 }
 

@@ -314,19 +314,21 @@ func (o oauth2Source) Token() (*oauth2.Token, error) {
 	return &oauth2.Token{AccessToken: t.AccessToken, TokenType: "Bearer", Expiry: t.ExpiresAt}, nil
 }
 
-// String describes the source without its tokens.
-func (s *TokenSource) String() string {
-	if s == nil || s.st == nil {
-		return "truelayer.TokenSource(nil)"
+// String describes the source by its lock key, never its tokens. (The
+// printing methods have value receivers so that a TokenSource printed by
+// value cannot show its state either.)
+func (s TokenSource) String() string {
+	if s.st == nil {
+		return "truelayer.TokenSource{}"
 	}
 	return "truelayer.TokenSource{Key: " + s.st.key + "}"
 }
 
 // GoString is String for %#v.
-func (s *TokenSource) GoString() string { return s.String() }
+func (s TokenSource) GoString() string { return s.String() }
 
 // Format prints the source without its tokens under every verb.
-func (s *TokenSource) Format(f fmt.State, verb rune) { format(f, verb, s) }
+func (s TokenSource) Format(f fmt.State, verb rune) { format(f, verb, s) }
 
 // LogValue logs the lock key only.
-func (s *TokenSource) LogValue() slog.Value { return slog.StringValue(s.String()) }
+func (s TokenSource) LogValue() slog.Value { return slog.StringValue(s.String()) }
