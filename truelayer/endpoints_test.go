@@ -334,7 +334,7 @@ func TestMe(t *testing.T) {
 	me, err := c.Me(context.Background(), "at-me-1")
 	require.NoError(t, err)
 	assert.Equal(t, &truelayer.Me{
-		ClientID: "cid", CredentialsID: "cred-1", ConsentStatus: truelayer.ConsentAuthorised,
+		ClientID: "cid", CredentialsID: "cred-1", ConsentStatus: truelayer.StatusAuthorised,
 		ConsentStatusUpdatedAt: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC),
 		ConsentCreatedAt:       time.Unix(1767225600, 0).UTC(),
 		ConsentExpiresAt:       time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC),
