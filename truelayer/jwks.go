@@ -2,7 +2,6 @@ package truelayer
 
 import (
 	"context"
-	"crypto/ecdh"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"encoding/base64"
@@ -10,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/big"
 	"net/http"
 	"sync"
 	"time"
@@ -71,11 +69,11 @@ func p521Key(xs, ys string) (*ecdsa.PublicKey, error) {
 	if err != nil {
 		return nil, err
 	}
-	point := append(append([]byte{4}, x...), y...)
-	if _, err := ecdh.P521().NewPublicKey(point); err != nil {
+	pub, err := ecdsa.ParseUncompressedPublicKey(elliptic.P521(), append(append([]byte{4}, x...), y...))
+	if err != nil {
 		return nil, errors.New("point not on P-521")
 	}
-	return &ecdsa.PublicKey{Curve: elliptic.P521(), X: new(big.Int).SetBytes(x), Y: new(big.Int).SetBytes(y)}, nil
+	return pub, nil
 }
 
 func coord(s string) ([]byte, error) {

@@ -112,9 +112,9 @@ func (c *Client) ExchangeCode(ctx context.Context, code, redirectURI, codeVerifi
 
 // RefreshToken trades a refresh token for a new pair. TrueLayer rotates the
 // pair: store both new tokens atomically and serialise refreshes per
-// connection. invalid_grant (the 90-day consent has lapsed) wraps
-// reauth.ErrReauthRequired. Network errors and 502/503/504 are retried
-// with the same token, as TrueLayer advises (reference §2.10); if an
+// connection — [Client.TokenSource] does both. invalid_grant (the 90-day
+// consent has lapsed) wraps reauth.ErrReauthRequired. Network errors and
+// 502/503/504 are retried with the same token, as TrueLayer advises; if an
 // answer was lost after TrueLayer rotated the pair, that retry meets
 // invalid_grant, so keep the stored pair until a refresh succeeds.
 //

@@ -390,7 +390,7 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case g == nil || g.used || now.Sub(g.issuedAt) > CodeTTL:
 			// TrueLayer's error table: a stale (> 5 min) or reused code
-			// is invalid_authorization_code (reference §2.6).
+			// is invalid_authorization_code.
 			writeError(w, 400, "invalid_authorization_code", "the authorization code is invalid, expired or already used")
 			return
 		case f.Get("redirect_uri") != g.redirectURI:

@@ -72,10 +72,11 @@ func (s *Server) handleJWKS(w http.ResponseWriter, _ *http.Request) {
 	s.mu.Lock()
 	keys := []map[string]string{}
 	for _, kid := range s.signer.kids {
-		pub := s.signer.keys[kid]
-		x, y := make([]byte, 66), make([]byte, 66)
-		pub.X.FillBytes(x)
-		pub.Y.FillBytes(y)
+		point, err := s.signer.keys[kid].Bytes() // 0x04 || x || y, 66 bytes each
+		if err != nil {
+			continue
+		}
+		x, y := point[1:67], point[67:]
 		keys = append(keys, map[string]string{
 			"kty": "EC", "alg": "ES512", "kid": kid, "crv": "P-521", "x": b64Trimmed(x), "y": b64Trimmed(y),
 		})
