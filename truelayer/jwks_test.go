@@ -19,17 +19,22 @@ import (
 	"github.com/reauthkit/reauthkit/truelayer/truelayertest"
 )
 
-// hookApp serves reauth.NewWebhookHandler over a verifier that trusts srv's
-// JWKS, both on clk. It returns the app's webhook URL.
-func hookApp(t *testing.T, srv *truelayertest.Server, clk *clock, path string) string {
+// hookApp starts a simulator and an application serving
+// reauth.NewWebhookHandler (calling handle) over a verifier that trusts the
+// simulator's JWKS, both on one test clock. It returns the app's webhook
+// URL for path.
+func hookApp(t *testing.T, path string, handle func(context.Context, reauth.Event) error) (*truelayertest.Server, *clock, string) {
 	t.Helper()
+	clk := &clock{t: testNow}
+	srv := truelayertest.NewServer(truelayertest.WithClock(clk.now))
+	t.Cleanup(srv.Close)
 	hc := &http.Client{Transport: &http.Transport{}}
 	t.Cleanup(hc.CloseIdleConnections)
 	v, err := truelayer.NewWebhookVerifier(truelayer.WithJWKSURLs(srv.JWKSURL()), truelayer.WithWebhookHTTPClient(hc), truelayer.WithWebhookClock(clk.now))
 	require.NoError(t, err)
-	app := httptest.NewServer(reauth.NewWebhookHandler(v, nil))
+	app := httptest.NewServer(reauth.NewWebhookHandler(v, handle))
 	t.Cleanup(app.Close)
-	return app.URL + path
+	return srv, clk, app.URL + path
 }
 
 // forged posts a delivery signed by a key TrueLayer never published, under
@@ -63,10 +68,7 @@ func deliver(t *testing.T, srv *truelayertest.Server, target string) int {
 // of fetches, and are answered 503 (retry), never 401.
 func TestJWKSDownForgedDeliveriesRateLimited(t *testing.T) {
 	t.Parallel()
-	clk := &clock{t: testNow}
-	srv := truelayertest.NewServer(truelayertest.WithClock(clk.now))
-	t.Cleanup(srv.Close)
-	target := hookApp(t, srv, clk, hookPath)
+	srv, clk, target := hookApp(t, hookPath, nil)
 	srv.Inject(truelayertest.RouteJWKS, 1000, faultStatus(503))
 	for i := range 50 {
 		assert.Equal(t, http.StatusServiceUnavailable, forged(t, srv, clk, target))
@@ -86,10 +88,7 @@ func TestJWKSDownForgedDeliveriesRateLimited(t *testing.T) {
 // TrueLayer's retry once the window has passed.
 func TestJWKSRotationRightAfterAttackerRefetch(t *testing.T) {
 	t.Parallel()
-	clk := &clock{t: testNow}
-	srv := truelayertest.NewServer(truelayertest.WithClock(clk.now))
-	t.Cleanup(srv.Close)
-	target := hookApp(t, srv, clk, hookPath)
+	srv, clk, target := hookApp(t, hookPath, nil)
 	require.Equal(t, http.StatusOK, deliver(t, srv, target))
 	clk.add(time.Minute)
 	require.Equal(t, http.StatusUnauthorized, forged(t, srv, clk, target), "a fresh fetch lacks the attacker's kid")
@@ -106,10 +105,7 @@ func TestJWKSRotationRightAfterAttackerRefetch(t *testing.T) {
 // on an unknown kid: a new key under the cached kid is found.
 func TestJWKSRefetchOnFailedVerification(t *testing.T) {
 	t.Parallel()
-	clk := &clock{t: testNow}
-	srv := truelayertest.NewServer(truelayertest.WithClock(clk.now))
-	t.Cleanup(srv.Close)
-	target := hookApp(t, srv, clk, hookPath)
+	srv, clk, target := hookApp(t, hookPath, nil)
 	require.Equal(t, http.StatusOK, deliver(t, srv, target))
 	srv.ReplaceKey()
 	clk.add(time.Minute)
@@ -121,26 +117,17 @@ func TestJWKSRefetchOnFailedVerification(t *testing.T) {
 // webhook path verifies.
 func TestWebhookPathAsReceived(t *testing.T) {
 	t.Parallel()
-	clk := &clock{t: testNow}
-	srv := truelayertest.NewServer(truelayertest.WithClock(clk.now))
-	t.Cleanup(srv.Close)
-	target := hookApp(t, srv, clk, "/hooks/tenant%2Fa/truelayer")
+	srv, _, target := hookApp(t, "/hooks/tenant%2Fa/truelayer", nil)
 	assert.Equal(t, http.StatusOK, deliver(t, srv, target))
 }
 
 // Payments v3 bodies name the event "type".
 func TestWebhookPaymentsV3Body(t *testing.T) {
 	t.Parallel()
-	clk := &clock{t: testNow}
-	srv := truelayertest.NewServer(truelayertest.WithClock(clk.now))
-	t.Cleanup(srv.Close)
-	v, err := truelayer.NewWebhookVerifier(truelayer.WithJWKSURLs(srv.JWKSURL()), truelayer.WithWebhookClock(clk.now))
-	require.NoError(t, err)
 	got := make(chan reauth.Event, 1)
-	app := httptest.NewServer(reauth.NewWebhookHandler(v, func(_ context.Context, ev reauth.Event) error { got <- ev; return nil }))
-	t.Cleanup(app.Close)
+	srv, _, target := hookApp(t, hookPath, func(_ context.Context, ev reauth.Event) error { got <- ev; return nil })
 	body := []byte(`{"type":"payment_settled","event_id":"ev-v3-1","event_version":1,"payment_id":"p-1","settled_at":"2026-03-01T11:58:00Z"}`)
-	status, err := srv.DeliverWebhook(context.Background(), app.URL+hookPath, body)
+	status, err := srv.DeliverWebhook(context.Background(), target, body)
 	require.NoError(t, err)
 	require.Equal(t, http.StatusOK, status)
 	ev := <-got

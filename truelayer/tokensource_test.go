@@ -136,23 +136,35 @@ func TestTokenSourceTwoInstancesShareLockerAndStore(t *testing.T) {
 	assert.Equal(t, 64, got[store.get().AccessToken])
 }
 
-// Another instance refreshed without our lock (its lock expired): our
-// refresh meets invalid_grant, the reload finds the newer pair, and no
-// ErrReauthRequired reaches the caller.
-func TestTokenSourceInvalidGrantWithNewerPairInStore(t *testing.T) {
-	t.Parallel()
+// staleInstance: instance a refreshes and saves; instance b, whose first
+// load still sees the old pair (its lock expired, or a replica lags),
+// refreshes the spent token with fault injected on that refresh. b must
+// end with a's pair, never ErrReauthRequired. It returns the refreshes
+// TrueLayer saw.
+func staleInstance(t *testing.T, fault *sim.Fault) int {
+	t.Helper()
+	ctx := context.Background()
 	srv := truelayertest.NewServer()
 	t.Cleanup(srv.Close)
 	a, b := clientFor(t, srv), clientFor(t, srv)
 	conn := srv.Connect(redirectURI)
 	store := &memStore{tok: expired(conn), old: expired(conn)}
-	tokA, err := a.TokenSource(expired(conn), truelayer.WithTokenStore(store.load, store.save)).Token(context.Background())
+	tokA, err := a.TokenSource(expired(conn), truelayer.WithTokenStore(store.load, store.save)).Token(ctx)
 	require.NoError(t, err)
-	store.lag = 1 // b's first load still sees the old pair
-	tokB, err := b.TokenSource(expired(conn), truelayer.WithTokenStore(store.load, store.save)).Token(context.Background())
+	store.lag = 1
+	if fault != nil {
+		srv.Inject(truelayertest.RouteToken, 1, *fault)
+	}
+	tokB, err := b.TokenSource(expired(conn), truelayer.WithTokenStore(store.load, store.save)).Token(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, tokA, tokB)
-	assert.Equal(t, 2, srv.Count(truelayertest.RouteToken), "a's refresh, b's refused one")
+	return srv.Count(truelayertest.RouteToken)
+}
+
+// b's refresh meets invalid_grant; the reload finds a's newer pair.
+func TestTokenSourceInvalidGrantWithNewerPairInStore(t *testing.T) {
+	t.Parallel()
+	assert.Equal(t, 2, staleInstance(t, nil), "a's refresh, b's refused one")
 }
 
 // What the SDK can and cannot do about a lost refresh answer.
@@ -171,18 +183,7 @@ func TestTokenSourceDroppedRefreshAnswer(t *testing.T) {
 	})
 	t.Run("dropped after rotation, newer pair in the store: no ErrReauthRequired", func(t *testing.T) {
 		t.Parallel()
-		srv := truelayertest.NewServer()
-		t.Cleanup(srv.Close)
-		a, b := clientFor(t, srv), clientFor(t, srv)
-		conn := srv.Connect(redirectURI)
-		store := &memStore{tok: expired(conn), old: expired(conn)}
-		tokA, err := a.TokenSource(expired(conn), truelayer.WithTokenStore(store.load, store.save)).Token(ctx)
-		require.NoError(t, err)
-		store.lag = 1
-		srv.Inject(truelayertest.RouteToken, 1, sim.Fault{Kind: sim.FaultDropAfterRead})
-		tokB, err := b.TokenSource(expired(conn), truelayer.WithTokenStore(store.load, store.save)).Token(ctx)
-		require.NoError(t, err)
-		assert.Equal(t, tokA, tokB)
+		staleInstance(t, &sim.Fault{Kind: sim.FaultDropAfterRead})
 	})
 	t.Run("dropped after rotation, nobody has the pair: ErrRefreshLost", func(t *testing.T) {
 		t.Parallel()

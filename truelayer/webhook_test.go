@@ -328,18 +328,12 @@ func TestWebhookPathOverride(t *testing.T) {
 
 func TestWebhookHandlerEndToEnd(t *testing.T) {
 	t.Parallel()
-	clk := &clock{t: testNow}
-	srv := truelayertest.NewServer(truelayertest.WithClock(clk.now))
-	t.Cleanup(srv.Close)
-	v, err := truelayer.NewWebhookVerifier(truelayer.WithJWKSURLs(srv.JWKSURL()), truelayer.WithWebhookClock(clk.now))
-	require.NoError(t, err)
 	var got atomic.Value
-	app := httptest.NewServer(reauth.NewWebhookHandler(v, func(_ context.Context, ev reauth.Event) error {
+	srv, clk, target := hookApp(t, hookPath, func(_ context.Context, ev reauth.Event) error {
 		got.Store(ev.ID)
 		return nil
-	}))
-	t.Cleanup(app.Close)
-	status, err := srv.DeliverWebhook(context.Background(), app.URL+hookPath, hookBody)
+	})
+	status, err := srv.DeliverWebhook(context.Background(), target, hookBody)
 	require.NoError(t, err)
 	assert.Equal(t, http.StatusOK, status)
 	assert.Equal(t, "ev-1", got.Load())
@@ -347,14 +341,7 @@ func TestWebhookHandlerEndToEnd(t *testing.T) {
 	// A delivery signed by someone else with a kid nobody published is
 	// refused with 401 once the keys may be refetched.
 	clk.add(11 * time.Second)
-	req, err := http.NewRequest(http.MethodPost, app.URL+hookPath, bytes.NewReader(hookBody))
-	require.NoError(t, err)
-	req.Header.Set("Tl-Signature", forge(`{"alg":"ES512","kid":"k","tl_version":"2","tl_headers":"X-Tl-Webhook-Timestamp","jku":"`+srv.JWKSURL()+`"}`))
-	req.Header.Set("X-Tl-Webhook-Timestamp", clk.now().Format(time.RFC3339))
-	resp, err := app.Client().Do(req)
-	require.NoError(t, err)
-	resp.Body.Close()
-	assert.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+	assert.Equal(t, http.StatusUnauthorized, forged(t, srv, clk, target))
 }
 
 func TestWebhookJWKSKeyFiltering(t *testing.T) {
