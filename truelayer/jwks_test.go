@@ -76,6 +76,7 @@ func TestJWKSDownForgedDeliveriesRateLimited(t *testing.T) {
 			clk.add(time.Second)
 		}
 	}
+	t.Logf("JWKS fetches for 50 forged deliveries while down: %d", srv.Count(truelayertest.RouteJWKS))
 	assert.LessOrEqual(t, srv.Count(truelayertest.RouteJWKS), 2, "fetches while down")
 	// The host recovers; past the window a genuine delivery passes.
 	srv.ClearFaults()
