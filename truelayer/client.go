@@ -167,9 +167,11 @@ func WithLeadTime(d time.Duration) Option {
 // consent screen, so returning without error means the user has reconfirmed.
 type ExtendUserFunc func(ctx context.Context, req reauth.Request) (User, error)
 
-// WithExtendFlow makes Begin use POST connections/extend instead of POST
-// /v1/reauthuri. user supplies the end user's id, name and email or phone,
-// which extend requires.
+// WithExtendFlow makes Begin use POST connections/extend, TrueLayer's
+// recommended path, instead of POST /v1/reauthuri. user supplies the end
+// user's id, name and email or phone, which extend requires. TrueLayer
+// answers every extend request with 400 ([ErrExtendRefused]) until it has
+// reviewed and approved the app's own reconfirmation-of-consent screen.
 func WithExtendFlow(user ExtendUserFunc) Option {
 	return func(c *config) {
 		if user == nil {

@@ -159,7 +159,8 @@ func callbackCode(cb map[string][]string) string {
 // consent_status Revoked is reauth.Revoked, Expired (or a 403
 // access_denied) reauth.NeedsReauth; otherwise consent_expires_at decides,
 // with ExpiringSoon inside the lead time ([WithLeadTime]). A 401 (access
-// token expired) is returned as an error: refresh and ask again.
+// token expired) is returned as an error wrapping [ErrAccessTokenExpired]:
+// refresh and ask again (a [TokenSource] does).
 func (c *Client) Inspect(ctx context.Context, req reauth.Request) (*reauth.Health, error) {
 	if err := c.ready(); err != nil {
 		return nil, err

@@ -247,6 +247,9 @@ func parseSignatureHeader(sig string) (*jwsHeader, error) {
 // every event's Type is reauth.Other, with ProviderType set to event_type
 // (or type, as Payments v3 bodies name it) and ID to event_id.
 func (v *WebhookVerifier) Verify(ctx context.Context, r *http.Request, body []byte) (*reauth.Event, error) {
+	if v == nil || v.keys == nil {
+		return nil, sigError("verifier not created with NewWebhookVerifier")
+	}
 	if r == nil {
 		return nil, sigError("no request")
 	}

@@ -288,6 +288,10 @@ func TestWebhookRequestWithoutURL(t *testing.T) {
 	assert.ErrorIs(t, err, reauth.ErrInvalidSignature)
 	_, err = v.Verify(context.Background(), nil, hookBody)
 	assert.ErrorIs(t, err, reauth.ErrInvalidSignature)
+	for _, bad := range []*truelayer.WebhookVerifier{nil, {}} {
+		require.NotPanics(t, func() { _, err = bad.Verify(context.Background(), r, hookBody) })
+		assert.ErrorIs(t, err, reauth.ErrInvalidSignature)
+	}
 }
 
 func TestWebhookAuthenticButNotJSON(t *testing.T) {

@@ -91,7 +91,8 @@ func (s *Server) handleJWKS(w http.ResponseWriter, _ *http.Request) {
 // "X-Tl-Webhook-Timestamp,Content-Type" and jku = [Server.JWKSURL]. It
 // returns the headers to send: Tl-Signature, X-Tl-Webhook-Timestamp
 // (timestamp in RFC 3339) and Content-Type. Like Stripe's
-// GenerateTestSignedPayload, it lets your tests build authentic deliveries.
+// GenerateTestSignedPayload, it lets your tests build authentic deliveries;
+// [Server.WebhookRequest] builds the whole request.
 func (s *Server) SignWebhook(path string, body []byte, timestamp time.Time) (http.Header, error) {
 	s.mu.Lock()
 	key, kid := s.signer.key, s.signer.kid
