@@ -2,6 +2,7 @@ package truelayer_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"sync"
 	"testing"
@@ -233,4 +234,43 @@ func TestTokenSourceOptionsAndNil(t *testing.T) {
 	require.Error(t, err)
 	_, err = nilTS.OAuth2(context.Background()).Token()
 	require.Error(t, err)
+}
+
+// A token within the skew of expiry is replaced; outside it is kept.
+func TestTokenSourceSkew(t *testing.T) {
+	t.Parallel()
+	c, srv := simClient(t)
+	conn := srv.Connect(redirectURI)
+	soon := reauth.Credentials{AccessToken: conn.AccessToken, RefreshToken: conn.RefreshToken, ExpiresAt: time.Now().Add(3 * time.Minute)}
+	tok, err := c.TokenSource(soon, truelayer.WithTokenSkew(time.Minute)).Token(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, conn.AccessToken, tok.AccessToken)
+	tok, err = c.TokenSource(soon, truelayer.WithTokenSkew(5*time.Minute)).Token(context.Background())
+	require.NoError(t, err)
+	assert.NotEqual(t, conn.AccessToken, tok.AccessToken)
+	assert.Equal(t, 1, srv.Count(truelayertest.RouteToken))
+}
+
+// A pair whose save failed is kept and saved on the next call, never
+// refreshed again (its refresh token is the only valid one).
+func TestTokenSourceSaveFailureRetried(t *testing.T) {
+	t.Parallel()
+	c, srv := simClient(t)
+	conn := srv.Connect(redirectURI)
+	store := &memStore{tok: expired(conn)}
+	fail := true
+	save := func(ctx context.Context, tok reauth.Credentials) error {
+		if fail {
+			return errors.New("database down")
+		}
+		return store.save(ctx, tok)
+	}
+	ts := c.TokenSource(expired(conn), truelayer.WithTokenStore(store.load, save))
+	_, err := ts.Token(context.Background())
+	require.ErrorContains(t, err, "database down")
+	fail = false
+	tok, err := ts.Token(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, store.get(), tok)
+	assert.Equal(t, 1, srv.Count(truelayertest.RouteToken))
 }
