@@ -15,8 +15,10 @@ package yapily_test
 //
 //	npm install --prefix .ci/node @stoplight/prism-cli@5.14.2
 //
-// The test uses <repo>/.ci/node/node_modules/.bin/prism, else prism on PATH,
-// else npx @stoplight/prism-cli@5.14.2, and skips only when npx is absent too.
+// The test runs $REAUTHKIT_PRISM, else <repo>/.ci/node/node_modules/.bin/prism,
+// and never downloads anything. Without Prism or without ../shared it skips
+// saying what it needs; REAUTHKIT_REQUIRE_PRISM=1 and
+// REAUTHKIT_REQUIRE_SHARED=1 turn those skips into failures.
 
 import (
 	"bufio"
@@ -47,8 +49,7 @@ import (
 const PrismVersion = "5.14.2"
 
 // prismStartTimeout bounds Prism's start; it takes a few seconds on the full
-// spec, the bound is generous for a loaded 2-core CI machine and leaves room
-// for npx to download Prism first.
+// spec, the bound is generous for a loaded 2-core CI machine.
 const prismStartTimeout = 3 * time.Minute
 
 func repoRoot(t *testing.T) string {
@@ -67,32 +68,40 @@ func repoRoot(t *testing.T) string {
 	}
 }
 
-// prismCommand returns the command that runs Prism: the copy .ci/run
-// installs, else prism on PATH, else the pinned version through npx (which
-// downloads it). The test skips only when none of them exists.
+// prismCommand returns the Prism binary: $REAUTHKIT_PRISM, else the copy
+// .ci/run installs under <repo>/.ci/node. The test never downloads Prism:
+// without it the test skips, or fails under REAUTHKIT_REQUIRE_PRISM=1.
 func prismCommand(t *testing.T, root string) []string {
 	t.Helper()
-	local := filepath.Join(root, ".ci", "node", "node_modules", ".bin", "prism")
-	if fi, err := os.Stat(local); err == nil && !fi.IsDir() {
-		return []string{local}
+	path := os.Getenv("REAUTHKIT_PRISM")
+	if path == "" {
+		path = filepath.Join(root, ".ci", "node", "node_modules", ".bin", "prism")
 	}
-	if p, err := exec.LookPath("prism"); err == nil {
-		return []string{p}
+	if fi, err := os.Stat(path); err == nil && !fi.IsDir() {
+		return []string{path}
 	}
-	if p, err := exec.LookPath("npx"); err == nil {
-		return []string{p, "--yes", "@stoplight/prism-cli@" + PrismVersion}
-	}
-	t.Skipf("contract test skipped: npx not found (nor Prism at %s or on PATH); install Node.js, or Prism with "+
-		"`npm install --prefix .ci/node @stoplight/prism-cli@%s`", local, PrismVersion)
+	need(t, "REAUTHKIT_REQUIRE_PRISM", "contract test needs Prism at %s (set REAUTHKIT_PRISM, or install it with "+
+		"`npm install --prefix .ci/node @stoplight/prism-cli@%s`)", path, PrismVersion)
 	return nil
 }
 
-// sharedFile finds a file of ../shared (beside the repository) by glob.
+// need skips the test saying what it needs, or fails it when the variable
+// env is "1" (CI sets it so that missing material cannot pass silently).
+func need(t *testing.T, env, format string, args ...any) {
+	t.Helper()
+	if os.Getenv(env) == "1" {
+		t.Fatalf(format+" ("+env+"=1)", args...)
+	}
+	t.Skipf(format, args...)
+}
+
+// sharedFile finds a file of ../shared (beside the repository) by glob; a
+// fresh clone has no ../shared, and the test skips.
 func sharedFile(t *testing.T, root, glob string) string {
 	t.Helper()
 	matches, _ := filepath.Glob(filepath.Join(root, "..", "shared", glob))
 	if len(matches) == 0 {
-		t.Fatalf("contract test: %s not found beside the repository (../shared/%s)", glob, glob)
+		need(t, "REAUTHKIT_REQUIRE_SHARED", "contract test needs ../shared/%s beside the repository", glob)
 	}
 	return matches[0]
 }
