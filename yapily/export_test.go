@@ -23,5 +23,6 @@ func DecodeError(status int, body []byte) *reauth.APIError {
 
 // CheckCallback runs Continue's callback check.
 func (c *Client) CheckCallback(flow *reauth.Flow, cb url.Values) error {
-	return c.checkCallback(flow, cb)
+	_, err := c.checkCallback(flow, cb)
+	return err
 }
