@@ -258,8 +258,10 @@ func (c *Client) String() string {
 func (c *Client) GoString() string { return c.String() }
 
 // Format prints String under every verb (%v, %+v, %#v, %s, %q, %d, %x,
-// ...), so that no verb reaches the credentials, by value or pointer.
-func (c *Client) Format(f fmt.State, verb rune) {
+// ...), so that no verb reaches the credentials. Its receiver is a value so
+// that a Client printed by value is covered too; a nil *Client prints
+// <nil>.
+func (c Client) Format(f fmt.State, verb rune) {
 	s := c.String()
 	if verb == 'q' {
 		s = strconv.Quote(s)
