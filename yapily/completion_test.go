@@ -22,12 +22,9 @@ import (
 // moving. Waiting for a newer authorizedAt would poll until the TTL.
 func TestCompletionWithoutNewerAuthorizedAt(t *testing.T) {
 	t.Parallel()
-	srv, c := simClient(t)
-	consent := srv.AddConsent(yapilytest.ConsentSpec{Status: yapilytest.StatusExpired})
+	srv, c, consent, flow := beginExpired(t, yapilytest.ConsentSpec{})
 	ctx := context.Background()
-	flow, err := c.Begin(ctx, reauth.Request{ConnectionID: consent.ID, Token: consent.Token})
-	require.NoError(t, err)
-	_, err = srv.Approve(ctx, flow.URL)
+	_, err := srv.Approve(ctx, flow.URL)
 	require.NoError(t, err)
 	snap, _ := srv.Consent(consent.ID)
 	require.Equal(t, consent.AuthorizedAt, snap.AuthorizedAt, "the simulator keeps authorizedAt, as Yapily documents")
@@ -65,11 +62,9 @@ func TestCompletionByAdvancingFields(t *testing.T) {
 
 func TestOwnLicenceAuthCodeFlow(t *testing.T) {
 	t.Parallel()
-	srv, c := simClient(t, yapily.WithCallbackMode(yapily.CallbackModeAuthCode))
-	consent := srv.AddConsent(yapilytest.ConsentSpec{Status: yapilytest.StatusExpired, Redirect: "https://tpp.example/redirect"})
+	srv, c, consent, flow := beginExpired(t, yapilytest.ConsentSpec{Redirect: "https://tpp.example/redirect"},
+		yapily.WithCallbackMode(yapily.CallbackModeAuthCode))
 	ctx := context.Background()
-	flow, err := c.Begin(ctx, reauth.Request{ConnectionID: consent.ID, Token: consent.Token})
-	require.NoError(t, err)
 	cb, err := srv.Approve(ctx, flow.URL)
 	require.NoError(t, err)
 	require.NotEmpty(t, cb.Get("code"))
@@ -142,11 +137,8 @@ func TestWithCallbackModeValidates(t *testing.T) {
 // (the hash of the token it began with) and continues it.
 func TestQRFlowResolvedByCallbackID(t *testing.T) {
 	t.Parallel()
-	srv, c := simClient(t)
-	consent := srv.AddConsent(yapilytest.ConsentSpec{Status: yapilytest.StatusExpired})
+	srv, c, consent, flow := beginExpired(t, yapilytest.ConsentSpec{})
 	ctx := context.Background()
-	flow, err := c.Begin(ctx, reauth.Request{ConnectionID: consent.ID, Token: consent.Token})
-	require.NoError(t, err)
 	require.NotEmpty(t, flow.QRCodeURL)
 	sum := sha256.Sum256([]byte(consent.Token))
 	stored := map[string]*reauth.Flow{hex.EncodeToString(sum[:]): flow} // what the app indexed at Begin
@@ -160,4 +152,16 @@ func TestQRFlowResolvedByCallbackID(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, reauth.StepDone, done.Step)
 	assert.Empty(t, yapily.CallbackID(url.Values{"error": {"access_denied"}}))
+}
+
+// beginExpired adds an EXPIRED consent (spec's other fields kept) to a new
+// simulator and begins its re-authorisation.
+func beginExpired(t *testing.T, spec yapilytest.ConsentSpec, opts ...yapily.Option) (*yapilytest.Server, *yapily.Client, yapilytest.Consent, *reauth.Flow) {
+	t.Helper()
+	srv, c := simClient(t, opts...)
+	spec.Status = yapilytest.StatusExpired
+	consent := srv.AddConsent(spec)
+	flow, err := c.Begin(context.Background(), reauth.Request{ConnectionID: consent.ID, Token: consent.Token})
+	require.NoError(t, err)
+	return srv, c, consent, flow
 }

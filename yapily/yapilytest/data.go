@@ -102,22 +102,13 @@ func (s *Server) exchangeAuthCode(w http.ResponseWriter, r *http.Request) {
 		writeIssues(w, http.StatusBadRequest, "authCode and authState are mandatory", "authCode")
 		return
 	}
-	s.mu.Lock()
-	g, c, ok := s.spend(s.codes, body.AuthCode)
-	if ok && g.state != body.AuthState {
-		ok = false
-	}
-	var snap Consent
-	if ok {
+	s.redeem(w, s.codes, body.AuthCode, func(g grant, c *Consent) bool {
+		if g.state != body.AuthState {
+			return false
+		}
 		s.authorise(c)
-		snap = *c
-	}
-	s.mu.Unlock()
-	if !ok {
-		writeError(w, http.StatusBadRequest, "The authorisation code is not valid")
-		return
-	}
-	sim.WriteJSON(w, http.StatusOK, consentJSON(snap))
+		return true
+	}, http.StatusOK, "The authorisation code is not valid")
 }
 
 // exchangeOneTimeToken is POST /consent-one-time-token {oneTimeToken}: it
@@ -130,18 +121,27 @@ func (s *Server) exchangeOneTimeToken(w http.ResponseWriter, r *http.Request) {
 		writeIssues(w, http.StatusBadRequest, "oneTimeToken is mandatory", "oneTimeToken")
 		return
 	}
+	s.redeem(w, s.oneTimers, body.OneTimeToken, func(grant, *Consent) bool { return true },
+		http.StatusCreated, "The one time token is not valid or has expired")
+}
+
+// redeem spends the grant key of m (once, whatever the outcome), lets apply
+// accept it and act on its consent, and answers with the bare Consent, or
+// 400 with refused.
+func (s *Server) redeem(w http.ResponseWriter, m map[string]grant, key string, apply func(grant, *Consent) bool, status int, refused string) {
 	s.mu.Lock()
-	_, c, ok := s.spend(s.oneTimers, body.OneTimeToken)
+	g, c, ok := s.spend(m, key)
+	ok = ok && apply(g, c)
 	var snap Consent
 	if ok {
 		snap = *c
 	}
 	s.mu.Unlock()
 	if !ok {
-		writeError(w, http.StatusBadRequest, "The one time token is not valid or has expired")
+		writeError(w, http.StatusBadRequest, refused)
 		return
 	}
-	sim.WriteJSON(w, http.StatusCreated, consentJSON(snap))
+	sim.WriteJSON(w, status, consentJSON(snap))
 }
 
 // accounts is GET /accounts, the data call. Yapily answers 403 when the
@@ -149,9 +149,8 @@ func (s *Server) exchangeOneTimeToken(w http.ResponseWriter, r *http.Request) {
 // refuses an AUTHORIZED consent (RequireReauth) shows as a 401 relayed from
 // the institution.
 func (s *Server) accounts(w http.ResponseWriter, r *http.Request) {
-	token := r.Header.Get("consent")
-	if token == "" {
-		writeError(w, http.StatusBadRequest, "Required request header 'consent' for method parameter type String is not present")
+	token, ok := consentHeader(w, r)
+	if !ok {
 		return
 	}
 	s.mu.Lock()

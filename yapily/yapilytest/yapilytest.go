@@ -305,16 +305,22 @@ func (s *Server) Consent(id string) (Consent, bool) {
 	return *c, true
 }
 
-// SetStatus puts consent id in status (EXPIRED, REVOKED, ...): the knob for
-// "needs re-auth" states. It reports whether the consent exists.
-func (s *Server) SetStatus(id, status string) bool {
+// update applies f to consent id under the lock and reports whether the
+// consent exists.
+func (s *Server) update(id string, f func(*Consent)) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c, ok := s.consents[id]
 	if ok {
-		c.Status = status
+		f(c)
 	}
 	return ok
+}
+
+// SetStatus puts consent id in status (EXPIRED, REVOKED, ...): the knob for
+// "needs re-auth" states. It reports whether the consent exists.
+func (s *Server) SetStatus(id, status string) bool {
+	return s.update(id, func(c *Consent) { c.Status = status })
 }
 
 // Revoke marks consent id REVOKED: re-authorising it is refused with 403.
@@ -326,25 +332,16 @@ func (s *Server) Revoke(id string) bool { return s.SetStatus(id, StatusRevoked) 
 // institution's error until the consent is re-authorised. It reports
 // whether the consent exists.
 func (s *Server) RequireReauth(id string) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	c, ok := s.consents[id]
-	if ok {
-		c.InstitutionRefuses = true
-	}
-	return ok
+	return s.update(id, func(c *Consent) { c.InstitutionRefuses = true })
 }
 
 // Expire marks consent id EXPIRED with expiresAt in the past.
 func (s *Server) Expire(id string) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	c, ok := s.consents[id]
-	if ok {
+	expired := s.now().UTC().Add(-time.Hour)
+	return s.update(id, func(c *Consent) {
 		c.Status = StatusExpired
-		c.ExpiresAt = s.now().UTC().Add(-time.Hour)
-	}
-	return ok
+		c.ExpiresAt = expired
+	})
 }
 
 // authed checks HTTP Basic authentication as Yapily does (401 otherwise).
@@ -369,10 +366,19 @@ func (s *Server) authed(h http.HandlerFunc) http.HandlerFunc {
 	}
 }
 
-func (s *Server) reauthorise(w http.ResponseWriter, r *http.Request) {
+// consentHeader returns the consent header, answering 400 as Yapily does
+// when it is missing.
+func consentHeader(w http.ResponseWriter, r *http.Request) (string, bool) {
 	token := r.Header.Get("consent")
 	if token == "" {
 		writeError(w, http.StatusBadRequest, "Required request header 'consent' for method parameter type String is not present")
+	}
+	return token, token != ""
+}
+
+func (s *Server) reauthorise(w http.ResponseWriter, r *http.Request) {
+	token, ok := consentHeader(w, r)
+	if !ok {
 		return
 	}
 	s.mu.Lock()
