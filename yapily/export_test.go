@@ -12,6 +12,8 @@ var (
 	DecodeAccountAuthorisation = decodeAccountAuthorisation
 	DecodeConsent              = decodeConsent
 	DecodeDeletion             = decodeDeletion
+	DecodeConsentList          = decodeConsentList
+	DecodeBareConsent          = decodeBareConsent
 )
 
 // DecodeError runs the error decoder as the HTTP core would.
