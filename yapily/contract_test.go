@@ -6,7 +6,8 @@ package yapily_test
 // Yapily's own OpenAPI documents: the seed document for PATCH
 // /account-auth-requests (../shared/seeds/002_*.txt, the YAML between its
 // ```yaml fences) and the complete spec (../shared/specs/yapily-openapi.json)
-// for GET, extend and DELETE /consents/{consentId}. Prism validates every
+// for GET, extend and DELETE /consents/{consentId}, GET /consents and the
+// POST /consent-auth-code and /consent-one-time-token exchanges. Prism validates every
 // request against the spec (a violation is a 422 with sl-violations) and
 // answers with the spec's examples, which the client must decode fully.
 //
@@ -314,6 +315,44 @@ func TestContractPrism(t *testing.T) {
 			TracingID:            delEx["meta"].(map[string]any)["tracingId"].(string),
 		}, del)
 
+		// The sweep's list call, with filter[status] and paging, passes
+		// Prism's validation and decodes the spec's example.
+		page, err := c.ListConsents(ctx, yapily.ConsentFilter{
+			ApplicationUserIDs: []string{"user-1"},
+			Statuses:           []yapily.AuthorisationStatus{yapily.StatusExpired, yapily.StatusAwaitingReAuthorization},
+			Institutions:       []string{"modelo-sandbox"},
+			Limit:              2, Offset: 4,
+		})
+		require.NoError(t, err)
+		listEx := examples["consents-example-response"]
+		require.Len(t, page.Consents, len(listEx["data"].([]any)))
+		assert.Equal(t, listEx["data"].([]any)[0].(map[string]any)["id"], page.Consents[0].ID)
+		assert.Equal(t, 1, page.TotalCount)
+		healths := 0
+		for h, err := range c.InspectAll(ctx, yapily.ConsentFilter{Limit: 10}) {
+			require.NoError(t, err)
+			assert.NotEmpty(t, h.ConnectionID)
+			healths++
+		}
+		assert.Equal(t, len(page.Consents), healths)
+
+		// The own-licence and one-time-token exchanges: bare Consent answers.
+		for name, exchange := range map[string]func() (*yapily.Consent, error){
+			"consent-auth-code-example-response": func() (*yapily.Consent, error) {
+				return c.ExchangeAuthCode(ctx, "6b965fbb-ff09-4afa-b897-90c34797cb8f", "1270cb2ffc4842b78953afa2228e0a87")
+			},
+			"consent-one-time-token-example-response": func() (*yapily.Consent, error) {
+				return c.ExchangeOneTimeToken(ctx, "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzUxMiJ9.e30.sig")
+			},
+		} {
+			got, err := exchange()
+			require.NoError(t, err, name)
+			ex := examples[name]
+			assert.Equal(t, ex["id"], got.ID, name)
+			assert.Equal(t, ex["consentToken"], got.ConsentToken, name)
+			assert.Equal(t, yapily.StatusAuthorized, got.Status, name)
+		}
+
 		// The adapter's Inspect reads the same consent.
 		h, err := c.Inspect(ctx, reauth.Request{ConnectionID: id})
 		require.NoError(t, err)
@@ -353,7 +392,8 @@ func specExamples(t *testing.T, spec []byte) map[string]map[string]any {
 	}
 	require.NoError(t, json.Unmarshal(spec, &doc))
 	out := map[string]map[string]any{}
-	for _, k := range []string{"consent-get-example-response", "consent-delete-example-response"} {
+	for _, k := range []string{"consent-get-example-response", "consent-delete-example-response", "consents-example-response",
+		"consent-auth-code-example-response", "consent-one-time-token-example-response"} {
 		var v map[string]any
 		require.NoError(t, json.Unmarshal(doc.Components.Examples[k].Value, &v), k)
 		out[k] = v
