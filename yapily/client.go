@@ -55,6 +55,9 @@ func (c Credentials) String() string { return c.redacted() }
 // GoString is String for %#v.
 func (c Credentials) GoString() string { return c.redacted() }
 
+// Format prints String under every verb.
+func (c Credentials) Format(f fmt.State, verb rune) { formatAs(f, verb, c.redacted()) }
+
 // LogValue logs the credentials with the secret replaced by REDACTED.
 func (c Credentials) LogValue() slog.Value {
 	secret := ""
@@ -261,8 +264,11 @@ func (c *Client) GoString() string { return c.String() }
 // ...), so that no verb reaches the credentials. Its receiver is a value so
 // that a Client printed by value is covered too; a nil *Client prints
 // <nil>.
-func (c Client) Format(f fmt.State, verb rune) {
-	s := c.String()
+func (c Client) Format(f fmt.State, verb rune) { formatAs(f, verb, c.String()) }
+
+// formatAs writes s (quoted for %q) whatever the verb: the Format of every
+// type that holds a secret, so that %d, %x or %t cannot reach its fields.
+func formatAs(f fmt.State, verb rune, s string) {
 	if verb == 'q' {
 		s = strconv.Quote(s)
 	}

@@ -529,6 +529,9 @@ func (a AccountAuthorisation) String() string {
 // GoString is String for %#v.
 func (a AccountAuthorisation) GoString() string { return a.String() }
 
+// Format prints String under every verb.
+func (a AccountAuthorisation) Format(f fmt.State, verb rune) { formatAs(f, verb, a.String()) }
+
 // LogValue logs the authorisation's non-secret fields.
 func (a AccountAuthorisation) LogValue() slog.Value {
 	return slog.GroupValue(
@@ -556,6 +559,9 @@ func (c Consent) String() string {
 
 // GoString is String for %#v.
 func (c Consent) GoString() string { return c.String() }
+
+// Format prints String under every verb.
+func (c Consent) Format(f fmt.State, verb rune) { formatAs(f, verb, c.String()) }
 
 // LogValue logs the consent's non-secret fields.
 func (c Consent) LogValue() slog.Value {

@@ -45,6 +45,35 @@ func TestClientPrintsNoSecretUnderAnyVerb(t *testing.T) {
 	assert.Contains(t, fmt.Sprint(c), "app")
 }
 
+// Every value that holds a secret prints without it under every verb, by
+// value and by pointer.
+func TestValuesPrintNoSecretUnderAnyVerb(t *testing.T) {
+	t.Parallel()
+	srv, c := simClient(t)
+	consent := srv.AddConsent(yapilytest.ConsentSpec{})
+	ctx := context.Background()
+	auth, err := c.ReauthoriseConsent(ctx, consent.Token, yapily.PSU{})
+	require.NoError(t, err)
+	got, err := c.GetConsent(ctx, consent.ID)
+	require.NoError(t, err)
+	page, err := c.ListConsents(ctx, yapily.ConsentFilter{Limit: 10})
+	require.NoError(t, err)
+	const hook = "PRINTCHECK-webhook-secret-77"
+	v, err := yapily.NewWebhookVerifier(hook)
+	require.NoError(t, err)
+	creds := yapily.Credentials{ApplicationID: "a", ApplicationSecret: yapilytest.ApplicationSecret}
+	secrets := []string{consent.Token, yapilytest.ApplicationSecret, hook, auth.State}
+	for _, val := range []any{auth, *auth, got, *got, page, *page, v, *v, creds, &creds} {
+		for _, verb := range allVerbs {
+			out := fmt.Sprintf(verb, val)
+			for _, sec := range secrets {
+				assert.NotContains(t, out, sec, "%s of %T", verb, val)
+			}
+			assert.NotContains(t, out, fmt.Sprint([]byte(hook)), "%s of %T shows the key bytes", verb, val)
+		}
+	}
+}
+
 // A bank error relayed by Yapily that echoes the consent token is scrubbed in
 // Details too, and InstitutionErrorOf and IssuesOf hand back scrubbed data.
 func TestTypedDetailsAreScrubbed(t *testing.T) {

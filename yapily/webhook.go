@@ -176,6 +176,10 @@ func (v *WebhookVerifier) String() string {
 // GoString is String for %#v.
 func (v *WebhookVerifier) GoString() string { return v.String() }
 
+// Format prints String under every verb, by value or pointer, so that no
+// verb reaches the secrets.
+func (v WebhookVerifier) Format(f fmt.State, verb rune) { formatAs(f, verb, v.String()) }
+
 // LogValue logs the verifier without its secrets.
 func (v *WebhookVerifier) LogValue() slog.Value { return slog.StringValue(v.String()) }
 
