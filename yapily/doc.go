@@ -34,9 +34,10 @@
 //	req = req.WithContext(reauth.WithConnection(ctx, reauth.Yapily, consentID))
 //
 // A Client is safe for concurrent use. It keeps no flow state: a Flow may be
-// stored as JSON and continued on another instance. Flow.Resume holds the
-// consent's previous authorizedAt, its institution state and a SHA-256 of
-// the consent token, never the token itself.
+// stored as JSON and continued on another instance. Flow.Resume holds what
+// the PATCH answer said (status, authorizedAt, lastConfirmedAt, expiresAt,
+// reconfirmBy, the consent's institution state), the callback mode and a
+// SHA-256 of the consent token, never the token itself.
 //
 // # Errors
 //
