@@ -43,9 +43,10 @@ type ConsentPage struct {
 }
 
 // Next returns the filter for the page after p, and false when p was the
-// last one (empty, shorter than its limit, or reaching TotalCount).
+// last one (empty, shorter than its limit, or reaching TotalCount) or when
+// neither a limit nor TotalCount says where the pages end.
 func (p *ConsentPage) Next(f ConsentFilter) (ConsentFilter, bool) {
-	if p == nil || len(p.Consents) == 0 || (p.Limit > 0 && len(p.Consents) < p.Limit) {
+	if p == nil || len(p.Consents) == 0 || (p.Limit > 0 && len(p.Consents) < p.Limit) || (p.Limit == 0 && p.TotalCount == 0) {
 		return f, false
 	}
 	f.Offset = p.Offset + len(p.Consents)

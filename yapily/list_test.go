@@ -136,3 +136,29 @@ func TestInspect403IsNeedsReauth(t *testing.T) {
 	_, err = c.Inspect(context.Background(), reauth.Request{ConnectionID: cons.ID})
 	assert.ErrorIs(t, err, reauth.ErrUnauthorized)
 }
+
+func TestConsentPageNext(t *testing.T) {
+	t.Parallel()
+	three := make([]yapily.Consent, 3)
+	cases := []struct {
+		name string
+		page *yapily.ConsentPage
+		next int
+		more bool
+	}{
+		{"nil", nil, 0, false},
+		{"empty", &yapily.ConsentPage{Limit: 3}, 0, false},
+		{"full page", &yapily.ConsentPage{Consents: three, Limit: 3, Offset: 3}, 6, true},
+		{"short page", &yapily.ConsentPage{Consents: three, Limit: 4}, 0, false},
+		{"total reached", &yapily.ConsentPage{Consents: three, Limit: 3, Offset: 3, TotalCount: 6}, 6, false},
+		{"no limit, total known", &yapily.ConsentPage{Consents: three, TotalCount: 10}, 3, true},
+		{"no limit, no total", &yapily.ConsentPage{Consents: three}, 0, false},
+	}
+	for _, tc := range cases {
+		f, more := tc.page.Next(yapily.ConsentFilter{Limit: 3})
+		assert.Equal(t, tc.more, more, tc.name)
+		if more {
+			assert.Equal(t, tc.next, f.Offset, tc.name)
+		}
+	}
+}
