@@ -3,6 +3,7 @@ package yapily_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -87,6 +88,26 @@ func TestCheckResponseTable(t *testing.T) {
 	rest, _ := io.ReadAll(ok.Body)
 	assert.Equal(t, `{"data":[]}`, string(rest))
 	assert.ErrorIs(t, yapily.CheckResponse(nil), reauth.ErrInvalidResponse)
+}
+
+// A data answer that echoes the request's consent token or credentials
+// shows neither in the error.
+func TestCheckResponseScrubsRequestSecrets(t *testing.T) {
+	t.Parallel()
+	req, _ := http.NewRequest(http.MethodGet, "https://api.yapily.com/accounts", nil)
+	req.SetBasicAuth("app", "SCRUB-app-secret-1")
+	req.Header.Set("consent", "SCRUB-consent-token-2")
+	body := `{"error":{"code":401,"status":"UNAUTHORIZED","source":"INSTITUTION","message":"token SCRUB-consent-token-2",
+"institutionError":{"errorMessage":"auth ` + req.Header.Get("Authorization") + `","httpStatusCode":401}}}`
+	resp := &http.Response{StatusCode: 401, Header: http.Header{}, Body: io.NopCloser(strings.NewReader(body)), Request: req}
+	err := yapily.CheckResponse(resp)
+	require.ErrorIs(t, err, reauth.ErrReauthRequired)
+	ae := asAPIError(err)
+	for _, out := range []string{err.Error(), fmt.Sprintf("%+v", ae.Details), yapily.InstitutionErrorOf(ae).ErrorMessage} {
+		assert.NotContains(t, out, "SCRUB-consent-token-2")
+		assert.NotContains(t, out, req.Header.Get("Authorization")[len("Basic "):])
+	}
+	assert.Equal(t, "token REDACTED", ae.Message)
 }
 
 // accounts calls the simulator's GET /accounts as an application would.
