@@ -261,3 +261,6 @@ func (c *Client) LogValue() slog.Value {
 // TokenFetches reports how many token fetches the client has started, for
 // all scopes, for metrics and tests.
 func (c *Client) TokenFetches() int { return c.consentTokens.Fetches() + c.dataTokens.Fetches() }
+
+// errNilClient is what every method of a nil *Client returns.
+var errNilClient = errors.New("atto: nil *Client")
