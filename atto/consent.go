@@ -144,6 +144,9 @@ func checkConsentID(id string) error {
 //
 // Atto API docs: https://docs.atto.co/content/apis/get-consents
 func (c *Client) GetConsent(ctx context.Context, consentID string) (*Consent, error) {
+	if c == nil {
+		return nil, errNilClient
+	}
 	if err := checkConsentID(consentID); err != nil {
 		return nil, err
 	}
@@ -232,6 +235,9 @@ func (l *consentListWire) list() *ConsentList {
 //
 // Atto API docs: https://docs.atto.co/content/apis/get-consents
 func (c *Client) ListConsents(ctx context.Context, p ListConsentsParams) (*ConsentList, error) {
+	if c == nil {
+		return nil, errNilClient
+	}
 	if p.Offset < 0 {
 		return nil, reauth.InvalidInput(reauth.Atto, "Offset", "is negative")
 	}
@@ -264,6 +270,9 @@ func (c *Client) ListConsents(ctx context.Context, p ListConsentsParams) (*Conse
 //
 // Atto API docs: https://docs.atto.co/content/apis/revoke-consent
 func (c *Client) RevokeConsent(ctx context.Context, consentID string) error {
+	if c == nil {
+		return errNilClient
+	}
 	if err := checkConsentID(consentID); err != nil {
 		return err
 	}
@@ -296,6 +305,9 @@ type refreshWire struct {
 //
 // Atto API docs: https://docs.atto.co/content/docs/guides/platform-integration/consent-refresh
 func (c *Client) RefreshStoredData(ctx context.Context, consentID string) (*RefreshResult, error) {
+	if c == nil {
+		return nil, errNilClient
+	}
 	if err := checkConsentID(consentID); err != nil {
 		return nil, err
 	}

@@ -60,6 +60,9 @@ func (l Link) LogValue() slog.Value {
 //
 // Atto API docs: https://docs.atto.co/content/docs/guides/introduction/connect/reauthentication
 func (c *Client) ReauthLink(ctx context.Context, consentID string) (*Link, error) {
+	if c == nil {
+		return nil, errNilClient
+	}
 	if err := checkConsentID(consentID); err != nil {
 		return nil, err
 	}

@@ -217,7 +217,7 @@ func (c *Client) done(flow *reauth.Flow) *reauth.Flow {
 //
 //   - Active: Healthy, or ExpiringSoon when consentEnd is within the lead
 //     time ([WithLeadTime], 7 days), or NeedsReauth once it has passed;
-//   - Expired, Abandoned, Failed, or a 403 re-auth answer: NeedsReauth;
+//   - Expired, Abandoned, Failed: NeedsReauth;
 //   - Pending: Pending;
 //   - Revoked: Revoked. Atto can re-authenticate a revoked consent too
 //     (Begin works; the user may have to re-select accounts), but a
@@ -225,25 +225,44 @@ func (c *Client) done(flow *reauth.Flow) *reauth.Flow {
 //     needing action;
 //   - anything else: Unknown.
 //
-// ExpiresAt is consentEnd. ReconfirmBy stays zero: Atto's API does not
-// expose the UK 90-day reconfirmation date.
+// An answer that itself says the consent needs the user (403
+// consent_expired, consent_denied, sca_error: NeedsReauth; 403
+// consent_revoked: Revoked) is a Health with a nil error, as every
+// [reauth.Inspector] answers; other failures are errors. ExpiresAt is
+// consentEnd. ReconfirmBy stays zero: Atto's API does not expose the UK
+// 90-day reconfirmation date.
 func (c *Client) Inspect(ctx context.Context, req reauth.Request) (*reauth.Health, error) {
+	if c == nil {
+		return nil, errNilClient
+	}
 	if req.ConnectionID == "" {
 		return nil, reauth.MissingInput(reauth.Atto, "ConnectionID")
 	}
 	now := c.now()
 	consent, err := c.GetConsent(ctx, req.ConnectionID)
 	if err != nil {
-		var apiErr *reauth.APIError
-		if errors.Is(err, reauth.ErrReauthRequired) && errors.As(err, &apiErr) {
-			return &reauth.Health{
-				Provider: reauth.Atto, ConnectionID: req.ConnectionID, State: reauth.NeedsReauth,
-				ProviderStatus: apiErr.Code, CheckedAt: now, Message: apiErr.Message,
-			}, nil
+		if h, ok := healthFromError(err, req.ConnectionID, now); ok {
+			return h, nil
 		}
 		return nil, err
 	}
 	return health(consent, req.ConnectionID, now, c.leadTime), nil
+}
+
+// healthFromError turns Atto's 403 re-auth answers into a Health.
+func healthFromError(err error, id string, now time.Time) (*reauth.Health, bool) {
+	var apiErr *reauth.APIError
+	if !errors.Is(err, reauth.ErrReauthRequired) || !errors.As(err, &apiErr) {
+		return nil, false
+	}
+	state := reauth.NeedsReauth
+	if strings.EqualFold(apiErr.Code, CodeConsentRevoked) {
+		state = reauth.Revoked
+	}
+	return &reauth.Health{
+		Provider: reauth.Atto, ConnectionID: id, State: state,
+		ProviderStatus: apiErr.Code, CheckedAt: now, Message: apiErr.Message,
+	}, true
 }
 
 func health(consent *Consent, id string, now time.Time, lead time.Duration) *reauth.Health {
