@@ -144,7 +144,7 @@ func checkConsentID(id string) error {
 //
 // Atto API docs: https://docs.atto.co/content/apis/get-consents
 func (c *Client) GetConsent(ctx context.Context, consentID string) (*Consent, error) {
-	if c == nil {
+	if c.unusable() {
 		return nil, errNilClient
 	}
 	if err := checkConsentID(consentID); err != nil {
@@ -235,7 +235,7 @@ func (l *consentListWire) list() *ConsentList {
 //
 // Atto API docs: https://docs.atto.co/content/apis/get-consents
 func (c *Client) ListConsents(ctx context.Context, p ListConsentsParams) (*ConsentList, error) {
-	if c == nil {
+	if c.unusable() {
 		return nil, errNilClient
 	}
 	if p.Offset < 0 {
@@ -270,7 +270,7 @@ func (c *Client) ListConsents(ctx context.Context, p ListConsentsParams) (*Conse
 //
 // Atto API docs: https://docs.atto.co/content/apis/revoke-consent
 func (c *Client) RevokeConsent(ctx context.Context, consentID string) error {
-	if c == nil {
+	if c.unusable() {
 		return errNilClient
 	}
 	if err := checkConsentID(consentID); err != nil {
@@ -305,7 +305,7 @@ type refreshWire struct {
 //
 // Atto API docs: https://docs.atto.co/content/docs/guides/platform-integration/consent-refresh
 func (c *Client) RefreshStoredData(ctx context.Context, consentID string) (*RefreshResult, error) {
-	if c == nil {
+	if c.unusable() {
 		return nil, errNilClient
 	}
 	if err := checkConsentID(consentID); err != nil {

@@ -64,7 +64,7 @@ func (c *Client) InspectAll(ctx context.Context, opts ...InspectOption) iter.Seq
 	}
 	return func(yield func(reauth.Health, error) bool) {
 		switch {
-		case c == nil:
+		case c.unusable():
 			yield(reauth.Health{}, errNilClient)
 			return
 		case len(cfg.errs) > 0:

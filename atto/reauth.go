@@ -55,7 +55,7 @@ func (c *Client) Provider() reauth.Provider { return reauth.Atto }
 // the application's own use, and Continue matches the callback by its
 // consent_id instead.
 func (c *Client) Begin(ctx context.Context, req reauth.Request) (*reauth.Flow, error) {
-	if c == nil {
+	if c.unusable() {
 		return nil, errNilClient
 	}
 	if err := ctx.Err(); err != nil {
@@ -95,7 +95,7 @@ func (c *Client) Begin(ctx context.Context, req reauth.Request) (*reauth.Flow, e
 //     consentEnd moving forward is what shows it. Otherwise the same flow
 //     comes back.
 func (c *Client) Continue(ctx context.Context, flow *reauth.Flow, reply reauth.Reply) (*reauth.Flow, error) {
-	if c == nil {
+	if c.unusable() {
 		return nil, errNilClient
 	}
 	if err := flowx.Check(reauth.Atto, flow, c.now()); err != nil {
@@ -232,7 +232,7 @@ func (c *Client) done(flow *reauth.Flow) *reauth.Flow {
 // consentEnd. ReconfirmBy stays zero: Atto's API does not expose the UK
 // 90-day reconfirmation date.
 func (c *Client) Inspect(ctx context.Context, req reauth.Request) (*reauth.Health, error) {
-	if c == nil {
+	if c.unusable() {
 		return nil, errNilClient
 	}
 	if req.ConnectionID == "" {

@@ -86,8 +86,8 @@ var _ reauth.WebhookVerifier = (*WebhookVerifier)(nil)
 func NewWebhookVerifier(c *Client, opts ...WebhookOption) (*WebhookVerifier, error) {
 	var cfg webhookConfig
 	var errs []error
-	if c == nil {
-		errs = append(errs, errors.New("nil *Client"))
+	if c.unusable() {
+		errs = append(errs, errors.New("nil or zero *Client"))
 	}
 	for i, o := range opts {
 		if o == nil {
@@ -107,6 +107,9 @@ func NewWebhookVerifier(c *Client, opts ...WebhookOption) (*WebhookVerifier, err
 }
 
 func (v *WebhookVerifier) describe() string {
+	if v == nil {
+		return "atto.WebhookVerifier(nil)"
+	}
 	names := make([]string, 0, len(v.headers))
 	for _, h := range v.headers {
 		names = append(names, h.name)
@@ -120,6 +123,12 @@ func (v *WebhookVerifier) String() string { return v.describe() }
 
 // GoString is String for %#v.
 func (v *WebhookVerifier) GoString() string { return v.describe() }
+
+// Format describes the verifier without its secrets under every verb, for
+// a value as for a pointer.
+func (v WebhookVerifier) Format(f fmt.State, verb rune) {
+	formatRedacted(f, verb, v.describe(), v.describe())
+}
 
 // LogValue logs the verifier without its secrets.
 func (v *WebhookVerifier) LogValue() slog.Value { return slog.StringValue(v.describe()) }
@@ -264,11 +273,8 @@ func lowerKeys(m map[string]json.RawMessage) map[string]json.RawMessage {
 // consent Atto does not know), or neither when the API could not be asked
 // (the delivery should be retried).
 func (v *WebhookVerifier) Verify(ctx context.Context, r *http.Request, body []byte) (*reauth.Event, error) {
-	if r == nil || !v.authentic(r) {
+	if v == nil || r == nil || !v.authentic(r) || v.client.unusable() {
 		return nil, fmt.Errorf("atto: webhook: delivery not authenticated: %w", reauth.ErrInvalidSignature)
-	}
-	if len(body) > reauth.DefaultMaxWebhookBytes {
-		return nil, fmt.Errorf("atto: webhook: body over %d bytes: %w", reauth.DefaultMaxWebhookBytes, reauth.ErrInvalidPayload)
 	}
 	n, err := ParseNotification(body)
 	if err != nil {

@@ -2,6 +2,7 @@ package atto_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -215,7 +216,6 @@ func TestWebhookPayloadErrors(t *testing.T) {
 		"object id":     []byte(`{"consentId":{"a":1}}`),
 		"control chars": []byte(`{"consentId":"a\nb"}`),
 		"unknown":       body("00000000-0000-4000-8000-000000000000", "Active"),
-		"huge":          append(append([]byte(`{"consentId":"x","pad":"`), strings.Repeat("a", reauth.DefaultMaxWebhookBytes)...), `"}`...),
 	} {
 		_, err := v.Verify(t.Context(), delivery(t, raw), raw)
 		require.ErrorIs(t, err, reauth.ErrInvalidPayload, name)
@@ -273,4 +273,43 @@ func TestNewWebhookVerifierValidates(t *testing.T) {
 	scan := reauthtest.NewLeakScan(hookSecret, hookPass, testClientSecret)
 	scan.Add(newVerifier(t, c))
 	assert.Equal(t, 1, scan.Check(t))
+}
+
+// Issue 11: the body cap is reauth.NewWebhookHandler's; the verifier trusts
+// the body it is given, so a handler configured for larger bodies works.
+func TestWebhookVerifierTrustsTheHandlersCap(t *testing.T) {
+	t.Parallel()
+	srv := newSim(t)
+	c := simClient(t, srv)
+	v := newVerifier(t, c)
+	id := srv.NewConsent(attotest.StatusRevoked)
+	raw := []byte(`{"consentId":"` + id + `","pad":"` + strings.Repeat("a", reauth.DefaultMaxWebhookBytes) + `"}`)
+	ev, err := v.Verify(t.Context(), delivery(t, raw), raw)
+	require.NoError(t, err)
+	assert.Equal(t, reauth.ConsentRevoked, ev.Type)
+
+	var got int
+	h := reauth.NewWebhookHandler(v, func(context.Context, reauth.Event) error { got++; return nil },
+		reauth.WithMaxWebhookBytes(4<<20))
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, delivery(t, raw))
+	assert.Equal(t, http.StatusOK, rec.Code)
+	assert.Equal(t, 1, got)
+}
+
+// Issue 11: a typed-nil or zero-value verifier answers 401, never panics.
+func TestNilAndZeroVerifiersAnswer401(t *testing.T) {
+	t.Parallel()
+	raw := body(testConsentID, "Active")
+	for name, v := range map[string]reauth.WebhookVerifier{
+		"typed nil": (*atto.WebhookVerifier)(nil),
+		"zero":      &atto.WebhookVerifier{},
+	} {
+		_, err := v.Verify(t.Context(), delivery(t, raw), raw)
+		require.ErrorIs(t, err, reauth.ErrInvalidSignature, name)
+		rec := httptest.NewRecorder()
+		reauth.NewWebhookHandler(v, nil).ServeHTTP(rec, delivery(t, raw))
+		assert.Equal(t, http.StatusUnauthorized, rec.Code, name)
+		assert.NotEmpty(t, fmt.Sprintf("%v %+v %d", v, v, v), name)
+	}
 }
