@@ -265,7 +265,7 @@ func TestNewWebhookVerifierValidates(t *testing.T) {
 	require.ErrorContains(t, err, "no authentication configured")
 	_, err = atto.NewWebhookVerifier(nil, atto.WithSharedSecretHeader("", "short"), atto.WithBasicAuth("a:b", ""), nil)
 	require.Error(t, err)
-	for _, want := range []string{"nil *Client", "invalid header name", "invalid user name", "option 2 is nil"} {
+	for _, want := range []string{"nil or zero *Client", "invalid header name", "invalid user name", "option 2 is nil"} {
 		assert.Contains(t, err.Error(), want)
 	}
 	_, err = atto.NewWebhookVerifier(c, atto.WithSharedSecretHeader(hookHeader, "short"))
