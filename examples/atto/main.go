@@ -48,7 +48,11 @@ func main() {
 }
 
 func runSimulated(ctx context.Context) error {
-	srv := attotest.NewServer()
+	// Atto documents no webhook signing: the application protects its
+	// webhook URL with a convention of its own, here a shared-secret header
+	// configured with Atto (the simulator sends it).
+	const header, secret = "X-Atto-Webhook-Secret", "example-webhook-secret-value"
+	srv := attotest.NewServer(attotest.WithWebhookHeader(header, secret))
 	defer srv.Close()
 	consentID := srv.NewConsent(attotest.StatusExpired)
 	fmt.Println("simulated Atto; consent", consentID, "is Expired")
@@ -100,9 +104,8 @@ func runSimulated(ctx context.Context) error {
 	}
 	fmt.Println("6. inspect:", h.State, "until", h.ExpiresAt.Format("2006-01-02"))
 
-	// 7. Atto's webhook: authenticated by a shared-secret header, then the
-	// consent is re-read through the API.
-	const header, secret = "X-Atto-Webhook-Secret", "example-webhook-secret-value"
+	// 7. Atto's webhook: authenticated by the shared-secret header, then
+	// the consent is re-read through the API.
 	v, err := atto.NewWebhookVerifier(c, atto.WithSharedSecretHeader(header, secret))
 	if err != nil {
 		return err
@@ -114,17 +117,12 @@ func runSimulated(ctx context.Context) error {
 	}))
 	defer hook.Close()
 	for _, n := range srv.Notifications() {
-		req, err := attotest.NewWebhookRequest(ctx, hook.URL, attotest.NotificationBody(n), header, secret)
+		status, err := srv.DeliverWebhook(ctx, hook.URL, attotest.NotificationBody(n))
 		if err != nil {
 			return err
 		}
-		resp, err := hook.Client().Do(req)
-		if err != nil {
-			return err
-		}
-		resp.Body.Close()
 		ev := <-events
-		fmt.Println("7. webhook:", resp.StatusCode, ev.Type, "for", ev.ConnectionID)
+		fmt.Println("7. webhook:", status, ev.Type, "for", ev.ConnectionID)
 	}
 
 	_, err = c.RefreshStoredData(ctx, consentID)
