@@ -59,7 +59,9 @@ func (c Credentials) String() string { return "atto.Credentials{" + c.redacted()
 func (c Credentials) GoString() string { return c.String() }
 
 // Format prints the credentials with the secret redacted under every verb.
-func (c Credentials) Format(f fmt.State, verb rune) { formatRedacted(f, verb, c.String(), c.GoString()) }
+func (c Credentials) Format(f fmt.State, verb rune) {
+	formatRedacted(f, verb, c.String(), c.GoString())
+}
 
 // LogValue logs the client id and REDACTED for the secret.
 func (c Credentials) LogValue() slog.Value {

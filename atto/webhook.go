@@ -38,8 +38,10 @@ type webhookConfig struct {
 }
 
 // WithSharedSecretHeader accepts deliveries whose header name carries
-// secret (configure the same header on the webhook at Atto). Give it more
-// than once to rotate secrets: any configured check passing is enough.
+// secret. Atto documents no webhook signing or authentication: this is the
+// application's own convention, set up with Atto on its webhook. Give it
+// more than once to rotate secrets: any configured check passing is
+// enough.
 func WithSharedSecretHeader(name, secret string) WebhookOption {
 	return func(c *webhookConfig) {
 		switch {
@@ -53,8 +55,10 @@ func WithSharedSecretHeader(name, secret string) WebhookOption {
 	}
 }
 
-// WithBasicAuth accepts deliveries carrying these HTTP Basic credentials
-// (configured on the webhook URL at Atto). May be given more than once.
+// WithBasicAuth accepts deliveries carrying these HTTP Basic credentials.
+// Like [WithSharedSecretHeader], this is the application's own convention
+// (Atto documents none), set up with Atto on the webhook URL. May be given
+// more than once.
 func WithBasicAuth(user, password string) WebhookOption {
 	return func(c *webhookConfig) {
 		switch {
