@@ -1,7 +1,9 @@
 package atto
 
 import (
+	"errors"
 	"net/http"
+	"strings"
 
 	"github.com/reauthkit/reauthkit/internal/httpx"
 	"github.com/reauthkit/reauthkit/reauth"
@@ -24,12 +26,27 @@ import (
 //     400/422 reauth.ErrInvalidRequest.
 //
 // It reads at most the client's default body cap of resp.Body and puts
-// back what it read, so the caller still reads the whole body. Use it as
-// the Check of a [reauth.Transport].
+// back what it read, so the caller still reads the whole body. The bearer
+// token of resp.Request, should Atto echo it, is scrubbed from the error.
+// Use it as the Check of a [reauth.Transport].
 func CheckResponse(resp *http.Response) error {
-	return httpx.CheckResponse(resp, httpx.CheckConfig{
+	err := httpx.CheckResponse(resp, httpx.CheckConfig{
 		Provider:         reauth.Atto,
 		RequestIDHeaders: requestIDHeaders,
 		DecodeError:      decodeError,
 	})
+	var apiErr *reauth.APIError
+	if !errors.As(err, &apiErr) || resp == nil || resp.Request == nil {
+		return err
+	}
+	if tok, ok := strings.CutPrefix(resp.Request.Header.Get("Authorization"), "Bearer "); ok && tok != "" {
+		secrets := []string{tok}
+		apiErr.Code = httpx.Scrub(apiErr.Code, secrets)
+		apiErr.Message = httpx.Scrub(apiErr.Message, secrets)
+		apiErr.RequestID = httpx.Scrub(apiErr.RequestID, secrets)
+		if apiErr.Details != nil {
+			apiErr.Details, _ = httpx.ScrubAny(apiErr.Details, secrets).(map[string]any)
+		}
+	}
+	return err
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -19,6 +20,7 @@ import (
 	"github.com/reauthkit/reauthkit/atto"
 	"github.com/reauthkit/reauthkit/atto/attotest"
 	"github.com/reauthkit/reauthkit/reauth"
+	"github.com/reauthkit/reauthkit/reauth/reauthtest"
 )
 
 func answer(status int, body string, h http.Header) *http.Response {
@@ -84,6 +86,21 @@ func TestCheckResponse(t *testing.T) {
 		})
 	}
 	require.Error(t, atto.CheckResponse(nil))
+}
+
+// A bearer token Atto echoes in its error answer does not reach the error.
+func TestCheckResponseScrubsTheRequestToken(t *testing.T) {
+	t.Parallel()
+	resp := answer(403, `{"Code":"consent_expired","Description":"token `+testDataToken+` refused","Details":{"t":"`+testDataToken+`"},"CorrelationId":"`+testDataToken+`"}`, nil)
+	resp.Request.Header.Set("Authorization", "Bearer "+testDataToken)
+	err := atto.CheckResponse(resp)
+	require.ErrorIs(t, err, reauth.ErrReauthRequired)
+	scan := reauthtest.NewLeakScan(testDataToken)
+	scan.Add(err)
+	assert.Equal(t, 1, scan.Check(t))
+	var apiErr *reauth.APIError
+	require.ErrorAs(t, err, &apiErr)
+	assert.NotContains(t, fmt.Sprint(apiErr.Details), testDataToken)
 }
 
 // An endless body is read only up to the cap, and what was read comes
@@ -224,3 +241,15 @@ func TestDataCallRoundTripThroughTransport(t *testing.T) {
 }
 
 func jsonDecode(r io.Reader, v any) error { return json.NewDecoder(r).Decode(v) }
+
+func BenchmarkCheckResponse(b *testing.B) {
+	body := `{"Code":"consent_expired","Description":"Consent has expired","CorrelationId":"c-1"}`
+	b.ReportAllocs()
+	for b.Loop() {
+		resp := answer(403, body, nil)
+		if err := atto.CheckResponse(resp); err == nil {
+			b.Fatal("no error")
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+	}
+}

@@ -114,3 +114,27 @@ func TestInspectTurnsReauthAnswersIntoHealth(t *testing.T) {
 		assert.Equal(t, id, h.ConnectionID)
 	}
 }
+
+// BenchmarkInspectAll sweeps 1,000 consents on the simulator in pages of
+// 100 (ten list requests per sweep).
+func BenchmarkInspectAll(b *testing.B) {
+	srv := newSim(b)
+	c := simClient(b, srv)
+	for range 1000 {
+		srv.NewConsent(attotest.StatusActive)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		n := 0
+		for _, err := range c.InspectAll(b.Context(), atto.WithPageSize(100)) {
+			if err != nil {
+				b.Fatal(err)
+			}
+			n++
+		}
+		if n != 1000 {
+			b.Fatalf("%d consents", n)
+		}
+	}
+	b.ReportMetric(float64(srv.Count("GET /consents/v1"))/float64(b.N), "requests/sweep")
+}
