@@ -157,7 +157,8 @@ func FuzzCheckResponse(f *testing.F) {
 // application does for its own data calls.
 func dataToken(t *testing.T, srv *attotest.Server) string {
 	t.Helper()
-	resp, err := http.PostForm(srv.APIURL()+"/v1/oauth2/token", url.Values{
+	hc := &http.Client{Transport: newTransport(t)}
+	resp, err := hc.PostForm(srv.APIURL()+"/v1/oauth2/token", url.Values{
 		"grant_type": {"client_credentials"}, "client_id": {srv.ClientID()},
 		"client_secret": {srv.ClientSecret()}, "scope": {"api:data"},
 	})

@@ -79,13 +79,16 @@ func (s *Server) WebhookRequest(ctx context.Context, target string, body []byte)
 }
 
 // DeliverWebhook sends [Server.WebhookRequest] and returns the answer's
-// status.
+// status (a redirect is not followed).
 func (s *Server) DeliverWebhook(ctx context.Context, target string, body []byte) (int, error) {
 	r, err := s.WebhookRequest(ctx, target, body)
 	if err != nil {
 		return 0, err
 	}
-	resp, err := http.DefaultClient.Do(r)
+	tr := &http.Transport{}
+	defer tr.CloseIdleConnections()
+	client := &http.Client{Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := client.Do(r)
 	if err != nil {
 		return 0, fmt.Errorf("attotest: deliver webhook: %w", err)
 	}
