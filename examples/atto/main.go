@@ -82,11 +82,24 @@ func runSimulated(ctx context.Context) error {
 		return err
 	}
 
+	// A first attempt the user cancels: Atto's access_denied means "the
+	// customer or the bank has denied"; its description says more.
+	denied, err := srv.Deny(ctx, flow.URL)
+	if err != nil {
+		return err
+	}
+	_, err = c.Continue(ctx, flow, reauth.Reply{Callback: denied})
+	var ce *atto.ConnectError
+	if errors.As(err, &ce) {
+		fmt.Printf("4a. not renewed (%s: %q); cancelled: %v; ask the user to try again\n",
+			ce.Code, ce.Description, errors.Is(err, reauth.ErrUserCancelled))
+	}
+
 	callback, err := srv.Approve(ctx, flow.URL)
 	if err != nil {
 		return err
 	}
-	fmt.Println("4. the user approved; Connect redirected with state =", callback.Get("state"))
+	fmt.Println("4b. the user approved; Connect redirected with state =", callback.Get("state"))
 
 	var restored reauth.Flow
 	if err := json.Unmarshal(stored, &restored); err != nil {
@@ -116,14 +129,13 @@ func runSimulated(ctx context.Context) error {
 		return nil
 	}))
 	defer hook.Close()
-	for _, n := range srv.Notifications() {
-		status, err := srv.DeliverWebhook(ctx, hook.URL, attotest.NotificationBody(n))
-		if err != nil {
-			return err
-		}
-		ev := <-events
-		fmt.Println("7. webhook:", status, ev.Type, "for", ev.ConnectionID)
+	notes := srv.Notifications() // one per finished journey: the last is the approval
+	status, err := srv.DeliverWebhook(ctx, hook.URL, attotest.NotificationBody(notes[len(notes)-1]))
+	if err != nil {
+		return err
 	}
+	ev := <-events
+	fmt.Println("7. webhook:", status, ev.Type, "for", ev.ConnectionID)
 
 	_, err = c.RefreshStoredData(ctx, consentID)
 	fmt.Println("8. data refresh works again:", err == nil)
