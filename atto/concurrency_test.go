@@ -41,8 +41,9 @@ func runConcurrently(t *testing.T, g, perG int, fn func() error) {
 }
 
 // Issue 8: 256 goroutines × 40 begins against the simulator with a cold
-// token cache make exactly one token fetch, over no more TCP connections
-// than goroutines.
+// token cache make exactly one token fetch, and their 10,240 consent reads
+// reuse connections: about one per goroutine (Go's transport may replace
+// the odd connection it closed while the pool was full, hence the margin).
 func TestConcurrentBeginsFetchOneTokenAndReuseConnections(t *testing.T) {
 	const goroutines, perG = 256, 40
 	srv := newSim(t)
@@ -57,7 +58,8 @@ func TestConcurrentBeginsFetchOneTokenAndReuseConnections(t *testing.T) {
 	})
 	assert.Equal(t, 1, srv.TokenFetches())
 	assert.Equal(t, 1, srv.Count("POST /v1/oauth2/token"))
-	assert.LessOrEqual(t, srv.Connections(), goroutines)
+	assert.Equal(t, goroutines*perG, srv.Count("GET /consents/v1/"+id), "each Begin reads the consent")
+	assert.LessOrEqual(t, srv.Connections(), goroutines+goroutines/16)
 }
 
 // The same with a request on every call (Continue reads the consent) and
@@ -79,6 +81,6 @@ func TestConcurrentContinuesReuseConnections(t *testing.T) {
 		return err
 	})
 	assert.Equal(t, 1, srv.TokenFetches())
-	assert.Equal(t, goroutines*perG, srv.Count("GET /consents/v1/"+id))
+	assert.Equal(t, goroutines*perG+1, srv.Count("GET /consents/v1/"+id), "Begin reads the consent once")
 	assert.LessOrEqual(t, srv.Connections(), goroutines)
 }
