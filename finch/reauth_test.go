@@ -260,7 +260,8 @@ func TestBeginFailures(t *testing.T) {
 	_, err = c.Begin(ctx, reauth.Request{ConnectionID: "no-such-connection"})
 	assert.ErrorIs(t, err, reauth.ErrNotFound)
 	_, err = c.Begin(ctx, reauth.Request{Token: "unknown-token"})
-	assert.ErrorIs(t, err, reauth.ErrUnauthorized)
+	assert.ErrorIs(t, err, reauth.ErrReauthRequired, "invalid_token_error is the connection's token")
+	assert.NotErrorIs(t, err, reauth.ErrUnauthorized)
 }
 
 func TestInspectStates(t *testing.T) {

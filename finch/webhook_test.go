@@ -212,7 +212,7 @@ func TestWebhookHandlerWithSimulatorDelivery(t *testing.T) {
 	defer app.Close()
 
 	srv.RequireReauth(conn.ID)
-	status, err := srv.Deliver(context.Background(), app.URL, srv.AccountUpdated(conn.ID, finchtest.StatusReauth))
+	status, err := srv.DeliverWebhook(context.Background(), app.URL, srv.AccountUpdated(conn.ID, finchtest.StatusReauth))
 	require.NoError(t, err)
 	assert.Equal(t, http.StatusOK, status)
 	// The handler runs before the 200 is written: the event is already here.
@@ -227,7 +227,7 @@ func TestWebhookHandlerWithSimulatorDelivery(t *testing.T) {
 	// A delivery signed with another secret is refused with 401.
 	other := finchtest.NewServer(finchtest.WithWebhookSecret("b3RoZXItc2VjcmV0LW90aGVyLXNlY3JldA=="))
 	defer other.Close()
-	status, err = other.Deliver(context.Background(), app.URL, srv.AccountUpdated(conn.ID, finchtest.StatusReauth))
+	status, err = other.DeliverWebhook(context.Background(), app.URL, srv.AccountUpdated(conn.ID, finchtest.StatusReauth))
 	require.NoError(t, err)
 	assert.Equal(t, http.StatusUnauthorized, status)
 }
