@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http"
 
-	"github.com/reauthkit/reauthkit/internal/httpx"
 	"github.com/reauthkit/reauthkit/reauth"
 )
 
@@ -44,19 +43,13 @@ func (c *Client) Company(ctx context.Context, accessToken string) (*Company, err
 // *reauth.APIError with StatusCode 202 and Kind
 // reauth.ErrProviderUnavailable (try later), never as an empty value.
 func (c *Client) getBearer(ctx context.Context, path, accessToken string, out any) error {
-	if accessToken == "" {
-		return reauth.MissingInput(reauth.Finch, "accessToken")
+	req, err := c.bearerRequest(http.MethodGet, path, accessToken)
+	if err != nil {
+		return err
 	}
-	req := &httpx.Request{
-		Method:  http.MethodGet,
-		Base:    c.base,
-		Path:    path,
-		Header:  bearer(accessToken),
-		Secrets: []string{accessToken},
-		// 202 data_sync_in_progress: an answer without data; try later.
-		ErrorStatuses: map[int]error{http.StatusAccepted: reauth.ErrProviderUnavailable},
-	}
-	_, err := c.http.DoJSON(ctx, req, out)
+	// 202 data_sync_in_progress: an answer without data; try later.
+	req.ErrorStatuses = map[int]error{http.StatusAccepted: reauth.ErrProviderUnavailable}
+	_, err = c.http.DoJSON(ctx, req, out)
 	var apiErr *reauth.APIError
 	if errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusAccepted && apiErr.Code == "" {
 		apiErr.Code = CodeDataSyncInProgress // a bare 202 means the same

@@ -3,7 +3,9 @@ package finch
 import (
 	"fmt"
 	"io"
+	"log/slog"
 	"strconv"
+	"strings"
 )
 
 // safePrinter is a value that renders itself without its secrets.
@@ -24,4 +26,33 @@ func formatSafe(f fmt.State, verb rune, v safePrinter) {
 	default:
 		_, _ = io.WriteString(f, v.String())
 	}
+}
+
+// renderAttrs writes Type{K: V, ...}; goSyntax quotes the values like %#v.
+func renderAttrs(typ string, attrs [][2]string, goSyntax bool) string {
+	var b strings.Builder
+	b.WriteString(typ)
+	b.WriteByte('{')
+	for i, a := range attrs {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(a[0])
+		if goSyntax {
+			b.WriteString(":" + strconv.Quote(a[1]))
+			continue
+		}
+		b.WriteString(": " + a[1])
+	}
+	b.WriteByte('}')
+	return b.String()
+}
+
+// logAttrs is renderAttrs for slog.
+func logAttrs(attrs [][2]string) slog.Value {
+	out := make([]slog.Attr, 0, len(attrs))
+	for _, a := range attrs {
+		out = append(out, slog.String(a[0], a[1]))
+	}
+	return slog.GroupValue(out...)
 }

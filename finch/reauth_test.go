@@ -276,8 +276,8 @@ func TestInspectStates(t *testing.T) {
 		"pending":                reauth.Pending,
 		"processing":             reauth.Pending,
 		"disconnected":           reauth.Revoked,
-		"error_permissions":      reauth.Unknown,
-		"error_no_account_setup": reauth.Unknown,
+		"error_permissions":      reauth.NeedsReauth,
+		"error_no_account_setup": reauth.Revoked,
 		"something_new":          reauth.Unknown,
 	} {
 		srv.SetStatus(conn.ID, status)
@@ -287,6 +287,46 @@ func TestInspectStates(t *testing.T) {
 		assert.Equal(t, status, h.ProviderStatus)
 		assert.True(t, h.ExpiresAt.IsZero())
 	}
+}
+
+// TestInspectAnswersThatSayBrokenAreHealth is the Inspector rule over real
+// HTTP: /introspect answering that the token or connection is broken is a
+// Health with a nil error; the application's own problems stay errors.
+func TestInspectAnswersThatSayBrokenAreHealth(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	srv := newSim(t)
+	conn := srv.AddConnection("gusto")
+	c := simClient(t, srv, finch.WithRetries(0, 0, 0))
+
+	h, err := c.Inspect(ctx, reauth.Request{Token: "revoked-or-unknown-token", ConnectionID: conn.ID})
+	require.NoError(t, err, "401 invalid_token_error is the connection's token: a health, not an error")
+	assert.Equal(t, reauth.NeedsReauth, h.State)
+	assert.Equal(t, finch.NameInvalidToken, h.ProviderStatus)
+	assert.Equal(t, conn.ID, h.ConnectionID)
+
+	for code, want := range map[string]reauth.HealthState{
+		`{"code":401,"name":"authentication_error","finch_code":"account_setup_required","message":"connect"}`:                reauth.Revoked,
+		`{"code":403,"name":"error_permissions","finch_code":"insufficient_account_permissions","message":"permissions"}`: reauth.NeedsReauth,
+	} {
+		status := 401
+		if want == reauth.NeedsReauth {
+			status = 403
+		}
+		srv.Inject("GET /introspect", 1, sim.Fault{Kind: sim.FaultStatus, Status: status, Body: code})
+		h, err := c.Inspect(ctx, reauth.Request{Token: conn.AccessToken})
+		require.NoError(t, err, code)
+		assert.Equal(t, want, h.State, code)
+	}
+
+	srv.Inject("GET /introspect", 1, sim.Fault{Kind: sim.FaultStatus, Status: 402,
+		Body: `{"code":402,"name":"payment_required","finch_code":"payment_required","message":"unpaid"}`})
+	_, err = c.Inspect(ctx, reauth.Request{Token: conn.AccessToken})
+	assert.ErrorIs(t, err, finch.ErrPaymentRequired, "the application's problem stays an error")
+	assert.Equal(t, reauth.ActionFixConfig, reauth.NextAction(err))
+	srv.Inject("GET /introspect", 1, sim.Fault{Kind: sim.FaultStatus, Status: 503})
+	_, err = c.Inspect(ctx, reauth.Request{Token: conn.AccessToken})
+	assert.ErrorIs(t, err, reauth.ErrProviderUnavailable)
 }
 
 func TestInspectTreats401ReauthAsNeedsReauth(t *testing.T) {
