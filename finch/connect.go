@@ -255,10 +255,14 @@ func (p AuthorizeParams) attrs() [][2]string {
 
 // String prints the parameters with State redacted (and the redirect URI's
 // query, where an application may keep its own secrets).
-func (p AuthorizeParams) String() string { return renderAttrs("finch.AuthorizeParams", p.attrs(), false) }
+func (p AuthorizeParams) String() string {
+	return renderAttrs("finch.AuthorizeParams", p.attrs(), false)
+}
 
 // GoString is String in Go syntax, for %#v.
-func (p AuthorizeParams) GoString() string { return renderAttrs("finch.AuthorizeParams", p.attrs(), true) }
+func (p AuthorizeParams) GoString() string {
+	return renderAttrs("finch.AuthorizeParams", p.attrs(), true)
+}
 
 // Format prints String (GoString for %#v) under every verb.
 func (p AuthorizeParams) Format(f fmt.State, verb rune) { formatSafe(f, verb, p) }

@@ -306,7 +306,7 @@ func TestInspectAnswersThatSayBrokenAreHealth(t *testing.T) {
 	assert.Equal(t, conn.ID, h.ConnectionID)
 
 	for code, want := range map[string]reauth.HealthState{
-		`{"code":401,"name":"authentication_error","finch_code":"account_setup_required","message":"connect"}`:                reauth.Revoked,
+		`{"code":401,"name":"authentication_error","finch_code":"account_setup_required","message":"connect"}`:            reauth.Revoked,
 		`{"code":403,"name":"error_permissions","finch_code":"insufficient_account_permissions","message":"permissions"}`: reauth.NeedsReauth,
 	} {
 		status := 401

@@ -271,4 +271,3 @@ func (s *Server) IssueCode(connID, redirectURI string) (code string, ok bool) {
 	c.Status = StatusConnected
 	return s.newCodeLocked(connID, redirectURI), true
 }
-
