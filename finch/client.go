@@ -81,6 +81,7 @@ type Client struct {
 	base           *url.URL
 	connect        *url.URL
 	http           *httpx.Client
+	httpClient     *http.Client // what http sends through (its Timeout applies)
 	sessionMinutes int
 	now            func() time.Time
 }
@@ -211,6 +212,7 @@ func New(creds Credentials, opts ...Option) (*Client, error) {
 		base:           base,
 		connect:        connect,
 		http:           hc,
+		httpClient:     cfg.HTTPClient,
 		sessionMinutes: cfg.sessionMinutes,
 		now:            hc.Now,
 	}, nil

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/reauthkit/reauthkit/internal/jsonx"
 	"github.com/reauthkit/reauthkit/reauth"
 )
 
@@ -29,11 +30,26 @@ type Company struct {
 //
 // Finch API docs: https://developer.tryfinch.com/api-reference/organization/company
 func (c *Client) Company(ctx context.Context, accessToken string) (*Company, error) {
-	var out Company
-	if err := c.getBearer(ctx, "/employer/company", accessToken, &out); err != nil {
+	var w companyWire
+	if err := c.getBearer(ctx, "/employer/company", accessToken, &w); err != nil {
 		return nil, err
 	}
-	return &out, nil
+	return &Company{
+		ID:                 string(w.ID),
+		LegalName:          string(w.LegalName),
+		EIN:                string(w.EIN),
+		PrimaryEmail:       string(w.PrimaryEmail),
+		PrimaryPhoneNumber: string(w.PrimaryPhoneNumber),
+	}, nil
+}
+
+// companyWire is Finch's company answer as it is read: leniently.
+type companyWire struct {
+	ID                 jsonx.String `json:"id"`
+	LegalName          jsonx.String `json:"legal_name"`
+	EIN                jsonx.String `json:"ein"`
+	PrimaryEmail       jsonx.String `json:"primary_email"`
+	PrimaryPhoneNumber jsonx.String `json:"primary_phone_number"`
 }
 
 // getBearer sends GET path with accessToken as Bearer and decodes the

@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-querystring/query"
 
 	"github.com/reauthkit/reauthkit/internal/httpx"
+	"github.com/reauthkit/reauthkit/internal/jsonx"
 	"github.com/reauthkit/reauthkit/reauth"
 )
 
@@ -123,14 +124,17 @@ func (c *Client) postSession(ctx context.Context, path string, body any) (*Conne
 	if err := req.SetJSON(body); err != nil {
 		return nil, reauth.InvalidInput(reauth.Finch, "session request", "cannot be encoded")
 	}
-	var out ConnectSession
-	if _, err := c.http.DoJSON(ctx, req, &out); err != nil {
+	var w struct {
+		SessionID  jsonx.String `json:"session_id"`
+		ConnectURL jsonx.String `json:"connect_url"`
+	}
+	if _, err := c.http.DoJSON(ctx, req, &w); err != nil {
 		return nil, err
 	}
-	if out.ConnectURL == "" {
+	if w.ConnectURL == "" {
 		return nil, c.http.InvalidResponse(req.Op(), "answer without connect_url")
 	}
-	return &out, nil
+	return &ConnectSession{SessionID: string(w.SessionID), ConnectURL: string(w.ConnectURL)}, nil
 }
 
 // Integration skips Finch Connect's provider picker.

@@ -36,8 +36,10 @@ const (
 type ConnectionMismatchError struct {
 	// Want is the flow's connection id; Got the one the token belongs to.
 	Want, Got string
-	// Token is the other connection's new token.
-	Token Token
+	// Token is the other connection's new token. It is a pointer so that
+	// even fmt's fallback printing of a wrapping error shows an address,
+	// never the token.
+	Token *Token
 }
 
 // Error names both connection ids (ids, not secrets).
@@ -50,7 +52,11 @@ func (e *ConnectionMismatchError) String() string { return e.Error() }
 
 // GoString prints the ids, never the token.
 func (e *ConnectionMismatchError) GoString() string {
-	return fmt.Sprintf("&finch.ConnectionMismatchError{Want:%q, Got:%q, Token:%s}", e.Want, e.Got, e.Token.GoString())
+	tok := "nil"
+	if e.Token != nil {
+		tok = "&" + e.Token.GoString()
+	}
+	return fmt.Sprintf("&finch.ConnectionMismatchError{Want:%q, Got:%q, Token:%s}", e.Want, e.Got, tok)
 }
 
 // Format prints Error (GoString for %#v) under every verb.
@@ -58,7 +64,11 @@ func (e *ConnectionMismatchError) Format(f fmt.State, verb rune) { formatSafe(f,
 
 // LogValue logs the ids, never the token.
 func (e *ConnectionMismatchError) LogValue() slog.Value {
-	return slog.GroupValue(slog.String("Want", e.Want), slog.String("Got", e.Got), slog.Any("Token", e.Token))
+	attrs := []slog.Attr{slog.String("Want", e.Want), slog.String("Got", e.Got)}
+	if e.Token != nil {
+		attrs = append(attrs, slog.Any("Token", *e.Token))
+	}
+	return slog.GroupValue(attrs...)
 }
 
 // Unwrap returns reauth.ErrStateMismatch and reauth.ErrNewConnectionRequired.
@@ -181,7 +191,7 @@ func (c *Client) Continue(ctx context.Context, flow *reauth.Flow, reply reauth.R
 	case tok.ConnectionID == "":
 		return nil, c.http.InvalidResponse("POST /auth/token", "answer without connection_id")
 	case tok.ConnectionID != flow.ConnectionID:
-		return nil, &ConnectionMismatchError{Want: flow.ConnectionID, Got: tok.ConnectionID, Token: *tok}
+		return nil, &ConnectionMismatchError{Want: flow.ConnectionID, Got: tok.ConnectionID, Token: tok}
 	}
 	now := c.now()
 	return flowx.Done(reauth.Finch, tok.ConnectionID, reauth.Credentials{AccessToken: tok.AccessToken}, true, now), nil

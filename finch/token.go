@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/reauthkit/reauthkit/internal/httpx"
+	"github.com/reauthkit/reauthkit/internal/jsonx"
 	"github.com/reauthkit/reauthkit/reauth"
 )
 
@@ -95,12 +96,45 @@ func (c *Client) ExchangeCode(ctx context.Context, code, redirectURI string) (*T
 	}); err != nil {
 		return nil, reauth.InvalidInput(reauth.Finch, "code", "cannot be encoded")
 	}
-	var out Token
-	if _, err := c.http.DoJSON(ctx, req, &out); err != nil {
+	var w tokenWire
+	if _, err := c.http.DoJSON(ctx, req, &w); err != nil {
 		return nil, err
 	}
-	if out.AccessToken == "" {
+	if w.AccessToken == "" {
 		return nil, c.http.InvalidResponse(req.Op(), "answer without access_token")
 	}
-	return &out, nil
+	return w.public(), nil
+}
+
+// tokenWire is Finch's code-exchange answer as it is read: leniently.
+type tokenWire struct {
+	AccessToken    jsonx.String `json:"access_token"`
+	TokenType      jsonx.String `json:"token_type"`
+	ConnectionID   jsonx.String `json:"connection_id"`
+	ConnectionType jsonx.String `json:"connection_type"`
+	ClientType     jsonx.String `json:"client_type"`
+	ProviderID     jsonx.String `json:"provider_id"`
+	Products       []string     `json:"products"`
+	EntityIDs      []string     `json:"entity_ids"`
+	CompanyID      jsonx.String `json:"company_id"`
+	CustomerID     jsonx.String `json:"customer_id"`
+	CustomerName   jsonx.String `json:"customer_name"`
+	AccountID      jsonx.String `json:"account_id"`
+}
+
+func (w *tokenWire) public() *Token {
+	return &Token{
+		AccessToken:    string(w.AccessToken),
+		TokenType:      string(w.TokenType),
+		ConnectionID:   string(w.ConnectionID),
+		ConnectionType: ConnectionType(w.ConnectionType),
+		ClientType:     ClientType(w.ClientType),
+		ProviderID:     string(w.ProviderID),
+		Products:       w.Products,
+		EntityIDs:      w.EntityIDs,
+		CompanyID:      string(w.CompanyID),
+		CustomerID:     string(w.CustomerID),
+		CustomerName:   string(w.CustomerName),
+		AccountID:      string(w.AccountID),
+	}
 }
