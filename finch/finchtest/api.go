@@ -156,10 +156,15 @@ func (s *Server) disconnect(w http.ResponseWriter, r *http.Request) {
 	sim.WriteJSON(w, http.StatusOK, map[string]any{"status": "success"})
 }
 
-// basicOK checks the application's Basic credentials in constant time.
-func (s *Server) basicOK(r *http.Request) bool {
+// basicOK checks the application's Basic credentials in constant time,
+// answering 401 invalid_client_error when they are wrong.
+func (s *Server) basicOK(w http.ResponseWriter, r *http.Request) bool {
 	id, secret, ok := r.BasicAuth()
-	return ok && s.credsOK(id, secret)
+	if ok && s.credsOK(id, secret) {
+		return true
+	}
+	writeError(w, http.StatusUnauthorized, "invalid_client_error", "", "invalid client credentials")
+	return false
 }
 
 func (s *Server) credsOK(id, secret string) bool {
@@ -214,8 +219,7 @@ func decodeBody(w http.ResponseWriter, r *http.Request, v any) bool {
 }
 
 func (s *Server) reauthSession(w http.ResponseWriter, r *http.Request) {
-	if !s.basicOK(r) {
-		writeError(w, http.StatusUnauthorized, "invalid_client_error", "", "invalid client credentials")
+	if !s.basicOK(w, r) {
 		return
 	}
 	var req struct {
@@ -241,8 +245,7 @@ func (s *Server) reauthSession(w http.ResponseWriter, r *http.Request) {
 // newSession is POST /connect/sessions: a session that creates a new
 // connection when the employer completes it (default lifetime 90 days).
 func (s *Server) newSession(w http.ResponseWriter, r *http.Request) {
-	if !s.basicOK(r) {
-		writeError(w, http.StatusUnauthorized, "invalid_client_error", "", "invalid client credentials")
+	if !s.basicOK(w, r) {
 		return
 	}
 	var req struct {
