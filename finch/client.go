@@ -218,8 +218,8 @@ func New(creds Credentials, opts ...Option) (*Client, error) {
 	}, nil
 }
 
-// newDefaultHTTPClient is the shared pooled client with Finch's longer
-// per-attempt timeout.
+// newDefaultHTTPClient is the Client's own pooled *http.Client, with
+// Finch's longer per-attempt timeout.
 func newDefaultHTTPClient() *http.Client {
 	hc := httpx.NewDefaultHTTPClient()
 	hc.Timeout = DefaultTimeout
