@@ -50,8 +50,9 @@ func (s *tokenStore) option(id string) truelayer.TokenOption {
 
 // keyLocker is a reauth.Locker shared by the instances of this one process.
 // Instances in different processes need one backed by what they share,
-// such as the database holding the tokens. Keys are never removed: fine
-// for an example with one connection.
+// such as the database holding the tokens, and honour ttl (a holder that
+// died frees the key); in one process a holder cannot vanish, so ttl is
+// ignored here. Keys are never removed: fine for one connection.
 type keyLocker struct{ keys sync.Map } // key → chan struct{} (cap 1: the holder)
 
 func (l *keyLocker) Lock(ctx context.Context, key string, _ time.Duration) (func(), error) {
@@ -82,10 +83,7 @@ type notices struct {
 }
 
 func (n *notices) notify(req *http.Request, err error) {
-	p, id, ok := reauth.ConnectionFrom(req.Context())
-	if !ok {
-		id = "(call made without reauth.WithConnection)"
-	}
+	p, id, _ := reauth.ConnectionFrom(req.Context()) // "" without reauth.WithConnection
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	n.list = append(n.list, notice{provider: p, id: id, err: err})
@@ -168,11 +166,14 @@ func (in *instance) accounts(ctx context.Context) (status int, desc string, err 
 	if err != nil {
 		return 0, "", err
 	}
-	if err := json.Unmarshal(data, &body); err != nil {
-		return resp.StatusCode, "", fmt.Errorf("decoding the accounts answer: %w", err)
-	}
-	if resp.StatusCode != http.StatusOK {
+	jerr := json.Unmarshal(data, &body)
+	switch {
+	case resp.StatusCode != http.StatusOK && body.Error != "":
 		return resp.StatusCode, fmt.Sprintf("%s, error %q", resp.Status, body.Error), nil
+	case resp.StatusCode != http.StatusOK:
+		return resp.StatusCode, resp.Status, nil
+	case jerr != nil:
+		return resp.StatusCode, "", fmt.Errorf("decoding the accounts answer: %w", jerr)
 	}
 	desc = fmt.Sprintf("%s, %d account(s)", resp.Status, len(body.Results))
 	if len(body.Results) > 0 {

@@ -137,6 +137,9 @@ func oneNotice(out io.Writer, ns *notices) (notice, error) {
 		return notice{}, fmt.Errorf("notify was called %d times, want once", len(list))
 	}
 	n := list[0]
+	if n.id == "" {
+		return notice{}, errors.New("notify cannot tell which connection broke: make data calls with reauth.WithConnection")
+	}
 	fmt.Fprintf(out, "   notify: %s connection %s: %v\n", n.provider, n.id, n.err)
 	fmt.Fprintf(out, "   notify: errors.Is(err, reauth.ErrReauthRequired) = %t, reauth.NextAction(err) = %s\n",
 		errors.Is(n.err, reauth.ErrReauthRequired), reauth.NextAction(n.err))

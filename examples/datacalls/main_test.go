@@ -29,9 +29,10 @@ func TestExampleAgainstSimulator(t *testing.T) {
 		}
 		inOrder(t, steps[1], // the data call works
 			"instance A: GET /data/v1/accounts: 200 OK, 1 account(s)")
-		inOrder(t, steps[2], // it fails, Notify learns why, re-auth, it works again
+		id := strings.Fields(strings.TrimPrefix(steps[0], "simulated TrueLayer: connection "))[0]
+		inOrder(t, steps[2], // it fails, Notify learns which connection and why, re-auth, it works again
 			"instance A: GET /data/v1/accounts: 403 Forbidden",
-			"notify: truelayer connection cred-",
+			"notify: truelayer connection "+id+": ",
 			"errors.Is(err, reauth.ErrReauthRequired) = true, reauth.NextAction(err) = begin_again",
 			"begin: send the user to",
 			"user: approved at the bank",
