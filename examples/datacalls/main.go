@@ -101,9 +101,9 @@ func run(ctx context.Context, out io.Writer) error {
 	if err := reauthorize(ctx, out, a, srv, n.id); err != nil {
 		return err
 	}
-	// A's token source still holds the access token of the lapsed consent
-	// and would use it until it expires: start it again from the stored
-	// pair, as every instance must after a re-authentication.
+	// A's token source still holds the replaced access token and would
+	// send it (401 invalid_token) until its expiry: start it again from the
+	// stored pair, as every instance must after a re-authentication.
 	if inst, err = a.instance(ctx, "A", id); err != nil {
 		return err
 	}

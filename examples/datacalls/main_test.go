@@ -5,6 +5,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"go.uber.org/goleak"
 
@@ -19,7 +20,10 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 func TestExampleAgainstSimulator(t *testing.T) {
 	for range 10 {
 		var out bytes.Buffer
-		if err := run(context.Background(), &out); err != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute) // generous: a hang fails, a slow machine does not
+		err := run(ctx, &out)
+		cancel()
+		if err != nil {
 			t.Fatalf("%v\n%s", err, out.String())
 		}
 		got := out.String()
