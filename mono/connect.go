@@ -21,6 +21,9 @@ import (
 //
 // Mono API docs: https://docs.mono.co/docs/connect-partners-api-reauthorisation
 func (c *Client) CreateSession(ctx context.Context, reauthToken string) (*Session, error) {
+	if err := c.usable(); err != nil {
+		return nil, err
+	}
 	if reauthToken == "" {
 		return nil, reauth.MissingInput(reauth.Mono, "reauthToken")
 	}
@@ -67,30 +70,21 @@ func (c *Client) CreateSession(ctx context.Context, reauthToken string) (*Sessio
 //
 // Mono API docs: https://docs.mono.co/docs/connect-partners-api-reauthorisation
 func (c *Client) Commit(ctx context.Context, sessionID string, inputs map[string]string) (*CommitResult, error) {
-	if sessionID == "" {
-		return nil, reauth.MissingInput(reauth.Mono, "sessionID")
+	if err := c.usable(); err != nil {
+		return nil, err
 	}
-	if len(inputs) == 0 {
-		return nil, reauth.MissingInput(reauth.Mono, "inputs")
+	if err := checkSessionID(sessionID); err != nil {
+		return nil, err
 	}
-	if !validHeaderValue(sessionID) {
-		return nil, reauth.InvalidInput(reauth.Mono, "sessionID", "contains invalid characters")
+	secrets, err := c.answerSecrets(inputs)
+	if err != nil {
+		return nil, err
 	}
-	secrets := make([]string, 0, len(inputs)+1)
-	secrets = append(secrets, c.key)
-	for k, v := range inputs {
-		if k == "" {
-			return nil, reauth.InvalidInput(reauth.Mono, "inputs", "has an empty field name")
-		}
-		secrets = append(secrets, v)
-	}
-	h := c.header()
-	h.Set(HeaderSessionID, sessionID)
 	req := &httpx.Request{
 		Method:  http.MethodPost,
 		Base:    c.base,
 		Path:    "/v1/connect/commit",
-		Header:  h,
+		Header:  c.sessionHeader(sessionID),
 		OneTime: true,
 		Secrets: secrets,
 	}

@@ -75,7 +75,8 @@ func ExampleWithLinkMode() {
 		panic(err)
 	}
 	fmt.Println("step:", flow.Step)
-	reply, _ := srv.Approve(ctx, flow) // the user's browser comes back to the callback
+	cb, _ := srv.Approve(ctx, flow.URL) // the user's browser comes back to the callback
+	reply := reauth.Reply{Callback: cb}
 	done, err := c.Continue(ctx, flow, reply)
 	if err != nil {
 		panic(err)

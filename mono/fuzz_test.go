@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -39,7 +40,7 @@ func FuzzDecodeSession(f *testing.F) {
 				t.Fatalf("negative max length %d", el.MaxLength)
 			}
 		}
-		flow, err := c.inputFlow("op", "acc", s.ID, s.Reauth.ResponseCode, s.UI.Title, s.UI, s.ExpiresAt, c.now())
+		flow, err := c.inputFlow("op", "acc", formFields(s.UI), s.UI.Title, v1Resume(s.ID), s.ExpiresAt, c.now())
 		if err == nil && (len(flow.Fields) == 0 || flow.Resume[resumeSessionID] == "") {
 			t.Fatalf("input flow without fields or session: %+v", flow)
 		}
@@ -138,7 +139,7 @@ func FuzzValidateInputs(f *testing.F) {
 		if err == nil && (key != name || value == "") {
 			t.Fatal("accepted an answer to another field")
 		}
-		if err == nil || !utf8.ValidString(value) || contains(fl.Options, value) {
+		if err == nil || !utf8.ValidString(value) || slices.Contains(fl.Options, value) {
 			return
 		}
 		// The error does not depend on the value: another value of the same
@@ -146,7 +147,7 @@ func FuzzValidateInputs(f *testing.F) {
 		// Contains would trip on a value that happens to be part of the
 		// message, such as "long".)
 		other := strings.Repeat("§", utf8.RuneCountInString(value))
-		if contains(fl.Options, other) {
+		if slices.Contains(fl.Options, other) {
 			return
 		}
 		err2 := validateInputs([]reauth.Field{fl}, map[string]string{key: other})

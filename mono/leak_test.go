@@ -38,7 +38,7 @@ func TestNoSecretLeaksAgainstSimulator(t *testing.T) {
 	logger := scan.Logger()
 	srv := newSim(t, monotest.WithSecretKey(leakKey), monotest.WithOTP(leakOTP),
 		monotest.WithSecurityAnswer(leakAnswer), monotest.WithWebhookSecret(leakWebhook))
-	c := simClient(t, srv, mono.WithLogger(logger))
+	c := v1Client(t, srv, mono.WithLogger(logger))
 	ctx := context.Background()
 	run := func(f *reauth.Flow, err error) *reauth.Flow { scan.Add(f, err); return f }
 

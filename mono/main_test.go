@@ -15,10 +15,11 @@ import (
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-// newSim starts a simulator closed with the test.
+// newSim starts a simulator closed with the test. Mono's one-session-per-5-
+// minutes limit is off unless opts turn it on: most tests begin twice.
 func newSim(t testing.TB, opts ...monotest.Option) *monotest.Server {
 	t.Helper()
-	srv := monotest.NewServer(opts...)
+	srv := monotest.NewServer(append([]monotest.Option{monotest.WithSessionInterval(0)}, opts...)...)
 	t.Cleanup(srv.Close)
 	return srv
 }
@@ -31,6 +32,22 @@ func beginOn(t testing.TB, account string) (*mono.Client, *monotest.Server, *rea
 	flow, err := c.Begin(context.Background(), reauth.Request{ConnectionID: account})
 	require.NoError(t, err)
 	return c, srv, flow
+}
+
+// beginV1 is beginOn with the legacy v1 flow.
+func beginV1(t testing.TB, account string) (*mono.Client, *monotest.Server, *reauth.Flow) {
+	t.Helper()
+	srv := newSim(t)
+	c := v1Client(t, srv)
+	flow, err := c.Begin(context.Background(), reauth.Request{ConnectionID: account})
+	require.NoError(t, err)
+	return c, srv, flow
+}
+
+// v1Client is simClient on the legacy Partners API v1.
+func v1Client(t testing.TB, srv *monotest.Server, opts ...mono.Option) *mono.Client {
+	t.Helper()
+	return simClient(t, srv, append([]mono.Option{mono.WithPartnersAPIV1()}, opts...)...)
 }
 
 // simClient returns a client on srv with fast retries.
@@ -47,7 +64,12 @@ func simClient(t testing.TB, srv *monotest.Server, opts ...mono.Option) *mono.Cl
 
 func approve(t testing.TB, srv *monotest.Server, flow *reauth.Flow) reauth.Reply {
 	t.Helper()
-	r, err := srv.Approve(context.Background(), flow)
+	if flow.Step == reauth.StepRedirect {
+		cb, err := srv.Approve(context.Background(), flow.URL)
+		require.NoError(t, err)
+		return reauth.Reply{Callback: cb}
+	}
+	r, err := srv.ApproveInputs(flow)
 	require.NoError(t, err)
 	return r
 }

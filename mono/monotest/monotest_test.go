@@ -105,25 +105,24 @@ func TestHostedLinkAndDeny(t *testing.T) {
 		`{"account":"`+monotest.AccountOTP+`","scope":"reauth","redirect_url":"https://app.example/cb?state=s1","meta":{"ref":"r1"}}`)
 	require.Equal(t, 200, st)
 	monoURL := out["data"].(map[string]any)["mono_url"].(string)
-	flow := &reauth.Flow{Step: reauth.StepRedirect, URL: monoURL}
 	ctx := context.Background()
 
-	deny, err := srv.Deny(ctx, flow)
+	deny, err := srv.Deny(ctx, monoURL)
 	require.NoError(t, err)
-	assert.Equal(t, "cancelled", deny.Callback.Get("status"))
-	assert.Equal(t, "s1", deny.Callback.Get("state"))
+	assert.Equal(t, "cancelled", deny.Get("status"))
+	assert.Equal(t, "s1", deny.Get("state"))
 	assert.True(t, srv.NeedsReauth(monotest.AccountOTP))
 
-	ok, err := srv.Approve(ctx, flow)
+	ok, err := srv.Approve(ctx, monoURL)
 	require.NoError(t, err)
-	assert.Equal(t, "reauthorised", ok.Callback.Get("status"))
-	assert.Equal(t, "s1", ok.Callback.Get("state"))
-	assert.Equal(t, "r1", ok.Callback.Get("ref"))
-	assert.NotEmpty(t, ok.Callback.Get("code"))
+	assert.Equal(t, "reauthorised", ok.Get("status"))
+	assert.Equal(t, "s1", ok.Get("state"))
+	assert.Equal(t, "r1", ok.Get("ref"))
+	assert.NotEmpty(t, ok.Get("code"))
 	assert.False(t, srv.NeedsReauth(monotest.AccountOTP))
 	require.Len(t, srv.Deliveries(), 1)
 
-	_, err = srv.Deny(ctx, &reauth.Flow{Step: reauth.StepInput})
+	_, err = srv.Deny(ctx, "")
 	require.Error(t, err)
 }
 
@@ -131,7 +130,7 @@ func TestApproveAnswersEveryField(t *testing.T) {
 	t.Parallel()
 	srv := monotest.NewServer(monotest.WithSecurityAnswer("rex"))
 	defer srv.Close()
-	r, err := srv.Approve(context.Background(), &reauth.Flow{Step: reauth.StepInput,
+	r, err := srv.ApproveInputs(&reauth.Flow{Step: reauth.StepInput,
 		Fields: []reauth.Field{{Name: monotest.FieldOTP}, {Name: monotest.FieldAnswer}, {Name: monotest.FieldAccount}}})
 	require.NoError(t, err)
 	assert.Equal(t, map[string]string{"otp": monotest.DefaultOTP, "answer": "rex", "account": "0"}, r.Inputs)
