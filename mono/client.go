@@ -3,7 +3,6 @@ package mono
 import (
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -209,16 +208,6 @@ func (c Client) String() string {
 
 // GoString is String for %#v.
 func (c Client) GoString() string { return c.String() }
-
-// Format prints String under every verb (%v %+v %#v %s %q %d %x ...), so
-// no verb reaches the secret key.
-func (c Client) Format(f fmt.State, verb rune) {
-	if verb == 'q' {
-		fmt.Fprintf(f, "%q", c.String())
-		return
-	}
-	_, _ = io.WriteString(f, c.String())
-}
 
 // LogValue logs the client without its secret key.
 func (c *Client) LogValue() slog.Value {

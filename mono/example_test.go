@@ -93,7 +93,7 @@ func ExampleNewWebhookVerifier() {
 	if err != nil {
 		panic(err)
 	}
-	body, header := monotest.GenerateTestWebhook("my-webhook-secret", mono.EventReauthorisationRequired, "acc_123")
+	body, header := monotest.WebhookBody(mono.EventReauthorisationRequired, "acc_123"), monotest.WebhookHeader("my-webhook-secret")
 	r := httptest.NewRequest("POST", "/webhooks/mono", bytes.NewReader(body))
 	r.Header = header
 	ev, err := v.Verify(context.Background(), r, body)

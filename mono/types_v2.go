@@ -76,15 +76,6 @@ func (l Login) String() string {
 // GoString is String for %#v.
 func (l Login) GoString() string { return "mono." + l.String() }
 
-// Format prints String under every verb, so no verb reaches a field.
-func (l Login) Format(f fmt.State, verb rune) {
-	if verb == 'q' {
-		fmt.Fprintf(f, "%q", l.String())
-		return
-	}
-	fmt.Fprint(f, l.String())
-}
-
 // LogValue logs the login redacted.
 func (l Login) LogValue() slog.Value { return slog.StringValue(l.String()) }
 

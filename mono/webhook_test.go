@@ -114,9 +114,9 @@ func TestWebhookOptionalFields(t *testing.T) {
 
 func TestWebhookRefusals(t *testing.T) {
 	t.Parallel()
-	v, err := mono.NewWebhookVerifier(whSecret, mono.WithMaxWebhookBytes(4096)) // deprecated no-op
+	v, err := mono.NewWebhookVerifier(whSecret)
 	require.NoError(t, err)
-	good, _ := monotest.GenerateTestWebhook(whSecret, mono.EventAccountReauthorized, "acc")
+	good := monotest.WebhookBody(mono.EventAccountReauthorized, "acc")
 	cases := []struct {
 		name   string
 		header http.Header
