@@ -182,7 +182,7 @@ func TestRawV2Flow(t *testing.T) {
 	assert.Equal(t, monotest.AccountNumberSavings, accounts[0].(map[string]any)["accountNumber"])
 
 	h := http.Header{"X-Session-Id": {sid}}
-	st, out = call(t, srv, "/v2/connect/commit", key, h, `{"accountNumber":123}`)
+	st, _ = call(t, srv, "/v2/connect/commit", key, h, `{"accountNumber":123}`)
 	assert.Equal(t, 400, st, "v2 answers are strings")
 	st, out = call(t, srv, "/v2/connect/commit", key, h, `{"accountNumber":"`+monotest.AccountNumberSavings+`"}`)
 	require.Equal(t, 200, st)
