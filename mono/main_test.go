@@ -69,7 +69,7 @@ func approve(t testing.TB, srv *monotest.Server, flow *reauth.Flow) reauth.Reply
 		require.NoError(t, err)
 		return reauth.Reply{Callback: cb}
 	}
-	r, err := srv.ApproveInputs(flow)
+	r, err := srv.ApproveInputs(context.Background(), flow)
 	require.NoError(t, err)
 	return r
 }

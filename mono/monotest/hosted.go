@@ -141,8 +141,9 @@ func decide(ctx context.Context, rawURL, decision string) (url.Values, error) {
 
 // ApproveInputs plays the user answering a headless input step correctly:
 // every field of flow gets [Server.Answer]. Mono offers no way to refuse an
-// input step.
-func (s *Server) ApproveInputs(flow *reauth.Flow) (reauth.Reply, error) {
+// input step. It sends nothing (ctx is for symmetry with Approve): pass the
+// reply to Continue.
+func (s *Server) ApproveInputs(_ context.Context, flow *reauth.Flow) (reauth.Reply, error) {
 	if flow == nil || flow.Step != reauth.StepInput {
 		return reauth.Reply{}, errors.New("monotest: ApproveInputs needs an input step")
 	}

@@ -130,7 +130,7 @@ func TestApproveAnswersEveryField(t *testing.T) {
 	t.Parallel()
 	srv := monotest.NewServer(monotest.WithSecurityAnswer("rex"))
 	defer srv.Close()
-	r, err := srv.ApproveInputs(&reauth.Flow{Step: reauth.StepInput,
+	r, err := srv.ApproveInputs(context.Background(), &reauth.Flow{Step: reauth.StepInput,
 		Fields: []reauth.Field{{Name: monotest.FieldOTP}, {Name: monotest.FieldAnswer}, {Name: monotest.FieldAccount}}})
 	require.NoError(t, err)
 	assert.Equal(t, map[string]string{"otp": monotest.DefaultOTP, "answer": "rex", "account": "0"}, r.Inputs)
