@@ -70,25 +70,8 @@ func (c *Client) CreateSession(ctx context.Context, reauthToken string) (*Sessio
 //
 // Mono API docs: https://docs.mono.co/docs/connect-partners-api-reauthorisation
 func (c *Client) Commit(ctx context.Context, sessionID string, inputs map[string]string) (*CommitResult, error) {
-	if err := c.usable(); err != nil {
-		return nil, err
-	}
-	if err := checkSessionID(sessionID); err != nil {
-		return nil, err
-	}
-	secrets, err := c.answerSecrets(inputs)
+	req, err := c.commitRequest("/v1/connect/commit", sessionID, inputs)
 	if err != nil {
-		return nil, err
-	}
-	req := &httpx.Request{
-		Method:  http.MethodPost,
-		Base:    c.base,
-		Path:    "/v1/connect/commit",
-		Header:  c.sessionHeader(sessionID),
-		OneTime: true,
-		Secrets: secrets,
-	}
-	if err := req.SetJSON(inputs); err != nil {
 		return nil, err
 	}
 	var w wireCommit
@@ -96,6 +79,6 @@ func (c *Client) Commit(ctx context.Context, sessionID string, inputs map[string
 		return nil, err
 	}
 	r := w.decode()
-	r.Message = httpx.Scrub(r.Message, secrets) // as the core scrubs error answers
+	r.Message = httpx.Scrub(r.Message, req.Secrets) // as the core scrubs error answers
 	return r, nil
 }

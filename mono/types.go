@@ -262,27 +262,41 @@ func (w *wireUI) decode() UI {
 // value (value, id, _id, index) and a label (label, name, title,
 // accountNumber).
 func decodeOptions(raw json.RawMessage) []FormOption {
+	return decodeItems(raw, func(_ int, s string) (FormOption, bool) {
+		return FormOption{Value: s, Label: s}, true
+	}, func(i int, it json.RawMessage) (FormOption, bool) {
+		var o wireOption
+		if json.Unmarshal(it, &o) != nil {
+			return FormOption{}, false
+		}
+		v := cmp.Or(string(o.Value), string(o.ID), string(o.ID2), string(o.Index), strconv.Itoa(i))
+		return FormOption{Value: v, Label: cmp.Or(string(o.Label), string(o.Name), string(o.Title), string(o.Number), v)}, true
+	})
+}
+
+// decodeItems reads a JSON array whose items are text (a string or
+// number, read by text) or objects (read by object); items either refuses
+// and anything that is not an array, are skipped.
+func decodeItems[T any](raw json.RawMessage, text func(i int, s string) (T, bool), object func(i int, it json.RawMessage) (T, bool)) []T {
 	var items []json.RawMessage
 	if len(raw) == 0 || json.Unmarshal(raw, &items) != nil {
 		return nil
 	}
-	var out []FormOption
+	var out []T
 	for i, it := range items {
-		var s jsonx.String
+		var (
+			s  jsonx.String
+			v  T
+			ok bool
+		)
 		if json.Unmarshal(it, &s) == nil {
-			out = append(out, FormOption{Value: string(s), Label: string(s)})
-			continue
+			v, ok = text(i, string(s))
+		} else {
+			v, ok = object(i, it)
 		}
-		var o wireOption
-		if json.Unmarshal(it, &o) != nil {
-			continue
+		if ok {
+			out = append(out, v)
 		}
-		v := cmp.Or(string(o.Value), string(o.ID), string(o.ID2), string(o.Index))
-		if v == "" {
-			v = strconv.Itoa(i)
-		}
-		l := cmp.Or(string(o.Label), string(o.Name), string(o.Title), string(o.Number), v)
-		out = append(out, FormOption{Value: v, Label: l})
 	}
 	return out
 }

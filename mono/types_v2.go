@@ -159,28 +159,14 @@ func (w *wireStep) decode() *Step {
 // decodeAccounts reads data.accounts: objects with an account number
 // (accountNumber, account_number, number, or id), or bare strings.
 func decodeAccounts(raw json.RawMessage) []AccountChoice {
-	var items []json.RawMessage
-	if len(raw) == 0 || json.Unmarshal(raw, &items) != nil {
-		return nil
-	}
-	var out []AccountChoice
-	for _, it := range items {
-		var s jsonx.String
-		if json.Unmarshal(it, &s) == nil {
-			if s != "" {
-				out = append(out, AccountChoice{AccountNumber: string(s)})
-			}
-			continue
-		}
+	return decodeItems(raw, func(_ int, s string) (AccountChoice, bool) {
+		return AccountChoice{AccountNumber: s}, s != ""
+	}, func(_ int, it json.RawMessage) (AccountChoice, bool) {
 		var a wireAccount
 		if json.Unmarshal(it, &a) != nil {
-			continue
+			return AccountChoice{}, false
 		}
 		n := cmp.Or(string(a.AccountNumber), string(a.AccountNumber2), string(a.Number), string(a.ID))
-		if n == "" {
-			continue // nothing to commit
-		}
-		out = append(out, AccountChoice{AccountNumber: n, Name: string(a.Name), Type: string(a.Type)})
-	}
-	return out
+		return AccountChoice{AccountNumber: n, Name: string(a.Name), Type: string(a.Type)}, n != ""
+	})
 }

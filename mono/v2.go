@@ -86,6 +86,16 @@ func (c *Client) ReauthLogin(ctx context.Context, sessionID string, l Login) (*S
 //
 // Mono API docs: https://docs.mono.co/docs/financial-data/partners-api-guide/reauth-guide
 func (c *Client) CommitAnswers(ctx context.Context, sessionID string, inputs map[string]string) (*Step, error) {
+	req, err := c.commitRequest("/v2/connect/commit", sessionID, inputs)
+	if err != nil {
+		return nil, err
+	}
+	return c.step(ctx, req, nil, sessionID) // the body is set
+}
+
+// commitRequest validates a commit of either generation and builds its
+// one-time request: x-session-id, every answer scrubbed from errors.
+func (c *Client) commitRequest(path, sessionID string, inputs map[string]string) (*httpx.Request, error) {
 	if err := c.usable(); err != nil {
 		return nil, err
 	}
@@ -96,16 +106,22 @@ func (c *Client) CommitAnswers(ctx context.Context, sessionID string, inputs map
 	if err != nil {
 		return nil, err
 	}
-	req := &httpx.Request{Method: http.MethodPost, Base: c.base, Path: "/v2/connect/commit",
+	req := &httpx.Request{Method: http.MethodPost, Base: c.base, Path: path,
 		Header: c.sessionHeader(sessionID), OneTime: true, Secrets: secrets}
-	return c.step(ctx, req, inputs, sessionID)
+	if err := req.SetJSON(inputs); err != nil {
+		return nil, err
+	}
+	return req, nil
 }
 
-// step sends a v2 session request and decodes its answer. sessionID is the
-// session the request names, kept when the answer names none.
+// step sends a v2 session request (with body as JSON, unless nil: already
+// set) and decodes its answer. sessionID is the session the request names,
+// kept when the answer names none.
 func (c *Client) step(ctx context.Context, req *httpx.Request, body any, sessionID string) (*Step, error) {
-	if err := req.SetJSON(body); err != nil {
-		return nil, err
+	if body != nil {
+		if err := req.SetJSON(body); err != nil {
+			return nil, err
+		}
 	}
 	var w wireStep
 	resp, err := c.http.DoJSON(ctx, req, &w)

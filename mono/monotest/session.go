@@ -109,6 +109,46 @@ func (s *Server) judge(ss *session, in map[string]json.RawMessage) (v verdict, m
 	return verdictRight, ""
 }
 
+// readAnswers decodes a commit or login body (s.mu not held); v2 takes
+// JSON strings only. It answers 400 and returns nil for a bad body.
+func readAnswers(w http.ResponseWriter, r *http.Request, stringsOnly bool) map[string]json.RawMessage {
+	var in map[string]json.RawMessage
+	if json.NewDecoder(r.Body).Decode(&in) != nil || in == nil {
+		fail(w, http.StatusBadRequest, "", "Invalid request body")
+		return nil
+	}
+	for k, v := range in {
+		var str string
+		if stringsOnly && json.Unmarshal(v, &str) != nil {
+			fail(w, http.StatusBadRequest, "", k+" must be a string")
+			return nil
+		}
+	}
+	return in
+}
+
+// accept judges the answers (s.mu held) and writes the refusal when they
+// are missing, wrong, or failed by the bank; it reports whether the
+// session moved on.
+func (s *Server) accept(w http.ResponseWriter, ss *session, in map[string]json.RawMessage) bool {
+	st := ss.stages[ss.at]
+	switch v, missing := s.judge(ss, in); v {
+	case verdictMissing:
+		fail(w, http.StatusBadRequest, "", missing+" is required")
+	case verdictInstitution:
+		fail(w, http.StatusBadRequest, "", MessageInstitutionError)
+	case verdictWrong:
+		body := obj{"status": "failed", "message": wrongMessage(st, ss.v2), "data": nil}
+		if !ss.v2 { // v1 choice: a code and the form's response code
+			body["code"], body["responseCode"] = "INVALID_INPUT", 102
+		}
+		sim.WriteJSON(w, http.StatusBadRequest, body)
+	default:
+		return true
+	}
+	return false
+}
+
 // oneOf compares in constant time per candidate.
 func oneOf(got string, accepted []string) bool {
 	ok := false

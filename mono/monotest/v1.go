@@ -92,27 +92,14 @@ func responseCodeOf(st stage) int {
 // does not match). Simulator choices: wrong answer → 400 INVALID_INPUT,
 // session kept; expired or locked session → 400 SESSION_EXPIRED.
 func (s *Server) commitV1(w http.ResponseWriter, r *http.Request) {
-	var in map[string]json.RawMessage
-	if json.NewDecoder(r.Body).Decode(&in) != nil {
-		fail(w, http.StatusBadRequest, "", "Invalid request body")
+	in := readAnswers(w, r, false)
+	if in == nil {
 		return
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	ss := s.liveSession(w, r)
-	if ss == nil {
-		return
-	}
-	st := ss.stages[ss.at]
-	switch v, missing := s.judge(ss, in); v {
-	case verdictMissing:
-		fail(w, http.StatusBadRequest, "", missing+" is required")
-		return
-	case verdictInstitution:
-		fail(w, http.StatusBadRequest, "", MessageInstitutionError)
-		return
-	case verdictWrong:
-		sim.WriteJSON(w, http.StatusBadRequest, obj{"status": "failed", "code": "INVALID_INPUT", "message": wrongMessage(st, false), "responseCode": 102})
+	if ss == nil || !s.accept(w, ss, in) {
 		return
 	}
 	if !ss.done {

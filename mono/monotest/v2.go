@@ -72,17 +72,9 @@ func (s *Server) sessionV2(w http.ResponseWriter, r *http.Request) {
 // answerV2 is login and commit: read string answers, judge them, answer
 // with the next step.
 func (s *Server) answerV2(w http.ResponseWriter, r *http.Request, login bool) {
-	var in map[string]json.RawMessage
-	if json.NewDecoder(r.Body).Decode(&in) != nil {
-		fail(w, http.StatusBadRequest, "", "Invalid request body")
+	in := readAnswers(w, r, true)
+	if in == nil {
 		return
-	}
-	for k, v := range in {
-		var str string
-		if json.Unmarshal(v, &str) != nil {
-			fail(w, http.StatusBadRequest, "", k+" must be a string")
-			return
-		}
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -90,8 +82,7 @@ func (s *Server) answerV2(w http.ResponseWriter, r *http.Request, login bool) {
 	if ss == nil {
 		return
 	}
-	st := ss.stages[ss.at]
-	switch {
+	switch st := ss.stages[ss.at]; {
 	case login && st != stageLogin:
 		fail(w, http.StatusBadRequest, "", "This session does not need a login")
 		return
@@ -99,15 +90,7 @@ func (s *Server) answerV2(w http.ResponseWriter, r *http.Request, login bool) {
 		fail(w, http.StatusBadRequest, "", "Log in with the user's credentials first")
 		return
 	}
-	switch v, missing := s.judge(ss, in); v {
-	case verdictMissing:
-		fail(w, http.StatusBadRequest, "", missing+" is required")
-		return
-	case verdictInstitution:
-		fail(w, http.StatusBadRequest, "", MessageInstitutionError)
-		return
-	case verdictWrong:
-		fail(w, http.StatusBadRequest, "", wrongMessage(st, true))
+	if !s.accept(w, ss, in) {
 		return
 	}
 	s.writeStep(w, r.Header.Get("x-session-id"), ss)
