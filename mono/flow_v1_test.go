@@ -22,25 +22,7 @@ import (
 
 func TestConformanceV1(t *testing.T) {
 	reauthtest.RunConformance(t, func(t testing.TB) *reauthtest.Env {
-		srv := newSim(t)
-		return &reauthtest.Env{
-			Reauthenticator: v1Client(t, srv),
-			Request:         reauth.Request{ConnectionID: monotest.AccountOTPThenQuestion},
-			Approve:         func(t testing.TB, f *reauth.Flow) reauth.Reply { return approve(t, srv, f) },
-			// Mono has no way to refuse an input step: the closest is a
-			// wrong answer, refused by Mono as an *InputRejectedError
-			// wrapping its *reauth.APIError. No Mismatch: an input reply
-			// names no flow, so it cannot belong to another one.
-			Deny: func(t testing.TB, f *reauth.Flow) reauth.Reply {
-				in := make(map[string]string, len(f.Fields))
-				for _, fl := range f.Fields {
-					in[fl.Name] = "9" // neither the OTP nor the answer
-				}
-				return reauth.Reply{Inputs: in}
-			},
-			Requests: func() int { return len(srv.Requests()) },
-			Secrets:  []string{srv.SecretKey(), srv.OTP(), monotest.DefaultSecurityAnswer},
-		}
+		return headlessEnv(t, mono.WithPartnersAPIV1())
 	})
 }
 

@@ -18,24 +18,7 @@ import (
 )
 
 func TestConformanceV2(t *testing.T) {
-	reauthtest.RunConformance(t, func(t testing.TB) *reauthtest.Env {
-		srv := newSim(t)
-		return &reauthtest.Env{
-			Reauthenticator: simClient(t, srv),
-			Request:         reauth.Request{ConnectionID: monotest.AccountOTPThenQuestion},
-			Approve:         func(t testing.TB, f *reauth.Flow) reauth.Reply { return approve(t, srv, f) },
-			// A wrong answer is the closest Mono has to a refusal.
-			Deny: func(t testing.TB, f *reauth.Flow) reauth.Reply {
-				in := make(map[string]string, len(f.Fields))
-				for _, fl := range f.Fields {
-					in[fl.Name] = "9"
-				}
-				return reauth.Reply{Inputs: in}
-			},
-			Requests: func() int { return len(srv.Requests()) },
-			Secrets:  []string{srv.SecretKey(), srv.OTP(), monotest.DefaultSecurityAnswer},
-		}
-	})
+	reauthtest.RunConformance(t, func(t testing.TB) *reauthtest.Env { return headlessEnv(t) })
 }
 
 // bodies returns the JSON bodies srv received on route, oldest first, and

@@ -19,10 +19,22 @@ import (
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-// call sends a raw request to the simulator, as any Mono client would.
+// call sends a raw POST to the simulator, as any Mono client would.
 func call(t *testing.T, srv *monotest.Server, path, key string, h http.Header, body string) (int, map[string]any) {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, srv.URL+path, strings.NewReader(body))
+	resp, out := send(t, srv, http.MethodPost, path, key, h, body)
+	return resp.StatusCode, out
+}
+
+// get sends a raw GET with the server's key.
+func get(t *testing.T, srv *monotest.Server, path string, h http.Header) (*http.Response, map[string]any) {
+	t.Helper()
+	return send(t, srv, http.MethodGet, path, srv.SecretKey(), h, "")
+}
+
+func send(t *testing.T, srv *monotest.Server, method, path, key string, h http.Header, body string) (*http.Response, map[string]any) {
+	t.Helper()
+	req, err := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
 	require.NoError(t, err)
 	for k, vs := range h {
 		req.Header[k] = vs
@@ -36,7 +48,7 @@ func call(t *testing.T, srv *monotest.Server, path, key string, h http.Header, b
 	b, _ := io.ReadAll(resp.Body)
 	var out map[string]any
 	_ = json.Unmarshal(b, &out)
-	return resp.StatusCode, out
+	return resp, out
 }
 
 func TestRawHeadlessFlow(t *testing.T) {
@@ -136,26 +148,6 @@ func TestApproveAnswersEveryField(t *testing.T) {
 	assert.Equal(t, map[string]string{"otp": monotest.DefaultOTP, "answer": "rex", "account": "0"}, r.Inputs)
 	srv.SetOTP("99")
 	assert.Equal(t, "99", srv.Answer(monotest.FieldOTP))
-}
-
-// get sends a raw GET with the key.
-func get(t *testing.T, srv *monotest.Server, path string, h http.Header) (*http.Response, map[string]any) {
-	t.Helper()
-	req, err := http.NewRequest(http.MethodGet, srv.URL+path, nil)
-	require.NoError(t, err)
-	for k, vs := range h {
-		req.Header[k] = vs
-	}
-	req.Header.Set("mono-sec-key", srv.SecretKey())
-	client := &http.Client{}
-	defer client.CloseIdleConnections()
-	resp, err := client.Do(req)
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	var out map[string]any
-	_ = json.Unmarshal(b, &out)
-	return resp, out
 }
 
 func data(out map[string]any) map[string]any {
