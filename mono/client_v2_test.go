@@ -149,3 +149,29 @@ func TestV2OddAnswers(t *testing.T) {
 		assert.Equal(t, want.rejected, errors.Is(err, reauth.ErrInputRejected), i)
 	}
 }
+
+func TestWrongAnswerWords(t *testing.T) {
+	t.Parallel()
+	c, mt := mockClient(t)
+	mt.RegisterResponder(http.MethodPost, testBase+"/v2/connect/reauth/session",
+		httpmock.NewStringResponder(200, `{"data":{"id":"s1","responseCode":102,"userInput":{"form":[{"name":"otp"}]}}}`))
+	flow, err := c.Begin(context.Background(), reauth.Request{ConnectionID: "acc"})
+	require.NoError(t, err)
+	for msg, rejected := range map[string]bool{
+		"Invalid OTP Sent":                       true,
+		"Incorrect credentials provided":         true,
+		"Wrong PIN":                              true,
+		"Invalid account number selected":        true,
+		"invalid opinion from the spinning bank": false,
+		"Invalid request to the institution":     false,
+		"The connected institution returned 500": false,
+		"Institution error: OTP service is down": false,
+	} {
+		mt.RegisterResponder(http.MethodPost, testBase+"/v2/connect/commit",
+			httpmock.NewStringResponder(400, `{"status":"failed","message":"`+msg+`"}`))
+		_, err := c.Continue(context.Background(), flow, reauth.Reply{Inputs: map[string]string{"otp": "1"}})
+		assert.Equal(t, rejected, errors.Is(err, reauth.ErrInputRejected), msg)
+	}
+	_, err = mono.NewWebhookVerifier("s", nil)
+	require.Error(t, err, "a nil option is an error")
+}

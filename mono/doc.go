@@ -98,6 +98,7 @@
 //     top-level ui are read too); 101 carries data.accounts[] whose
 //     accountNumber (or account_number, number, id) is the answer.
 //   - Wrong answers: a 400 (or a 2xx with status "failed") whose message
+//     (read by whole words)
 //     says invalid/incorrect/wrong about an OTP, PIN, password,
 //     credentials, answer or account selection, or a code such as
 //     INVALID_OTP, is a wrong answer; any other is the institution's error.

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"unicode"
 	"time"
 
 	"github.com/reauthkit/reauthkit/internal/flowx"
@@ -106,23 +107,21 @@ func classifyAnswerError(flow *reauth.Flow, err error) error {
 
 // wrongAnswer reports whether Mono's message says the user's answer was
 // wrong: "Invalid OTP Sent", "Incorrect OTP", "wrong password", "invalid
-// credentials", "incorrect answer", "invalid account selection", or a code
-// such as INVALID_OTP. Read case-insensitively.
+// credentials", "incorrect answer", "invalid account number selected", or a
+// code such as INVALID_OTP. Read by whole words, case-insensitively.
 func wrongAnswer(code, msg string) bool {
 	switch strings.ToUpper(code) {
 	case "INVALID_OTP", "INCORRECT_OTP", "INVALID_INPUT", "INVALID_CREDENTIALS", "INCORRECT_CREDENTIALS", "INVALID_ANSWER":
 		return true
 	}
-	m := strings.ToLower(msg)
-	bad := strings.Contains(m, "invalid") || strings.Contains(m, "incorrect") || strings.Contains(m, "wrong") ||
-		strings.Contains(m, "mismatch") || strings.Contains(m, "does not match")
-	if !bad {
-		return false
-	}
-	for _, what := range []string{"otp", "pin", "password", "credential", "username", "answer", "selection", "account number"} {
-		if strings.Contains(m, what) {
-			return true
+	var bad, what bool
+	for _, w := range strings.FieldsFunc(strings.ToLower(msg), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
+		switch w {
+		case "invalid", "incorrect", "wrong", "mismatch", "mismatched":
+			bad = true
+		case "otp", "pin", "password", "credential", "credentials", "username", "answer", "selection", "number":
+			what = true
 		}
 	}
-	return false
+	return bad && what
 }

@@ -56,7 +56,8 @@ type webhookConfig struct{}
 func WithMaxWebhookBytes(int) WebhookOption { return func(*webhookConfig) {} }
 
 // NewWebhookVerifier returns a verifier for deliveries carrying secret in
-// the mono-webhook-secret header. An empty secret is an error. The verifier
+// the mono-webhook-secret header. An empty secret or a nil option is an
+// error. The verifier
 // trusts the body it is given: serve it through reauth.NewWebhookHandler,
 // which caps the body.
 //
@@ -66,10 +67,11 @@ func NewWebhookVerifier(secret string, opts ...WebhookOption) (*WebhookVerifier,
 		return nil, errors.New("mono: webhook verifier: secret is required")
 	}
 	var cfg webhookConfig
-	for _, o := range opts {
-		if o != nil {
-			o(&cfg)
+	for i, o := range opts {
+		if o == nil {
+			return nil, fmt.Errorf("mono: webhook verifier: option %d is nil", i)
 		}
+		o(&cfg)
 	}
 	return &WebhookVerifier{secretHash: sha256.Sum256([]byte(secret))}, nil
 }
