@@ -7,8 +7,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"unicode"
 	"time"
+	"unicode"
 
 	"github.com/reauthkit/reauthkit/internal/flowx"
 	"github.com/reauthkit/reauthkit/reauth"
