@@ -2,10 +2,12 @@ package mono
 
 import (
 	"bytes"
+	"encoding/json"
 	"net/http"
 	"strings"
 
 	"github.com/reauthkit/reauthkit/internal/httpx"
+	"github.com/reauthkit/reauthkit/internal/jsonx"
 	"github.com/reauthkit/reauthkit/reauth"
 )
 
@@ -41,21 +43,44 @@ func CheckResponse(resp *http.Response) error {
 	return err
 }
 
-// dataSignal finds a re-auth signal in a 2xx data answer.
+// dataSignal finds a re-auth signal in a 2xx data answer: the header, or
+// REAUTHORISATION_REQUIRED as the body's code, status or sync status (not
+// anywhere in the body: a transaction's narration is no signal).
 func dataSignal(e *reauth.APIError, body []byte, h http.Header) error {
 	switch {
 	case reauthHeader(h):
 		e.Code, e.Message = CodeReauthorisationRequired, HeaderReauthRequired+" is set: the account needs re-authorisation"
 		return reauth.ErrReauthRequired
-	case bytes.Contains(body, []byte(CodeReauthorisationRequired)) && httpx.LooksLikeJSONObject(body):
-		decodeError(e, body, h)
-		if e.Kind == reauth.ErrReauthRequired {
-			return reauth.ErrReauthRequired
-		}
-		e.Code, e.Message = CodeReauthorisationRequired, "the account needs re-authorisation"
-		return reauth.ErrReauthRequired
+	case !bytes.Contains(body, []byte(CodeReauthorisationRequired)) || !httpx.LooksLikeJSONObject(body):
+		return nil
 	}
-	return nil
+	var b struct {
+		signalFields
+		Data *signalFields `json:"data"`
+	}
+	if json.Unmarshal(body, &b) != nil || !(b.signals() || (b.Data != nil && b.Data.signals())) {
+		return nil
+	}
+	decodeError(e, body, h)
+	if e.Kind != reauth.ErrReauthRequired { // the body's message is about something else
+		e.Message = "the account needs re-authorisation"
+	}
+	e.Code = CodeReauthorisationRequired
+	return reauth.ErrReauthRequired
+}
+
+// signalFields are where a 2xx body may say REAUTHORISATION_REQUIRED.
+type signalFields struct {
+	Code   jsonx.String `json:"code"`
+	Status jsonx.String `json:"status"`
+	Meta   *struct {
+		SyncStatus jsonx.String `json:"sync_status"`
+	} `json:"meta"`
+}
+
+func (f *signalFields) signals() bool {
+	is := func(v jsonx.String) bool { return strings.EqualFold(string(v), CodeReauthorisationRequired) }
+	return is(f.Code) || is(f.Status) || (f.Meta != nil && is(f.Meta.SyncStatus))
 }
 
 // reauthHeader reports x-reauth-required set to anything but false/0.

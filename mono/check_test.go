@@ -45,6 +45,8 @@ func TestCheckResponse(t *testing.T) {
 		{"re-auth: header on an error", 400, http.Header{"X-Reauth-Required": {"true"}}, `not json`, reauth.ErrReauthRequired, "REAUTHORISATION_REQUIRED"},
 		{"re-auth: header on a 2xx", 200, http.Header{"X-Reauth-Required": {"true"}}, `{"data":[]}`, reauth.ErrReauthRequired, "REAUTHORISATION_REQUIRED"},
 		{"re-auth: code in a 2xx body", 200, nil, `{"status":"failed","code":"REAUTHORISATION_REQUIRED","message":"account needs reauthorisation"}`, reauth.ErrReauthRequired, "REAUTHORISATION_REQUIRED"},
+		{"re-auth: sync status in a 2xx body", 200, nil, `{"status":"successful","data":{"meta":{"sync_status":"REAUTHORISATION_REQUIRED"}}}`, reauth.ErrReauthRequired, "REAUTHORISATION_REQUIRED"},
+		{"2xx, the words in a narration are no signal", 200, nil, `{"status":"successful","data":[{"narration":"REAUTHORISATION_REQUIRED"}]}`, nil, ""},
 		{"rate limited", 429, http.Header{"Retry-After": {"120"}}, `{"status":"failed","message":"Too many requests"}`, reauth.ErrRateLimited, ""},
 		{"provider down", 503, nil, `<html>Service Unavailable</html>`, reauth.ErrProviderUnavailable, ""},
 		{"provider error", 500, nil, `{"status":"failed","message":"Internal server error"}`, reauth.ErrProviderUnavailable, ""},
