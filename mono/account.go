@@ -13,7 +13,8 @@ import (
 
 // Reauthorise asks Mono for a re-auth token for an account
 // (POST /accounts/{id}/reauthorise, no body). The token lives 10 minutes;
-// hand it to CreateSession (headless) or to the Connect widget. The request
+// hand it to CreateSession (the legacy v1 headless flow) or to the Connect
+// widget. The v2 flow needs no token ([Client.StartReauthSession]). The request
 // is retried on network errors, 429, 502, 503 and 504: minting a token
 // spends nothing.
 //

@@ -8,8 +8,9 @@ import (
 	"github.com/reauthkit/reauthkit/reauth"
 )
 
-// CreateSession creates a Connect session from a re-auth token (POST
-// /v1/connect/session {"reauth_token"}). Mono tries to log in in the
+// CreateSession creates a legacy Partners API v1 Connect session from a
+// re-auth token (POST /v1/connect/session {"reauth_token"}); the current
+// API is [Client.StartReauthSession]. Mono tries to log in in the
 // background: Reauth.ResponseCode ResponseDone means nothing is asked of the
 // user; ResponseInputRequired (102) and ResponseAccountSelection (101) mean
 // UI.Form must be answered with Commit before ExpiresAt.
@@ -51,8 +52,9 @@ func (c *Client) CreateSession(ctx context.Context, reauthToken string) (*Sessio
 	return s, nil
 }
 
-// Commit sends the user's answers to a session's form (POST
-// /v1/connect/commit, header x-session-id), one JSON key per form field
+// Commit sends the user's answers to a legacy v1 session's form (POST
+// /v1/connect/commit, header x-session-id; the current API is
+// [Client.CommitAnswers]), one JSON key per form field
 // name. Values are sent as JSON strings so that an OTP such as "0123" keeps
 // its leading zero (Mono's docs show a number; a string is assumed to be
 // accepted).
