@@ -211,3 +211,27 @@ func benchRawV1(b *testing.B, ctx context.Context, hc *http.Client, srv *monotes
 		}
 	}
 }
+
+// BenchmarkCheckResponse: a healthy 2xx data answer (the common case: a
+// header look-up and a peek for the signal) and a re-auth error answer.
+func BenchmarkCheckResponse(b *testing.B) {
+	ok := []byte(`{"status":"successful","message":"Transaction retrieved successfully","data":[{"id":"txn_1","narration":"POS","amount":520000,"type":"debit"}],"meta":{"total":1}}`)
+	bad := []byte(`{"status":"failed","message":"This account requires reauthorisation","code":"REAUTHORISATION_REQUIRED","data":null}`)
+	for _, tc := range []struct {
+		name   string
+		status int
+		body   []byte
+	}{{"2xx", 200, ok}, {"reauth", 400, bad}} {
+		b.Run(tc.name, func(b *testing.B) {
+			req, _ := http.NewRequest(http.MethodGet, "https://api.withmono.com/v2/accounts/acc/transactions", nil)
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				resp := &http.Response{StatusCode: tc.status, Header: http.Header{}, Body: io.NopCloser(bytes.NewReader(tc.body)), Request: req}
+				err := mono.CheckResponse(resp)
+				if (err == nil) != (tc.status == 200) {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
