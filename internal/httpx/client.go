@@ -80,7 +80,7 @@ func New(cfg Config) (*Client, error) {
 		c.userAgent += " " + s.UserAgent
 	}
 	rc := retryablehttp.NewClient()
-	rc.HTTPClient = hc
+	rc.HTTPClient = noRedirects(hc)
 	rc.Logger = nil // retryablehttp would log to stderr, with URLs
 	rc.RetryMax = s.RetryMax
 	rc.RetryWaitMin = s.WaitMin
@@ -222,6 +222,9 @@ func (c *Client) Do(ctx context.Context, req *Request) (*Response, error) {
 	if resp.StatusCode < 200 || resp.StatusCode > 299 || isError {
 		if !isError {
 			kind = reauth.KindForStatus(resp.StatusCode)
+		}
+		if resp.StatusCode >= 300 && resp.StatusCode <= 399 {
+			kind = reauth.ErrInvalidResponse // a redirect is never followed
 		}
 		apiErr := c.apiError(op, resp, out, reqID, kind, req.Secrets)
 		c.log(ctx, slog.LevelDebug, "request answered with an error", op, resp.StatusCode, start, req.Secrets, apiErr)
