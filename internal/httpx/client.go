@@ -121,9 +121,13 @@ type Request struct {
 	// provably never left (a dial error) or on 429. Everything else is
 	// retried on network errors, 429, 502, 503 and 504.
 	OneTime bool
-	// Secrets are values (tokens, codes, client secrets) scrubbed from every
-	// error and log line this request produces.
+	// Secrets are values (tokens, codes, client secrets) scrubbed, in every
+	// encoded form, from every error and log line this request produces. The
+	// credential of an Authorization header is added without being listed.
 	Secrets []string
+	// Scrubber, when set, adds the forms its caller registered (AddBasic,
+	// AddForm) to Secrets.
+	Scrubber *Scrubber
 	// ErrorStatuses lists 2xx statuses that carry no result for this
 	// endpoint (Finch answers 202 data_sync_in_progress while it syncs):
 	// they become an *reauth.APIError of the given kind, decoded like any
@@ -181,7 +185,7 @@ type callInfo struct {
 func (c *Client) Do(ctx context.Context, req *Request) (*Response, error) {
 	op := req.Op()
 	if err := ctx.Err(); err != nil {
-		return nil, c.transportError(op, err, req.Secrets)
+		return nil, c.transportError(op, err, nil)
 	}
 	if req.Base == nil {
 		return nil, fmt.Errorf("%s: %s: no base URL: %w", c.provider, op, reauth.ErrInvalidRequest)
@@ -212,8 +216,9 @@ func (c *Client) Do(ctx context.Context, req *Request) (*Response, error) {
 		if resp != nil {
 			resp.Body.Close()
 		}
-		c.log(ctx, slog.LevelWarn, "request failed", op, 0, start, req.Secrets, err)
-		return nil, c.transportError(op, err, req.Secrets)
+		sc := req.scrubber()
+		c.log(ctx, slog.LevelWarn, "request failed", op, 0, start, sc, err)
+		return nil, c.transportError(op, err, sc)
 	}
 	defer resp.Body.Close()
 	out, readErr := c.readBody(resp.Body, resp.ContentLength)
@@ -226,15 +231,17 @@ func (c *Client) Do(ctx context.Context, req *Request) (*Response, error) {
 		if resp.StatusCode >= 300 && resp.StatusCode <= 399 {
 			kind = reauth.ErrInvalidResponse // a redirect is never followed
 		}
-		apiErr := c.apiError(op, resp, out, reqID, kind, req.Secrets)
-		c.log(ctx, slog.LevelDebug, "request answered with an error", op, resp.StatusCode, start, req.Secrets, apiErr)
+		sc := req.scrubber()
+		apiErr := c.apiError(op, resp, out, reqID, kind, sc)
+		c.log(ctx, slog.LevelDebug, "request answered with an error", op, resp.StatusCode, start, sc, apiErr)
 		return nil, apiErr
 	}
 	if readErr != nil {
-		c.log(ctx, slog.LevelWarn, "response unreadable", op, resp.StatusCode, start, req.Secrets, readErr)
-		return nil, c.invalidResponse(op, readErr, req.Secrets)
+		sc := req.scrubber()
+		c.log(ctx, slog.LevelWarn, "response unreadable", op, resp.StatusCode, start, sc, readErr)
+		return nil, c.invalidResponse(op, readErr, sc)
 	}
-	c.log(ctx, slog.LevelDebug, "request done", op, resp.StatusCode, start, req.Secrets, nil)
+	c.log(ctx, slog.LevelDebug, "request done", op, resp.StatusCode, start, nil, nil)
 	return &Response{StatusCode: resp.StatusCode, Header: resp.Header, Body: out, RequestID: reqID}, nil
 }
 
@@ -302,13 +309,28 @@ func (c *Client) readBody(r io.Reader, contentLength int64) ([]byte, error) {
 
 func (c *Client) requestID(h http.Header) string { return requestID(h, c.idHeaders) }
 
-func (c *Client) apiError(op string, resp *http.Response, body []byte, reqID string, kind error, secrets []string) *reauth.APIError {
+func (c *Client) apiError(op string, resp *http.Response, body []byte, reqID string, kind error, sc *Scrubber) *reauth.APIError {
 	e := newAPIError(c.provider, op, resp, reqID, kind, c.now())
 	if c.decodeErr != nil && LooksLikeJSONObject(body) {
 		c.decodeErr(e, body, resp.Header)
 	}
-	finishAPIError(e, secrets)
+	sc.APIError(e)
 	return e
+}
+
+// scrubber is built only when a request failed: the forms of its secrets
+// cost a few allocations a good call does not pay.
+func (r *Request) scrubber() *Scrubber {
+	sc := r.Scrubber.clone()
+	sc.Add(r.Secrets...)
+	for k, vs := range r.Header {
+		if http.CanonicalHeaderKey(k) == "Authorization" {
+			for _, v := range vs {
+				sc.addAuthorization(v)
+			}
+		}
+	}
+	return sc
 }
 
 // LooksLikeJSONObject reports whether body starts, after spaces, with '{'.
@@ -328,13 +350,13 @@ type scrubbedError struct {
 func (e *scrubbedError) Error() string   { return e.msg }
 func (e *scrubbedError) Unwrap() []error { return e.kinds }
 
-func (c *Client) transportError(op string, err error, secrets []string) error {
+func (c *Client) transportError(op string, err error, sc *Scrubber) error {
 	cause := err
 	var ue *url.Error
 	if errors.As(err, &ue) {
 		cause = ue.Err // its text holds the full URL; keep only the cause
 	}
-	msg := fmt.Sprintf("%s: %s: %s", c.provider, op, Scrub(cause.Error(), secrets))
+	msg := fmt.Sprintf("%s: %s: %s", c.provider, op, sc.String(cause.Error()))
 	kinds := []error{cause}
 	if !errors.Is(cause, context.Canceled) && !errors.Is(cause, context.DeadlineExceeded) {
 		kinds = append(kinds, reauth.ErrProviderUnavailable)
@@ -342,8 +364,8 @@ func (c *Client) transportError(op string, err error, secrets []string) error {
 	return &scrubbedError{msg: msg, kinds: kinds}
 }
 
-func (c *Client) invalidResponse(op string, err error, secrets []string) error {
-	msg := fmt.Sprintf("%s: %s: invalid response: %s", c.provider, op, Scrub(err.Error(), secrets))
+func (c *Client) invalidResponse(op string, err error, sc *Scrubber) error {
+	msg := fmt.Sprintf("%s: %s: invalid response: %s", c.provider, op, sc.String(err.Error()))
 	return &scrubbedError{msg: msg, kinds: []error{reauth.ErrInvalidResponse}}
 }
 
@@ -364,7 +386,7 @@ func (c *Client) logAttempt(_ retryablehttp.Logger, r *http.Request, attempt int
 	c.logger.DebugContext(r.Context(), "reauthkit: retrying", "provider", string(c.provider), "op", info.op, "attempt", attempt)
 }
 
-func (c *Client) log(ctx context.Context, level slog.Level, msg, op string, status int, start time.Time, secrets []string, err error) {
+func (c *Client) log(ctx context.Context, level slog.Level, msg, op string, status int, start time.Time, sc *Scrubber, err error) {
 	if c.logger == nil || !c.logger.Enabled(ctx, level) {
 		return
 	}
@@ -377,14 +399,7 @@ func (c *Client) log(ctx context.Context, level slog.Level, msg, op string, stat
 		attrs = append(attrs, slog.Int("status", status))
 	}
 	if err != nil {
-		attrs = append(attrs, slog.String("error", Scrub(err.Error(), secrets)))
+		attrs = append(attrs, slog.String("error", sc.String(err.Error())))
 	}
 	c.logger.LogAttrs(ctx, level, "reauthkit: "+msg, attrs...)
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
 }
