@@ -222,6 +222,13 @@ func (c *Client) Do(ctx context.Context, req *Request) (*Response, error) {
 	}
 	defer resp.Body.Close()
 	out, readErr := c.readBody(resp.Body, resp.ContentLength)
+	if readErr != nil && ctx.Err() != nil {
+		// The caller's deadline or cancel, not a broken provider.
+		sc := req.scrubber()
+		readErr = fmt.Errorf("reading response body: %w", ctx.Err())
+		c.log(ctx, slog.LevelWarn, "request failed", op, resp.StatusCode, start, sc, readErr)
+		return nil, c.transportError(op, readErr, sc)
+	}
 	reqID := c.requestID(resp.Header)
 	kind, isError := req.ErrorStatuses[resp.StatusCode]
 	if resp.StatusCode < 200 || resp.StatusCode > 299 || isError {
