@@ -63,28 +63,24 @@ func New(fetch FetchFunc, minValidity time.Duration, now func() time.Time) *Cach
 	return &Cache{fetch: fetch, now: now, minValidity: minValidity}
 }
 
-// Token returns a token valid for at least the cache's minimum validity.
+// Token returns a token for a plain call: it is reused until close to its
+// expiry, where close scales with the tokens' lifetime: the cache's minimum
+// validity, or a tenth of the lifetime when that is shorter (a 30-second
+// token is reused for 27 seconds, not refetched on every call).
 func (c *Cache) Token(ctx context.Context) (Token, error) {
-	return c.TokenValidFor(ctx, c.minValidity)
+	return c.TokenValidFor(ctx, 0)
 }
 
-// TokenValidFor returns a token that stays valid for at least d (never less
-// than the cache's minimum validity), fetching a new one first when the
-// cached one would not. When the provider's tokens live shorter than d,
-// three quarters of their lifetime is required instead: a fresh token is
-// the best there is, and without the cap every call would fetch one.
-// Concurrent callers share one fetch; a caller whose ctx ends while it
-// waits returns at once with ctx.Err().
+// TokenValidFor returns a token that stays valid for at least d, fetching a
+// new one first when the cached one would not. What a fresh token cannot
+// give is not asked for: when the provider's tokens live shorter than d,
+// three quarters of their lifetime is required instead, and never less than
+// Token's skew. Concurrent callers share one fetch; a caller whose ctx ends
+// while it waits returns at once with ctx.Err().
 func (c *Cache) TokenValidFor(ctx context.Context, d time.Duration) (Token, error) {
-	if d < c.minValidity {
-		d = c.minValidity
-	}
 	for {
 		c.mu.Lock()
-		if c.lifetime > 0 && d > c.lifetime*3/4 {
-			d = max(c.lifetime*3/4, c.minValidity)
-		}
-		if c.tok.ValidFor(c.now(), d) {
+		if c.tok.ValidFor(c.now(), c.need(d)) {
 			t := c.tok
 			c.mu.Unlock()
 			return t, nil
@@ -120,6 +116,17 @@ func (c *Cache) TokenValidFor(ctx context.Context, d time.Duration) (Token, erro
 		}
 		return Token{}, cl.err
 	}
+}
+
+// need is how long the cached token must still be valid for a caller asking
+// for d; c.mu is held.
+func (c *Cache) need(d time.Duration) time.Duration {
+	skew := c.minValidity
+	if c.lifetime > 0 {
+		skew = min(skew, c.lifetime/10)
+		d = min(d, c.lifetime*3/4)
+	}
+	return max(d, skew)
 }
 
 func (c *Cache) runFetch(ctx context.Context, cl *call) {
