@@ -357,6 +357,10 @@ type scrubbedError struct {
 func (e *scrubbedError) Error() string   { return e.msg }
 func (e *scrubbedError) Unwrap() []error { return e.kinds }
 
+// Format prints the scrubbed message under every verb: %d or %t would
+// otherwise print the raw cause it keeps for errors.Is.
+func (e *scrubbedError) Format(s fmt.State, verb rune) { reauth.FormatError(s, verb, e) }
+
 func (c *Client) transportError(op string, err error, sc *Scrubber) error {
 	cause := err
 	var ue *url.Error

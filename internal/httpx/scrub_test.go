@@ -98,3 +98,16 @@ func TestScrubberShortSecretsAreWholeWords(t *testing.T) {
 	assert.Nil(t, none.Value(nil))
 	assert.Equal(t, "…", Truncate("é", 1))
 }
+
+// TestTransportErrorsPrintScrubbedUnderEveryVerb: the error keeps its raw
+// cause for errors.Is, and no verb prints it.
+func TestTransportErrorsPrintScrubbedUnderEveryVerb(t *testing.T) {
+	cause := errors.New("proxy refused token tok-SECRET-1")
+	c := newClient(t, roundTripFunc(func(*http.Request) (*http.Response, error) { return nil, cause }), 0, 0,
+		func(s *Settings) { s.SetRetries(0, 0, 0) })
+	_, err := c.Do(context.Background(), &Request{Method: http.MethodGet, Base: base(t), Path: "/x", Secrets: []string{"tok-SECRET-1"}})
+	require.ErrorIs(t, err, cause)
+	scan := reauthtest.NewLeakScan("tok-SECRET-1").Verbs(reauthtest.AllVerbs...)
+	scan.Add(err)
+	scan.Check(t)
+}
