@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/reauthkit/reauthkit/internal/textx"
 	"github.com/reauthkit/reauthkit/reauth"
 )
 
@@ -124,7 +125,7 @@ func checkOp(resp *http.Response) string {
 func requestID(h http.Header, keys []string) string {
 	for _, k := range keys {
 		if v := h.Get(k); v != "" {
-			return Truncate(v, MaxRequestIDBytes)
+			return textx.Truncate(v, MaxRequestIDBytes)
 		}
 	}
 	return ""

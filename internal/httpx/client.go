@@ -94,13 +94,28 @@ func New(cfg Config) (*Client, error) {
 }
 
 // Now returns the configured clock's time.
-func (c *Client) Now() time.Time { return c.now() }
+func (c *Client) Now() time.Time {
+	if c == nil || c.now == nil {
+		return time.Now()
+	}
+	return c.now()
+}
 
 // Logger returns the configured logger, or nil when the client is silent.
-func (c *Client) Logger() *slog.Logger { return c.logger }
+func (c *Client) Logger() *slog.Logger {
+	if c == nil {
+		return nil
+	}
+	return c.logger
+}
 
 // Provider returns the provider this client talks to.
-func (c *Client) Provider() reauth.Provider { return c.provider }
+func (c *Client) Provider() reauth.Provider {
+	if c == nil {
+		return ""
+	}
+	return c.provider
+}
 
 // Request is one call to a provider endpoint.
 type Request struct {
@@ -138,6 +153,9 @@ type Request struct {
 // Op is the operation as shown in errors: method and route, no host, query
 // or id.
 func (r *Request) Op() string {
+	if r == nil {
+		return ""
+	}
 	route := r.Route
 	if route == "" {
 		route = r.Path
@@ -147,6 +165,9 @@ func (r *Request) Op() string {
 
 // SetJSON encodes v as the JSON body.
 func (r *Request) SetJSON(v any) error {
+	if r == nil {
+		return errors.New("encoding request body: nil *Request")
+	}
 	b, err := json.Marshal(v)
 	if err != nil {
 		return fmt.Errorf("encoding request body: %w", err)
@@ -157,6 +178,9 @@ func (r *Request) SetJSON(v any) error {
 
 // SetForm sets an application/x-www-form-urlencoded body.
 func (r *Request) SetForm(v url.Values) {
+	if r == nil {
+		return
+	}
 	r.Body, r.ContentType = []byte(v.Encode()), "application/x-www-form-urlencoded"
 }
 
@@ -183,6 +207,9 @@ type callInfo struct {
 // stay visible to errors.Is) and ErrProviderUnavailable. No error contains
 // req.Secrets, a header or a query string.
 func (c *Client) Do(ctx context.Context, req *Request) (*Response, error) {
+	if c == nil || c.rc == nil || req == nil || ctx == nil {
+		return nil, fmt.Errorf("httpx: nil client, request or context: %w", reauth.ErrInvalidRequest)
+	}
 	op := req.Op()
 	if err := ctx.Err(); err != nil {
 		return nil, c.transportError(op, err, nil)
@@ -268,6 +295,9 @@ func (c *Client) DoJSON(ctx context.Context, req *Request, out any) (*Response, 
 // body that is empty or not the expected JSON is an error wrapping
 // reauth.ErrInvalidResponse.
 func (c *Client) DecodeJSON(op string, body []byte, out any) error {
+	if c == nil {
+		return fmt.Errorf("httpx: nil client: %w", reauth.ErrInvalidResponse)
+	}
 	if len(bytes.TrimSpace(body)) == 0 {
 		return c.invalidResponse(op, errors.New("empty body"), nil)
 	}
@@ -383,6 +413,9 @@ func (c *Client) invalidResponse(op string, err error, sc *Scrubber) error {
 // InvalidResponse returns an error wrapping reauth.ErrInvalidResponse for a
 // 2xx answer a provider package found unusable; why must hold no secret.
 func (c *Client) InvalidResponse(op, why string) error {
+	if c == nil {
+		return fmt.Errorf("%s: invalid response: %s: %w", op, why, reauth.ErrInvalidResponse)
+	}
 	return c.invalidResponse(op, errors.New(why), nil)
 }
 

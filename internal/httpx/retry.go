@@ -44,41 +44,34 @@ func (c *Client) checkRetry(ctx context.Context, resp *http.Response, err error)
 
 // backoff honours Retry-After (never beyond max, with up to 10% jitter) and
 // otherwise waits min·2^attempt capped at max, jittered into its upper half.
-func (c *Client) backoff(min, max time.Duration, attempt int, resp *http.Response) time.Duration {
+func (c *Client) backoff(minWait, maxWait time.Duration, attempt int, resp *http.Response) time.Duration {
 	if resp != nil {
 		if d, ok := RetryAfter(resp.Header, c.now()); ok {
-			return Backoff(min, max, attempt, d, true)
+			return Backoff(minWait, maxWait, attempt, d, true)
 		}
 	}
-	return Backoff(min, max, attempt, 0, false)
+	return Backoff(minWait, maxWait, attempt, 0, false)
 }
 
 // Backoff is the wait before retry number attempt+1; see backoff. Exported
 // for tests of the arithmetic.
-func Backoff(min, max time.Duration, attempt int, retryAfter time.Duration, hasRetryAfter bool) time.Duration {
+func Backoff(minWait, maxWait time.Duration, attempt int, retryAfter time.Duration, hasRetryAfter bool) time.Duration {
 	if hasRetryAfter {
 		d := retryAfter
 		if d > 0 {
 			d += rand.N(d/10 + 1)
 		}
-		return min64(d, max)
+		return min(d, maxWait)
 	}
-	d := min
-	for i := 0; i < attempt && d < max; i++ {
+	d := minWait
+	for i := 0; i < attempt && d < maxWait; i++ {
 		d *= 2
 	}
-	d = min64(d, max)
+	d = min(d, maxWait)
 	if d <= 1 {
 		return d
 	}
 	return d/2 + rand.N(d/2+1)
-}
-
-func min64(a, b time.Duration) time.Duration {
-	if a < b {
-		return a
-	}
-	return b
 }
 
 // RetryAfter parses a Retry-After header, in seconds or as an HTTP date

@@ -10,6 +10,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/reauthkit/reauthkit/internal/textx"
 	"github.com/reauthkit/reauthkit/reauth"
 )
 
@@ -46,6 +47,9 @@ func NewScrubber(secrets ...string) *Scrubber {
 
 // Add registers each secret in all its encoded forms.
 func (s *Scrubber) Add(secrets ...string) {
+	if s == nil {
+		return
+	}
 	for _, sec := range secrets {
 		if sec == "" {
 			continue
@@ -63,7 +67,7 @@ func (s *Scrubber) Add(secrets ...string) {
 // Authorization header.
 func (s *Scrubber) AddBasic(id, secret string) {
 	s.Add(secret)
-	if secret != "" {
+	if s != nil && secret != "" {
 		s.AddForm(base64Forms(id + ":" + secret)...)
 	}
 }
@@ -71,6 +75,9 @@ func (s *Scrubber) AddBasic(id, secret string) {
 // AddForm registers exact strings to replace, for a derived form the
 // Scrubber cannot compute itself (a hash, a signed value).
 func (s *Scrubber) AddForm(forms ...string) {
+	if s == nil {
+		return
+	}
 	for _, f := range forms {
 		if len(f) >= shortSecretLen {
 			s.forms = appendNew(s.forms, f)
@@ -213,9 +220,9 @@ func (s *Scrubber) APIError(e *reauth.APIError) {
 	if e == nil {
 		return
 	}
-	e.Code = Truncate(s.String(e.Code), MaxCodeBytes)
-	e.Message = Truncate(s.String(e.Message), MaxMessageBytes)
-	e.RequestID = Truncate(s.String(e.RequestID), MaxRequestIDBytes)
+	e.Code = textx.Truncate(s.String(e.Code), MaxCodeBytes)
+	e.Message = textx.Truncate(s.String(e.Message), MaxMessageBytes)
+	e.RequestID = textx.Truncate(s.String(e.RequestID), MaxRequestIDBytes)
 	if e.Details != nil {
 		e.Details, _ = s.Value(e.Details).(map[string]any)
 	}
@@ -306,18 +313,6 @@ func appendNew(list []string, v string) []string {
 		}
 	}
 	return append(list, v)
-}
-
-// Truncate cuts s to at most n bytes, on a UTF-8 boundary, marking a cut
-// with "…".
-func Truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n] + "…"
 }
 
 // Scrub replaces every occurrence of each secret in s with REDACTED.

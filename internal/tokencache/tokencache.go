@@ -25,6 +25,9 @@ func (t Token) ValidFor(now time.Time, d time.Duration) bool {
 	return t.ExpiresAt.IsZero() || t.ExpiresAt.Sub(now) >= d
 }
 
+// errNotUsable is returned by a nil or zero Cache.
+var errNotUsable = errors.New("tokencache: nil or zero Cache (use New) or nil context")
+
 // FetchFunc gets a new token from the provider.
 type FetchFunc func(ctx context.Context) (Token, error)
 
@@ -78,6 +81,9 @@ func (c *Cache) Token(ctx context.Context) (Token, error) {
 // Token's skew. Concurrent callers share one fetch; a caller whose ctx ends
 // while it waits returns at once with ctx.Err().
 func (c *Cache) TokenValidFor(ctx context.Context, d time.Duration) (Token, error) {
+	if c == nil || c.fetch == nil || ctx == nil {
+		return Token{}, errNotUsable
+	}
 	for {
 		c.mu.Lock()
 		if c.tok.ValidFor(c.now(), c.need(d)) {
@@ -148,6 +154,9 @@ func (c *Cache) runFetch(ctx context.Context, cl *call) {
 // Invalidate drops the cached token if it is still value, so the next call
 // fetches a new one (after the provider refused it with a 401).
 func (c *Cache) Invalidate(value string) {
+	if c == nil {
+		return
+	}
 	c.mu.Lock()
 	if c.tok.Value == value {
 		c.tok = Token{}
@@ -158,6 +167,9 @@ func (c *Cache) Invalidate(value string) {
 // Fetches returns how many fetches the cache has started, for tests and
 // metrics.
 func (c *Cache) Fetches() int {
+	if c == nil {
+		return 0
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.fetches
