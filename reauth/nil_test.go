@@ -61,11 +61,18 @@ func TestNilAndZeroValues(t *testing.T) {
 		func() { _ = reauth.MissingInput("", "").Error() },
 		func() { _ = reauth.InvalidInput("", "", "").Error() },
 		func() { reauth.ClassifyExpiry(time.Time{}, time.Time{}, time.Time{}, 0) },
-		func() { reauth.RedactSecret(""); reauth.RedactURL(""); reauth.RedactURL("::"); reauth.RedactKeys[string](nil) },
+		func() {
+			reauth.RedactSecret("")
+			reauth.RedactURL("")
+			reauth.RedactURL("::")
+			reauth.RedactKeys[string](nil)
+		},
 		func() { _ = reauth.Redact("").String(); _ = reauth.Show("", nil) },
 		func() { reauth.StateMatches("", ""); _ = reauth.NewState() },
 		func() { reauth.ConnectionFrom(reauth.WithConnection(nil, "", "")) }, //nolint:staticcheck // nil ctx on purpose
-		func() { reauth.NewWebhookHandler(nil, nil, nil, reauth.WithMaxWebhookBytes(-1), reauth.WithWebhookLogger(nil)) },
+		func() {
+			reauth.NewWebhookHandler(nil, nil, nil, reauth.WithMaxWebhookBytes(-1), reauth.WithWebhookLogger(nil))
+		},
 	}
 	for i, call := range zeroCalls {
 		assert.NotPanics(t, call, "call %d", i)

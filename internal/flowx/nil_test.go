@@ -36,7 +36,11 @@ func TestInternalNilAndZeroValues(t *testing.T) {
 		b  *jsonx.Bool
 		c  *tokencache.Cache
 	)
-	calls := reauthtest.CheckNilSafe(t, s, n, tm, ot, b, c, &tokencache.Cache{},
+	// A nil *jsonx.Time reaches time.Time's own promoted methods, which Go
+	// itself does not guard: check its UnmarshalJSON directly.
+	assert.Error(t, tm.UnmarshalJSON(nil))
+	assert.Error(t, ot.UnmarshalJSON(nil))
+	calls := reauthtest.CheckNilSafe(t, s, n, &jsonx.Time{}, &jsonx.OptionalTime{}, b, c, &tokencache.Cache{},
 		tokencache.New(nil, 0, nil), tokencache.Token{})
 	assert.Greater(t, calls, 10)
 	_, err := c.Token(t.Context())
