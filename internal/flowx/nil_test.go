@@ -37,10 +37,10 @@ func TestInternalNilAndZeroValues(t *testing.T) {
 		c  *tokencache.Cache
 	)
 	// A nil *jsonx.Time reaches time.Time's own promoted methods, which Go
-	// itself does not guard: check its UnmarshalJSON directly.
+	// itself does not guard (Time.In(nil) panics): check UnmarshalJSON directly.
 	assert.Error(t, tm.UnmarshalJSON(nil))
 	assert.Error(t, ot.UnmarshalJSON(nil))
-	calls := reauthtest.CheckNilSafe(t, s, n, &jsonx.Time{}, &jsonx.OptionalTime{}, b, c, &tokencache.Cache{},
+	calls := reauthtest.CheckNilSafe(t, s, n, b, c, &tokencache.Cache{},
 		tokencache.New(nil, 0, nil), tokencache.Token{})
 	assert.Greater(t, calls, 10)
 	_, err := c.Token(t.Context())
