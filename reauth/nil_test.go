@@ -62,14 +62,14 @@ func TestNilAndZeroValues(t *testing.T) {
 		func() { _ = reauth.InvalidInput("", "", "").Error() },
 		func() { reauth.ClassifyExpiry(time.Time{}, time.Time{}, time.Time{}, 0) },
 		func() {
-			reauth.RedactSecret("")
-			reauth.RedactURL("")
-			reauth.RedactURL("::")
-			reauth.RedactKeys[string](nil)
+			_ = reauth.RedactSecret("") + reauth.RedactURL("") + reauth.RedactURL("::") + reauth.RedactKeys[string](nil)
 		},
 		func() { _ = reauth.Redact("").String(); _ = reauth.Show("", nil) },
 		func() { reauth.StateMatches("", ""); _ = reauth.NewState() },
-		func() { reauth.ConnectionFrom(reauth.WithConnection(nil, "", "")) }, //nolint:staticcheck // nil ctx on purpose
+		func() {
+			//lint:ignore SA1012 a nil ctx on purpose: WithConnection must cope
+			reauth.ConnectionFrom(reauth.WithConnection(nil, "", ""))
+		},
 		func() {
 			reauth.NewWebhookHandler(nil, nil, nil, reauth.WithMaxWebhookBytes(-1), reauth.WithWebhookLogger(nil))
 		},
