@@ -1,7 +1,14 @@
 // Package httpx is the HTTP core every provider package builds on: request
 // building under a base URL, retries that know which operations are safe to
 // repeat, Retry-After, a capped body reader, typed errors and scrubbing of
-// secrets. No user imports it; each provider wraps it in its own options.
+// secrets ([Scrubber]), and the checks of a provider's New ([Builder]). No
+// user imports it; each provider wraps it in its own options.
+//
+// Redirects are never followed, whatever *http.Client the user passes: a
+// 3xx is an *reauth.APIError (kind ErrInvalidResponse). The retry loop is
+// go-retryablehttp's, run over a transport that hides CloseIdleConnections,
+// so that a failed call does not empty the connection pool other callers
+// share.
 package httpx
 
 import (
