@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/reauthkit/reauthkit/internal/textx"
 	"github.com/reauthkit/reauthkit/reauth"
 )
 
@@ -125,7 +124,7 @@ func checkOp(resp *http.Response) string {
 func requestID(h http.Header, keys []string) string {
 	for _, k := range keys {
 		if v := h.Get(k); v != "" {
-			return textx.Truncate(v, MaxRequestIDBytes)
+			return v // scrubbed before it is capped, so no secret is cut in half
 		}
 	}
 	return ""

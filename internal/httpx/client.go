@@ -14,6 +14,7 @@ import (
 
 	retryablehttp "github.com/hashicorp/go-retryablehttp"
 
+	"github.com/reauthkit/reauthkit/internal/textx"
 	"github.com/reauthkit/reauthkit/reauth"
 )
 
@@ -276,7 +277,7 @@ func (c *Client) Do(ctx context.Context, req *Request) (*Response, error) {
 		return nil, c.invalidResponse(op, readErr, sc)
 	}
 	c.log(ctx, slog.LevelDebug, "request done", op, resp.StatusCode, start, nil, nil)
-	return &Response{StatusCode: resp.StatusCode, Header: resp.Header, Body: out, RequestID: reqID}, nil
+	return &Response{StatusCode: resp.StatusCode, Header: resp.Header, Body: out, RequestID: textx.Truncate(reqID, MaxRequestIDBytes)}, nil
 }
 
 // DoJSON is Do followed by DecodeJSON into out.

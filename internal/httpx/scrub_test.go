@@ -110,3 +110,12 @@ func TestTransportErrorsPrintScrubbedUnderEveryVerb(t *testing.T) {
 	scan.Add(err)
 	scan.Check(t)
 }
+
+// TestCapNeverCutsASecretInHalf: a secret straddling the request-id cap is
+// scrubbed before the cut, so no prefix of it survives.
+func TestCapNeverCutsASecretInHalf(t *testing.T) {
+	e := &reauth.APIError{RequestID: strings.Repeat("x", MaxRequestIDBytes-4) + "tok-SECRET-1", Message: strings.Repeat("m", MaxMessageBytes-3) + "tok-SECRET-1"}
+	NewScrubber("tok-SECRET-1").APIError(e)
+	assert.NotContains(t, e.RequestID, "tok-")
+	assert.NotContains(t, e.Message, "tok")
+}
