@@ -115,6 +115,9 @@ func (r *Registry) Inspect(ctx context.Context, p Provider, req Request) (*Healt
 	if !ok || isNil(in) {
 		return nil, fmt.Errorf("reauth: registry: %q cannot inspect connections: %w", p, ErrInvalidRequest)
 	}
+	if ctx == nil {
+		return nil, fmt.Errorf("reauth: registry: nil context: %w", ErrInvalidRequest)
+	}
 	return in.Inspect(ctx, req)
 }
 
