@@ -12,8 +12,6 @@ import (
 	"net/url"
 	"time"
 
-	retryablehttp "github.com/hashicorp/go-retryablehttp"
-
 	"github.com/reauthkit/reauthkit/internal/textx"
 	"github.com/reauthkit/reauthkit/reauth"
 )
@@ -41,7 +39,9 @@ type Config struct {
 // for concurrent use.
 type Client struct {
 	provider  reauth.Provider
-	rc        *retryablehttp.Client
+	hc        *http.Client // a copy of the caller's, that never follows redirects
+	retryMax  int
+	waitMin   time.Duration
 	userAgent string
 	maxBody   int64
 	logger    *slog.Logger
@@ -69,6 +69,9 @@ func New(cfg Config) (*Client, error) {
 	}
 	c := &Client{
 		provider:  cfg.Provider,
+		hc:        noRedirects(hc),
+		retryMax:  s.RetryMax,
+		waitMin:   s.WaitMin,
 		maxBody:   s.MaxBodyBytes,
 		logger:    s.Logger,
 		now:       s.Now,
@@ -80,17 +83,6 @@ func New(cfg Config) (*Client, error) {
 	if s.UserAgent != "" {
 		c.userAgent += " " + s.UserAgent
 	}
-	rc := retryablehttp.NewClient()
-	rc.HTTPClient = noRedirects(hc)
-	rc.Logger = nil // retryablehttp would log to stderr, with URLs
-	rc.RetryMax = s.RetryMax
-	rc.RetryWaitMin = s.WaitMin
-	rc.RetryWaitMax = s.WaitMax
-	rc.CheckRetry = c.checkRetry
-	rc.Backoff = c.backoff
-	rc.ErrorHandler = retryablehttp.PassthroughErrorHandler
-	rc.RequestLogHook = c.logAttempt
-	c.rc = rc
 	return c, nil
 }
 
@@ -194,21 +186,12 @@ type Response struct {
 	RequestID string
 }
 
-type ctxKey struct{}
-
-// callInfo travels in the request context to the retry policy and the log
-// hook, which retryablehttp calls without the Request.
-type callInfo struct {
-	op      string
-	oneTime bool
-}
-
 // Do sends req with retries and returns the 2xx answer. A non-2xx answer is
 // an *reauth.APIError; a transport failure wraps the cause (context errors
 // stay visible to errors.Is) and ErrProviderUnavailable. No error contains
 // req.Secrets, a header or a query string.
 func (c *Client) Do(ctx context.Context, req *Request) (*Response, error) {
-	if c == nil || c.rc == nil || req == nil || ctx == nil {
+	if c == nil || c.hc == nil || req == nil || ctx == nil {
 		return nil, fmt.Errorf("httpx: nil client, request or context: %w", reauth.ErrInvalidRequest)
 	}
 	op := req.Op()
@@ -218,28 +201,13 @@ func (c *Client) Do(ctx context.Context, req *Request) (*Response, error) {
 	if req.Base == nil {
 		return nil, fmt.Errorf("%s: %s: no base URL: %w", c.provider, op, reauth.ErrInvalidRequest)
 	}
-	ctx = context.WithValue(ctx, ctxKey{}, &callInfo{op: op, oneTime: req.OneTime})
-	var body any
-	if req.Body != nil {
-		body = req.Body
-	}
-	hreq, err := retryablehttp.NewRequestWithContext(ctx, req.Method, joinRaw(req.Base, req.Path, req.Query), body)
+	rawURL := joinRaw(req.Base, req.Path, req.Query)
+	first, err := c.newAttempt(ctx, req, rawURL)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %s: building request: %w", c.provider, op, reauth.ErrInvalidRequest)
 	}
-	for k, vs := range req.Header {
-		hreq.Header[http.CanonicalHeaderKey(k)] = vs
-	}
-	if req.ContentType != "" {
-		hreq.Header.Set("Content-Type", req.ContentType)
-	}
-	if hreq.Header.Get("Accept") == "" {
-		hreq.Header.Set("Accept", "application/json")
-	}
-	hreq.Header.Set("User-Agent", c.userAgent)
-
 	start := time.Now()
-	resp, err := c.rc.Do(hreq)
+	resp, err := c.send(ctx, req, op, rawURL, first)
 	if err != nil {
 		if resp != nil {
 			resp.Body.Close()
@@ -418,17 +386,6 @@ func (c *Client) InvalidResponse(op, why string) error {
 		return fmt.Errorf("%s: invalid response: %s: %w", op, why, reauth.ErrInvalidResponse)
 	}
 	return c.invalidResponse(op, errors.New(why), nil)
-}
-
-func (c *Client) logAttempt(_ retryablehttp.Logger, r *http.Request, attempt int) {
-	if c.logger == nil || attempt == 0 {
-		return
-	}
-	info, _ := r.Context().Value(ctxKey{}).(*callInfo)
-	if info == nil {
-		return
-	}
-	c.logger.DebugContext(r.Context(), "reauthkit: retrying", "provider", string(c.provider), "op", info.op, "attempt", attempt)
 }
 
 func (c *Client) log(ctx context.Context, level slog.Level, msg, op string, status int, start time.Time, sc *Scrubber, err error) {

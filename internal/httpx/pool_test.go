@@ -31,7 +31,7 @@ func TestFailedCallsKeepThePool(t *testing.T) {
 	s.SetRetries(1, time.Millisecond, time.Millisecond)
 	c, err := New(Config{Provider: reauth.Finch, Settings: s})
 	require.NoError(t, err)
-	defer c.rc.HTTPClient.CloseIdleConnections()
+	defer c.hc.CloseIdleConnections()
 	u, err := ParseBaseURL("WithBaseURL", srv.URL)
 	require.NoError(t, err)
 	ctx := context.Background()

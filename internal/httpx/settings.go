@@ -6,9 +6,9 @@
 //
 // Redirects are never followed, whatever *http.Client the user passes: a
 // 3xx is an *reauth.APIError (kind ErrInvalidResponse). The retry loop is
-// go-retryablehttp's, run over a transport that hides CloseIdleConnections,
-// so that a failed call does not empty the connection pool other callers
-// share.
+// our own (go-retryablehttp's closes idle connections after every failed
+// call, emptying the pool other callers share); it keeps go-retryablehttp's
+// classification of network errors.
 package httpx
 
 import (

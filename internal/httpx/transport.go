@@ -11,22 +11,10 @@ import "net/http"
 // an *reauth.APIError): a redirect to another host would re-send bodies and
 // headers that carry client secrets, codes, OTPs and tokens. This holds for
 // every request, one-time or not, and whatever the caller's own client does.
-//
-// Its transport hides CloseIdleConnections: go-retryablehttp calls it when
-// a call ends in an error, which emptied the pool shared by every other
-// caller and made each of them dial again.
+// The Transport is the caller's own, so net/http keeps its fast path for a
+// known *http.Transport.
 func noRedirects(hc *http.Client) *http.Client {
 	cp := *hc
 	cp.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	rt := hc.Transport
-	if rt == nil {
-		rt = http.DefaultTransport
-	}
-	cp.Transport = keepIdle{rt}
 	return &cp
 }
-
-// keepIdle is a RoundTripper without CloseIdleConnections.
-type keepIdle struct{ rt http.RoundTripper }
-
-func (k keepIdle) RoundTrip(r *http.Request) (*http.Response, error) { return k.rt.RoundTrip(r) }
