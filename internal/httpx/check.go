@@ -59,9 +59,7 @@ func CheckResponse(resp *http.Response, cfg CheckConfig) error {
 	}
 	sc := cfg.Scrubber.clone()
 	if resp.Request != nil {
-		for _, v := range resp.Request.Header.Values("Authorization") {
-			sc.addAuthorization(v)
-		}
+		sc.addAuthorizations(resp.Request.Header)
 	}
 	e := newAPIError(cfg.Provider, checkOp(resp), resp, requestID(resp.Header, cfg.RequestIDHeaders), reauth.KindForStatus(resp.StatusCode), now())
 	if ok {

@@ -33,6 +33,10 @@ type Config struct {
 	RequestIDHeaders []string
 	// DecodeError maps an error body to the APIError; nil keeps the defaults.
 	DecodeError ErrorDecoder
+	// Scrubber holds the client's own secrets (its client secret, in every
+	// form: Add, AddBasic), scrubbed from every error besides each
+	// request's Secrets.
+	Scrubber *Scrubber
 }
 
 // Client sends requests for one provider. It is immutable after New and safe
@@ -48,6 +52,7 @@ type Client struct {
 	now       func() time.Time
 	idHeaders []string
 	decodeErr ErrorDecoder
+	scrub     *Scrubber
 	waitMax   time.Duration
 }
 
@@ -77,6 +82,7 @@ func New(cfg Config) (*Client, error) {
 		now:       s.Now,
 		idHeaders: cfg.RequestIDHeaders,
 		decodeErr: cfg.DecodeError,
+		scrub:     cfg.Scrubber.clone(),
 		waitMax:   s.WaitMax,
 		userAgent: UserAgentPrefix,
 	}
@@ -212,7 +218,7 @@ func (c *Client) Do(ctx context.Context, req *Request) (*Response, error) {
 		if resp != nil {
 			resp.Body.Close()
 		}
-		sc := req.scrubber()
+		sc := c.scrubber(req)
 		c.log(ctx, slog.LevelWarn, "request failed", op, 0, start, sc, err)
 		return nil, c.transportError(op, err, sc)
 	}
@@ -220,7 +226,7 @@ func (c *Client) Do(ctx context.Context, req *Request) (*Response, error) {
 	out, readErr := c.readBody(resp.Body, resp.ContentLength)
 	if readErr != nil && ctx.Err() != nil {
 		// The caller's deadline or cancel, not a broken provider.
-		sc := req.scrubber()
+		sc := c.scrubber(req)
 		readErr = fmt.Errorf("reading response body: %w", ctx.Err())
 		c.log(ctx, slog.LevelWarn, "request failed", op, resp.StatusCode, start, sc, readErr)
 		return nil, c.transportError(op, readErr, sc)
@@ -234,13 +240,13 @@ func (c *Client) Do(ctx context.Context, req *Request) (*Response, error) {
 		if resp.StatusCode >= 300 && resp.StatusCode <= 399 {
 			kind = reauth.ErrInvalidResponse // a redirect is never followed
 		}
-		sc := req.scrubber()
+		sc := c.scrubber(req)
 		apiErr := c.apiError(op, resp, out, reqID, kind, sc)
 		c.log(ctx, slog.LevelDebug, "request answered with an error", op, resp.StatusCode, start, sc, apiErr)
 		return nil, apiErr
 	}
 	if readErr != nil {
-		sc := req.scrubber()
+		sc := c.scrubber(req)
 		c.log(ctx, slog.LevelWarn, "response unreadable", op, resp.StatusCode, start, sc, readErr)
 		return nil, c.invalidResponse(op, readErr, sc)
 	}
@@ -326,16 +332,11 @@ func (c *Client) apiError(op string, resp *http.Response, body []byte, reqID str
 
 // scrubber is built only when a request failed: the forms of its secrets
 // cost a few allocations a good call does not pay.
-func (r *Request) scrubber() *Scrubber {
-	sc := r.Scrubber.clone()
+func (c *Client) scrubber(r *Request) *Scrubber {
+	sc := c.scrub.clone()
+	sc.merge(r.Scrubber)
 	sc.Add(r.Secrets...)
-	for k, vs := range r.Header {
-		if http.CanonicalHeaderKey(k) == "Authorization" {
-			for _, v := range vs {
-				sc.addAuthorization(v)
-			}
-		}
-	}
+	sc.addAuthorizations(r.Header)
 	return sc
 }
 

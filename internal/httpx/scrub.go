@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"net/http"
 	"net/url"
 	"reflect"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -93,7 +95,26 @@ func (s *Scrubber) clone() *Scrubber {
 	if s == nil {
 		return &Scrubber{}
 	}
-	return &Scrubber{forms: append([]string(nil), s.forms...), words: append([]string(nil), s.words...)}
+	return &Scrubber{forms: slices.Clone(s.forms), words: slices.Clone(s.words)}
+}
+
+// merge adds o's forms to s.
+func (s *Scrubber) merge(o *Scrubber) {
+	if o != nil {
+		s.AddForm(o.forms...)
+		s.AddForm(o.words...)
+	}
+}
+
+// addAuthorizations registers the credentials of h's Authorization headers.
+func (s *Scrubber) addAuthorizations(h http.Header) {
+	for k, vs := range h {
+		if http.CanonicalHeaderKey(k) == "Authorization" {
+			for _, v := range vs {
+				s.addAuthorization(v)
+			}
+		}
+	}
 }
 
 // addAuthorization registers the credential of an Authorization header
@@ -307,10 +328,8 @@ func replaceWord(s, w string) string {
 func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
 
 func appendNew(list []string, v string) []string {
-	for _, x := range list {
-		if x == v {
-			return list
-		}
+	if slices.Contains(list, v) {
+		return list
 	}
 	return append(list, v)
 }

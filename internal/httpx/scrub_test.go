@@ -119,3 +119,25 @@ func TestCapNeverCutsASecretInHalf(t *testing.T) {
 	assert.NotContains(t, e.RequestID, "tok-")
 	assert.NotContains(t, e.Message, "tok")
 }
+
+// TestClientSecretsAreScrubbedFromEveryRequest: secrets given once to the
+// client (Config.Scrubber) are scrubbed from every request's errors.
+func TestClientSecretsAreScrubbedFromEveryRequest(t *testing.T) {
+	mt := newMock(t)
+	basic := base64.StdEncoding.EncodeToString([]byte("app:client-SECRET"))
+	mt.RegisterResponder(http.MethodGet, testBase+"/x", httpmock.NewStringResponder(400, `{"code":"bad","message":"got `+basic+` and client-SECRET"}`))
+	s := DefaultSettings()
+	s.SetHTTPClient(&http.Client{Transport: mt})
+	sc := NewScrubber()
+	sc.AddBasic("app", "client-SECRET")
+	c, err := New(Config{Provider: reauth.Finch, Settings: s, Scrubber: sc,
+		DecodeError: func(e *reauth.APIError, body []byte, _ http.Header) {
+			var v struct{ Message string }
+			_ = json.Unmarshal(body, &v)
+			e.Message = v.Message
+		}})
+	require.NoError(t, err)
+	_, err = c.Do(context.Background(), &Request{Method: http.MethodGet, Base: base(t), Path: "/x"})
+	require.Error(t, err)
+	assert.Equal(t, "finch: GET /x: 400: got REDACTED and REDACTED", err.Error())
+}
