@@ -12,7 +12,8 @@ import (
 
 // LeakScan proves that secrets stay secret: hand its Logger to the client
 // under test, Add every error and value the client returns, then Check. A
-// secret found in an error string, in fmt's %v, %+v, %#v or %s of a value,
+// secret found in an error string, under fmt's %v, %+v, %#v or %s of a value (every verb of
+// [AllVerbs] after Verbs(AllVerbs...)),
 // in slog text or JSON output of a value, or in anything the client logged
 // fails the test, naming where (and masking the secret). Secrets shorter
 // than 4 characters are ignored. A LeakScan is safe for concurrent use.
@@ -20,6 +21,7 @@ type LeakScan struct {
 	mu      sync.Mutex
 	secrets []string
 	values  []any
+	verbs   []string
 	logs    bytes.Buffer
 	logger  *slog.Logger
 }
@@ -74,6 +76,10 @@ func (s *LeakScan) Check(t testing.TB) int {
 	secrets := append([]string(nil), s.secrets...)
 	values := append([]any(nil), s.values...)
 	logs := s.logs.String()
+	verbs := s.verbs
+	if verbs == nil {
+		verbs = defaultVerbs
+	}
 	s.mu.Unlock()
 	for _, v := range values {
 		if err, ok := v.(error); ok {
@@ -81,7 +87,7 @@ func (s *LeakScan) Check(t testing.TB) int {
 				t.Errorf("error %T %q shows a secret (%s)", v, maskAll(err.Error(), secrets), mask(sec))
 			}
 		}
-		for _, verb := range []string{"%v", "%+v", "%#v", "%s"} {
+		for _, verb := range verbs {
 			if sec := findSecret(fmt.Sprintf(verb, v), secrets); sec != "" {
 				t.Errorf("fmt %s of %T shows a secret (%s)", verb, v, mask(sec))
 			}
@@ -106,6 +112,22 @@ func (s *LeakScan) Check(t testing.TB) int {
 		t.Errorf("the client logged a secret (%s): %s", mask(sec), line)
 	}
 	return len(values)
+}
+
+// AllVerbs are the fmt verbs no secret may appear under; pass them to
+// [LeakScan.Verbs].
+var AllVerbs = []string{"%v", "%+v", "%#v", "%s", "%q", "%d", "%t", "%x", "%X"}
+
+// defaultVerbs are the verbs a LeakScan checks unless told otherwise.
+var defaultVerbs = []string{"%v", "%+v", "%#v", "%s"}
+
+// Verbs sets the fmt verbs every value is printed with (default %v, %+v,
+// %#v and %s; [AllVerbs] adds %q, %d, %t, %x and %X) and returns s.
+func (s *LeakScan) Verbs(verbs ...string) *LeakScan {
+	s.mu.Lock()
+	s.verbs = append([]string(nil), verbs...)
+	s.mu.Unlock()
+	return s
 }
 
 type lockedWriter struct{ s *LeakScan }
