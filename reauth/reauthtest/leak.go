@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -12,9 +13,8 @@ import (
 
 // LeakScan proves that secrets stay secret: hand its Logger to the client
 // under test, Add every error and value the client returns, then Check. A
-// secret found in an error string, under fmt's %v, %+v, %#v or %s of a value (every verb of
-// [AllVerbs] after Verbs(AllVerbs...)),
-// in slog text or JSON output of a value, or in anything the client logged
+// secret found in an error string, under any fmt verb of [AllVerbs] applied
+// to a value or a pointer to it, in slog text or JSON output of a value, or in anything the client logged
 // fails the test, naming where (and masking the secret). Secrets shorter
 // than 4 characters are ignored. A LeakScan is safe for concurrent use.
 type LeakScan struct {
@@ -88,8 +88,10 @@ func (s *LeakScan) Check(t testing.TB) int {
 			}
 		}
 		for _, verb := range verbs {
-			if sec := findSecret(fmt.Sprintf(verb, v), secrets); sec != "" {
-				t.Errorf("fmt %s of %T shows a secret (%s)", verb, v, mask(sec))
+			for _, form := range valueAndPointer(v) {
+				if sec := findSecret(fmt.Sprintf(verb, form), secrets); sec != "" {
+					t.Errorf("fmt %s of %T shows a secret (%s)", verb, form, mask(sec))
+				}
 			}
 		}
 		var buf bytes.Buffer
@@ -119,10 +121,10 @@ func (s *LeakScan) Check(t testing.TB) int {
 var AllVerbs = []string{"%v", "%+v", "%#v", "%s", "%q", "%d", "%t", "%x", "%X"}
 
 // defaultVerbs are the verbs a LeakScan checks unless told otherwise.
-var defaultVerbs = []string{"%v", "%+v", "%#v", "%s"}
+var defaultVerbs = AllVerbs
 
-// Verbs sets the fmt verbs every value is printed with (default %v, %+v,
-// %#v and %s; [AllVerbs] adds %q, %d, %t, %x and %X) and returns s.
+// Verbs narrows the fmt verbs every value is printed with (default
+// [AllVerbs]) and returns s.
 func (s *LeakScan) Verbs(verbs ...string) *LeakScan {
 	s.mu.Lock()
 	s.verbs = append([]string(nil), verbs...)
@@ -166,4 +168,16 @@ func (f fanout) WithGroup(name string) slog.Handler {
 		out[i] = h.WithGroup(name)
 	}
 	return out
+}
+
+// valueAndPointer returns v and, when v is not a pointer already, a pointer
+// to a copy of it: a value method and a pointer method may print apart.
+func valueAndPointer(v any) []any {
+	rv := reflect.ValueOf(v)
+	if !rv.IsValid() || rv.Kind() == reflect.Pointer {
+		return []any{v}
+	}
+	p := reflect.New(rv.Type())
+	p.Elem().Set(rv)
+	return []any{v, p.Interface()}
 }
