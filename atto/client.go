@@ -58,6 +58,11 @@ func (c Credentials) String() string { return "atto.Credentials{" + c.redacted()
 // GoString is String for %#v.
 func (c Credentials) GoString() string { return c.String() }
 
+// Format prints the credentials with the secret redacted under every verb.
+func (c Credentials) Format(f fmt.State, verb rune) {
+	formatRedacted(f, verb, c.String(), c.GoString())
+}
+
 // LogValue logs the client id and REDACTED for the secret.
 func (c Credentials) LogValue() slog.Value {
 	return slog.GroupValue(slog.String("client_id", c.ClientID), slog.String("client_secret", reauth.RedactSecret(c.ClientSecret)))
@@ -239,6 +244,12 @@ func New(creds Credentials, opts ...Option) (*Client, error) {
 func (c *Client) now() time.Time { return c.http.Now() }
 
 func (c *Client) describe() string {
+	if c == nil {
+		return "atto.Client(nil)"
+	}
+	if c.base == nil || c.connect == nil {
+		return "atto.Client{}" // a zero Client, not made by New
+	}
 	return fmt.Sprintf("atto.Client{BaseURL: %q, ConnectURL: %q, Credentials: %s}",
 		c.base.String(), c.connect.String(), c.creds.String())
 }
@@ -249,8 +260,15 @@ func (c *Client) String() string { return c.describe() }
 // GoString is String for %#v.
 func (c *Client) GoString() string { return c.describe() }
 
+// Format describes the client without its secret under every verb, for a
+// Client value as for a pointer.
+func (c Client) Format(f fmt.State, verb rune) { formatRedacted(f, verb, c.describe(), c.describe()) }
+
 // LogValue logs the client's endpoints and client id, never its secret.
 func (c *Client) LogValue() slog.Value {
+	if c == nil || c.base == nil || c.connect == nil {
+		return slog.StringValue(c.describe())
+	}
 	return slog.GroupValue(
 		slog.String("base_url", c.base.String()),
 		slog.String("connect_url", c.connect.String()),
@@ -260,4 +278,15 @@ func (c *Client) LogValue() slog.Value {
 
 // TokenFetches reports how many token fetches the client has started, for
 // all scopes, for metrics and tests.
-func (c *Client) TokenFetches() int { return c.consentTokens.Fetches() + c.dataTokens.Fetches() }
+func (c *Client) TokenFetches() int {
+	if c == nil || c.consentTokens == nil || c.dataTokens == nil {
+		return 0
+	}
+	return c.consentTokens.Fetches() + c.dataTokens.Fetches()
+}
+
+// errNilClient is what every method of a nil or zero *Client returns.
+var errNilClient = errors.New("atto: nil or zero *Client: use atto.New")
+
+// unusable reports a nil Client or one not made by New.
+func (c *Client) unusable() bool { return c == nil || c.http == nil }

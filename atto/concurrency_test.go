@@ -1,8 +1,10 @@
 package atto_test
 
 import (
+	"net/http"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -41,12 +43,16 @@ func runConcurrently(t *testing.T, g, perG int, fn func() error) {
 }
 
 // Issue 8: 256 goroutines × 40 begins against the simulator with a cold
-// token cache make exactly one token fetch, over no more TCP connections
-// than goroutines.
+// token cache make exactly one token fetch, and their 10,240 consent reads
+// reuse connections: about one per goroutine (Go's transport may replace
+// the odd connection it closed while the pool was full, hence the margin).
 func TestConcurrentBeginsFetchOneTokenAndReuseConnections(t *testing.T) {
 	const goroutines, perG = 256, 40
 	srv := newSim(t)
-	c := simClient(t, srv)
+	// A generous per-attempt timeout: 10,240 requests under the race detector
+	// on a loaded 2-core machine queue for seconds, and a timed-out attempt
+	// would be retried on a new connection.
+	c := simClient(t, srv, atto.WithHTTPClient(&http.Client{Transport: newTransport(t), Timeout: 2 * time.Minute}))
 	id := srv.NewConsent(attotest.StatusExpired)
 	runConcurrently(t, goroutines, perG, func() error {
 		flow, err := c.Begin(t.Context(), reauth.Request{ConnectionID: id})
@@ -57,7 +63,10 @@ func TestConcurrentBeginsFetchOneTokenAndReuseConnections(t *testing.T) {
 	})
 	assert.Equal(t, 1, srv.TokenFetches())
 	assert.Equal(t, 1, srv.Count("POST /v1/oauth2/token"))
-	assert.LessOrEqual(t, srv.Connections(), goroutines)
+	// At least one read per Begin: on a loaded machine a read that timed out
+	// is retried (reads are retry-safe), which adds a few.
+	assert.GreaterOrEqual(t, srv.Count("GET /consents/v1/"+id), goroutines*perG, "each Begin reads the consent")
+	assert.LessOrEqual(t, srv.Connections(), goroutines+goroutines/16)
 }
 
 // The same with a request on every call (Continue reads the consent) and
@@ -79,6 +88,6 @@ func TestConcurrentContinuesReuseConnections(t *testing.T) {
 		return err
 	})
 	assert.Equal(t, 1, srv.TokenFetches())
-	assert.Equal(t, goroutines*perG, srv.Count("GET /consents/v1/"+id))
+	assert.Equal(t, goroutines*perG+1, srv.Count("GET /consents/v1/"+id), "Begin reads the consent once")
 	assert.LessOrEqual(t, srv.Connections(), goroutines)
 }

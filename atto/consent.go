@@ -49,8 +49,9 @@ const (
 )
 
 // Consent is an Atto consent, as GET /consents/v1/{consentId} returns it.
-// Decoding is lenient: ids and numbers may come as strings or numbers,
-// times as RFC 3339 or epoch values, and unknown fields are ignored.
+// The client decodes Atto's answer leniently (ids and numbers as strings
+// or numbers, times as RFC 3339 or epoch values, unknown fields ignored);
+// the JSON tags are for the application's own storage.
 type Consent struct {
 	ConsentID                    string        `json:"consentId"`
 	ApplicationID                string        `json:"applicationId,omitempty"`
@@ -72,7 +73,8 @@ type Consent struct {
 	JourneyType                  JourneyType   `json:"journeyType,omitempty"`
 }
 
-// consentWire is the lenient decoding shape of Consent.
+// consentWire is the lenient decoding shape of Consent: wire types
+// inside, plain Go types in Consent.
 type consentWire struct {
 	ConsentID                    jsonx.String   `json:"consentId"`
 	ApplicationID                jsonx.String   `json:"applicationId"`
@@ -94,20 +96,13 @@ type consentWire struct {
 	JourneyType                  jsonx.String   `json:"journeyType"`
 }
 
-// UnmarshalJSON decodes a consent leniently (see consentWire).
-func (c *Consent) UnmarshalJSON(b []byte) error {
-	var w consentWire
-	if err := json.Unmarshal(b, &w); err != nil {
-		return err
-	}
-	perms := make([]string, 0, len(w.Permissions))
+// consent converts the wire shape to the public type.
+func (w *consentWire) consent() Consent {
+	var perms []string
 	for _, p := range w.Permissions {
 		perms = append(perms, string(p))
 	}
-	if len(perms) == 0 {
-		perms = nil
-	}
-	*c = Consent{
+	return Consent{
 		ConsentID:                    string(w.ConsentID),
 		ApplicationID:                string(w.ApplicationID),
 		UserID:                       string(w.UserID),
@@ -127,7 +122,6 @@ func (c *Consent) UnmarshalJSON(b []byte) error {
 		InvitationID:                 string(w.InvitationID),
 		JourneyType:                  JourneyType(w.JourneyType),
 	}
-	return nil
 }
 
 func checkConsentID(id string) error {
@@ -150,6 +144,9 @@ func checkConsentID(id string) error {
 //
 // Atto API docs: https://docs.atto.co/content/apis/get-consents
 func (c *Client) GetConsent(ctx context.Context, consentID string) (*Consent, error) {
+	if c.unusable() {
+		return nil, errNilClient
+	}
 	if err := checkConsentID(consentID); err != nil {
 		return nil, err
 	}
@@ -159,10 +156,11 @@ func (c *Client) GetConsent(ctx context.Context, consentID string) (*Consent, er
 		Path:   "/consents/v1/" + url.PathEscape(consentID),
 		Route:  "/consents/v1/{consentId}",
 	}
-	var out Consent
-	if err := c.authorized(ctx, c.consentTokens, req, &out); err != nil {
+	w, err := authorizedJSON[consentWire](ctx, c, c.consentTokens, req)
+	if err != nil {
 		return nil, err
 	}
+	out := w.consent()
 	return &out, nil
 }
 
@@ -188,24 +186,26 @@ type ConsentList struct {
 	Total int `json:"total,omitempty"`
 }
 
-// UnmarshalJSON accepts a bare JSON array of consents or an object holding
-// them under consents, items, data, results or value (with an optional
-// total, totalCount or count). Atto's reference does not show the list
-// answer's envelope, so every common one is accepted.
-func (l *ConsentList) UnmarshalJSON(b []byte) error {
-	var arr []Consent
-	if err := json.Unmarshal(b, &arr); err == nil {
-		*l = ConsentList{Consents: arr}
+// consentListWire accepts a bare JSON array of consents (Atto's reference
+// shows one) or an object holding them under consents, items, data,
+// results or value (with an optional total, totalCount or count), should
+// Atto wrap its answer.
+type consentListWire struct {
+	consents []consentWire
+	total    int
+}
+
+func (l *consentListWire) UnmarshalJSON(b []byte) error {
+	if err := json.Unmarshal(b, &l.consents); err == nil {
 		return nil
 	}
 	var obj map[string]json.RawMessage
 	if err := json.Unmarshal(b, &obj); err != nil {
 		return err
 	}
-	*l = ConsentList{}
 	for _, k := range []string{"consents", "Consents", "items", "Items", "data", "Data", "results", "Results", "value", "Value"} {
 		if raw, ok := obj[k]; ok && len(raw) > 0 && raw[0] == '[' {
-			if err := json.Unmarshal(raw, &l.Consents); err != nil {
+			if err := json.Unmarshal(raw, &l.consents); err != nil {
 				return err
 			}
 			break
@@ -215,7 +215,7 @@ func (l *ConsentList) UnmarshalJSON(b []byte) error {
 		if raw, ok := obj[k]; ok {
 			var n jsonx.Int
 			if json.Unmarshal(raw, &n) == nil && n >= 0 && n < 1<<31 {
-				l.Total = int(n)
+				l.total = int(n)
 				break
 			}
 		}
@@ -223,10 +223,21 @@ func (l *ConsentList) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+func (l *consentListWire) list() *ConsentList {
+	out := &ConsentList{Consents: make([]Consent, 0, len(l.consents)), Total: l.total}
+	for i := range l.consents {
+		out.Consents = append(out.Consents, l.consents[i].consent())
+	}
+	return out
+}
+
 // ListConsents lists consents matching p.
 //
 // Atto API docs: https://docs.atto.co/content/apis/get-consents
 func (c *Client) ListConsents(ctx context.Context, p ListConsentsParams) (*ConsentList, error) {
+	if c.unusable() {
+		return nil, errNilClient
+	}
 	if p.Offset < 0 {
 		return nil, reauth.InvalidInput(reauth.Atto, "Offset", "is negative")
 	}
@@ -246,11 +257,11 @@ func (c *Client) ListConsents(ctx context.Context, p ListConsentsParams) (*Conse
 		Path:   "/consents/v1",
 		Query:  q,
 	}
-	var out ConsentList
-	if err := c.authorized(ctx, c.consentTokens, req, &out); err != nil {
+	w, err := authorizedJSON[consentListWire](ctx, c, c.consentTokens, req)
+	if err != nil {
 		return nil, err
 	}
-	return &out, nil
+	return w.list(), nil
 }
 
 // RevokeConsent revokes a consent. Atto keeps the stored data. A revoked
@@ -259,6 +270,9 @@ func (c *Client) ListConsents(ctx context.Context, p ListConsentsParams) (*Conse
 //
 // Atto API docs: https://docs.atto.co/content/apis/revoke-consent
 func (c *Client) RevokeConsent(ctx context.Context, consentID string) error {
+	if c.unusable() {
+		return errNilClient
+	}
 	if err := checkConsentID(consentID); err != nil {
 		return err
 	}
@@ -268,7 +282,8 @@ func (c *Client) RevokeConsent(ctx context.Context, consentID string) error {
 		Path:   "/consents/v1/" + url.PathEscape(consentID) + "/revoke",
 		Route:  "/consents/v1/{consentId}/revoke",
 	}
-	return c.authorized(ctx, c.consentTokens, req, nil)
+	_, err := c.authorized(ctx, c.consentTokens, req)
+	return err
 }
 
 // RefreshResult is the stored-data refresh answer.
@@ -277,17 +292,10 @@ type RefreshResult struct {
 	Message    string `json:"message"`
 }
 
-// UnmarshalJSON decodes leniently (statusCode as number or string).
-func (r *RefreshResult) UnmarshalJSON(b []byte) error {
-	var w struct {
-		StatusCode jsonx.Int    `json:"statusCode"`
-		Message    jsonx.String `json:"message"`
-	}
-	if err := json.Unmarshal(b, &w); err != nil {
-		return err
-	}
-	*r = RefreshResult{StatusCode: int(w.StatusCode), Message: string(w.Message)}
-	return nil
+// refreshWire is the lenient decoding shape of RefreshResult.
+type refreshWire struct {
+	StatusCode jsonx.Int    `json:"statusCode"`
+	Message    jsonx.String `json:"message"`
 }
 
 // RefreshStoredData asks Atto to refresh the stored data of a consent (scope
@@ -297,6 +305,9 @@ func (r *RefreshResult) UnmarshalJSON(b []byte) error {
 //
 // Atto API docs: https://docs.atto.co/content/docs/guides/platform-integration/consent-refresh
 func (c *Client) RefreshStoredData(ctx context.Context, consentID string) (*RefreshResult, error) {
+	if c.unusable() {
+		return nil, errNilClient
+	}
 	if err := checkConsentID(consentID); err != nil {
 		return nil, err
 	}
@@ -306,9 +317,9 @@ func (c *Client) RefreshStoredData(ctx context.Context, consentID string) (*Refr
 		Path:   "/stored-data/v1/consents/" + url.PathEscape(consentID) + "/refresh",
 		Route:  "/stored-data/v1/consents/{consentId}/refresh",
 	}
-	var out RefreshResult
-	if err := c.authorized(ctx, c.dataTokens, req, &out); err != nil {
+	w, err := authorizedJSON[refreshWire](ctx, c, c.dataTokens, req)
+	if err != nil {
 		return nil, err
 	}
-	return &out, nil
+	return &RefreshResult{StatusCode: int(w.StatusCode), Message: string(w.Message)}, nil
 }

@@ -54,9 +54,9 @@ func TestGetConsentDecodesEveryField(t *testing.T) {
 
 func TestConsentDecodingIsLenient(t *testing.T) {
 	t.Parallel()
-	var c atto.Consent
-	require.NoError(t, c.UnmarshalJSON([]byte(`{"consentId":"x","providerId":"abc","consentStatus":"Dormant",
-		"consentEnd":1767225600,"statusUpdated":null,"journeyType":null,"daysOfHistoricalTransactions":"90"}`)))
+	c, err := atto.DecodeConsent([]byte(`{"consentId":"x","providerId":"abc","consentStatus":"Dormant",
+		"consentEnd":1767225600,"statusUpdated":null,"journeyType":null,"daysOfHistoricalTransactions":"90"}`))
+	require.NoError(t, err)
 	assert.Equal(t, atto.ConsentStatus("Dormant"), c.ConsentStatus)
 	assert.Equal(t, "abc", c.ProviderID)
 	assert.Equal(t, time.Unix(1767225600, 0).UTC(), c.ConsentEnd)
@@ -130,8 +130,8 @@ func TestListConsentsAcceptsEnvelopes(t *testing.T) {
 		`{"items":[` + consentJSON + `],"totalCount":"7"}`,
 		`{"Data":[` + consentJSON + `],"count":7}`,
 	} {
-		var l atto.ConsentList
-		require.NoError(t, l.UnmarshalJSON([]byte(body)))
+		l, err := atto.DecodeConsentList([]byte(body))
+		require.NoError(t, err)
 		require.Len(t, l.Consents, 1, body)
 		assert.Equal(t, 7, l.Total, body)
 	}

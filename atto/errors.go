@@ -141,3 +141,43 @@ func truncateID(s string) string {
 	}
 	return s
 }
+
+// ConnectError is an Atto Connect journey that ended with state=error on
+// the callback. Code is Atto's error code ([ErrorAccessDenied],
+// [ErrorCustomerCancelled], ...), Description its error_description
+// (scrubbed of the flow's secrets, capped at 256 bytes). access_denied is,
+// in Atto's words, "the customer or the bank has denied": Atto does not
+// say which, so show the user Description, or ask them to try again.
+//
+// It unwraps to an [*reauth.APIError] (Op "callback") whose Kind is
+// reauth.ErrUserCancelled for access_denied, customer_cancelled and a
+// state=error without a code; reauth.ErrProviderUnavailable for
+// unexpected_error; reauth.ErrInvalidRequest for the others.
+type ConnectError struct {
+	Code        string
+	Description string
+	api         *reauth.APIError
+}
+
+// Error formats the error; it never contains a token.
+func (e *ConnectError) Error() string {
+	if e == nil || e.api == nil {
+		return "atto: connect journey ended with an error"
+	}
+	return e.api.Error()
+}
+
+// Unwrap returns the [*reauth.APIError] behind the callback.
+func (e *ConnectError) Unwrap() error {
+	if e == nil || e.api == nil {
+		return nil
+	}
+	return e.api
+}
+
+// CancelledByCustomer reports whether Atto says the customer cancelled
+// (customer_cancelled). It is false for access_denied, which may be the
+// customer or the bank.
+func (e *ConnectError) CancelledByCustomer() bool {
+	return e != nil && strings.EqualFold(e.Code, ErrorCustomerCancelled)
+}

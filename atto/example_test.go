@@ -2,8 +2,11 @@ package atto_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
+	"net/url"
 	"strings"
 
 	"github.com/reauthkit/reauthkit/atto"
@@ -112,4 +115,72 @@ func ExampleClient_Inspect() {
 	// Active -> healthy needs action: false
 	// Expired -> needs_reauth needs action: true
 	// Revoked -> revoked needs action: false
+}
+
+// The application's own data call, classified by CheckResponse: once the
+// consent has expired, Atto answers 403 consent_expired and the error says
+// the user must re-authenticate.
+func ExampleCheckResponse() {
+	srv := attotest.NewServer()
+	defer srv.Close()
+	consentID := srv.NewConsent(attotest.StatusExpired)
+	resp, err := http.PostForm(srv.APIURL()+"/v1/oauth2/token", url.Values{
+		"grant_type": {"client_credentials"}, "client_id": {srv.ClientID()},
+		"client_secret": {srv.ClientSecret()}, "scope": {"api:data"},
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	var tok struct {
+		AccessToken string `json:"access_token"`
+	}
+	err = json.NewDecoder(resp.Body).Decode(&tok)
+	resp.Body.Close()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+
+	req, _ := http.NewRequest(http.MethodGet, srv.APIURL()+"/data/v2/consents/"+consentID+"/accounts", nil)
+	req.Header.Set("Authorization", "Bearer "+tok.AccessToken)
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer resp.Body.Close()
+	err = atto.CheckResponse(resp)
+	var apiErr *reauth.APIError
+	if errors.As(err, &apiErr) {
+		fmt.Println(resp.StatusCode, apiErr.Code, "re-auth:", errors.Is(err, reauth.ErrReauthRequired))
+	}
+	// Output:
+	// 403 consent_expired re-auth: true
+}
+
+// InspectAll sweeps every consent Atto lists, one request per page.
+func ExampleClient_InspectAll() {
+	ctx := context.Background()
+	srv := attotest.NewServer()
+	defer srv.Close()
+	srv.NewConsent(attotest.StatusExpired)
+	srv.NewConsent(attotest.StatusActive)
+	srv.NewConsent(attotest.StatusRevoked)
+	c, _ := atto.New(atto.Credentials{ClientID: srv.ClientID(), ClientSecret: srv.ClientSecret()},
+		atto.WithBaseURL(srv.APIURL()), atto.WithConnectURL(srv.ConnectURL()))
+
+	states := map[reauth.HealthState]int{}
+	for h, err := range c.InspectAll(ctx, atto.WithPageSize(2)) {
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		states[h.State]++
+	}
+	fmt.Println(states[reauth.NeedsReauth], "needs re-auth,", states[reauth.Healthy], "healthy,", states[reauth.Revoked], "revoked")
+	fmt.Println("list requests:", srv.Count("GET /consents/v1"))
+	// Output:
+	// 1 needs re-auth, 1 healthy, 1 revoked
+	// list requests: 2
 }

@@ -21,3 +21,28 @@ func DecodeError(status int, body []byte) *reauth.APIError {
 	decodeError(e, body, http.Header{})
 	return e
 }
+
+// DecodeConsent decodes a consent answer the way GetConsent does.
+func DecodeConsent(b []byte) (*Consent, error) {
+	var w consentWire
+	if err := json.Unmarshal(b, &w); err != nil {
+		return nil, err
+	}
+	c := w.consent()
+	return &c, nil
+}
+
+// DecodeConsentList decodes a list answer the way ListConsents does.
+func DecodeConsentList(b []byte) (*ConsentList, error) {
+	var w consentListWire
+	if err := json.Unmarshal(b, &w); err != nil {
+		return nil, err
+	}
+	return w.list(), nil
+}
+
+// DecodeRefresh decodes a refresh answer the way RefreshStoredData does.
+func DecodeRefresh(b []byte) error {
+	var w refreshWire
+	return json.Unmarshal(b, &w)
+}

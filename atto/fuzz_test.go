@@ -24,21 +24,26 @@ func FuzzConsentDecode(f *testing.F) {
 	f.Add([]byte(`{"consentEnd":{"a":1}}`))
 	f.Add([]byte(`null`))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		var c atto.Consent
-		if err := c.UnmarshalJSON(b); err != nil {
+		c, err := atto.DecodeConsent(b)
+		if err != nil {
 			return
 		}
-		// What decoded must survive its own JSON unchanged.
+		// What decoded must survive its own JSON unchanged, through the
+		// public type's plain encoding/json decoding too.
 		out, err := json.Marshal(c)
 		if err != nil {
 			return // a time outside the years JSON can carry
 		}
-		var again atto.Consent
-		if err := again.UnmarshalJSON(out); err != nil {
+		again, err := atto.DecodeConsent(out)
+		if err != nil {
 			t.Fatalf("re-decoding %s: %v", out, err)
 		}
 		if !reflect.DeepEqual(c, again) {
 			t.Fatalf("round trip changed the consent:\n%#v\n%#v", c, again)
+		}
+		var plain atto.Consent
+		if err := json.Unmarshal(out, &plain); err != nil || !reflect.DeepEqual(*c, plain) {
+			t.Fatalf("plain decoding of %s: %v\n%#v", out, err, plain)
 		}
 	})
 }
@@ -49,8 +54,7 @@ func FuzzConsentListDecode(f *testing.F) {
 	f.Add([]byte(`{"consents":{"x":1},"count":-1}`))
 	f.Add([]byte(`[]`))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		var l atto.ConsentList
-		if err := l.UnmarshalJSON(b); err == nil && l.Total < 0 {
+		if l, err := atto.DecodeConsentList(b); err == nil && l.Total < 0 {
 			t.Fatalf("negative total %d", l.Total)
 		}
 	})
@@ -179,7 +183,6 @@ func FuzzRefreshDecode(f *testing.F) {
 	f.Add([]byte(`{"statusCode":"409","message":null}`))
 	f.Add([]byte(`{"statusCode":1e99}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		var r atto.RefreshResult
-		_ = r.UnmarshalJSON(b)
+		_ = atto.DecodeRefresh(b)
 	})
 }

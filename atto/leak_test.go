@@ -86,6 +86,9 @@ func leakScenario(t *testing.T, c *atto.Client, mt *httpmock.MockTransport) []an
 		keep(res, err)
 		h, err := c.Inspect(ctx, reauth.Request{ConnectionID: testConsentID})
 		keep(h, err)
+		for h, err := range c.InspectAll(ctx) {
+			keep(h, err)
+		}
 	}
 
 	// Begin succeeds; Continue's refusals.

@@ -35,6 +35,9 @@ func (l Link) String() string { return l.describe(false) }
 // GoString is String for %#v.
 func (l Link) GoString() string { return l.describe(true) }
 
+// Format prints the link with its URL redacted under every verb.
+func (l Link) Format(f fmt.State, verb rune) { formatRedacted(f, verb, l.String(), l.GoString()) }
+
 // LogValue logs the link with its URL redacted.
 func (l Link) LogValue() slog.Value {
 	return slog.GroupValue(
@@ -60,6 +63,9 @@ func (l Link) LogValue() slog.Value {
 //
 // Atto API docs: https://docs.atto.co/content/docs/guides/introduction/connect/reauthentication
 func (c *Client) ReauthLink(ctx context.Context, consentID string) (*Link, error) {
+	if c.unusable() {
+		return nil, errNilClient
+	}
 	if err := checkConsentID(consentID); err != nil {
 		return nil, err
 	}

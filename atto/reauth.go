@@ -40,18 +40,14 @@ const (
 	ErrorUnexpectedError            = "unexpected_error"
 )
 
-// statusSkew is how far Atto's statusUpdated may lag behind the flow's
-// CreatedAt and still count as "renewed during this flow" for an empty
-// Reply (clock skew between Atto and this host).
-const statusSkew = 2 * time.Minute
-
 // Provider returns reauth.Atto.
 func (c *Client) Provider() reauth.Provider { return reauth.Atto }
 
 // Begin starts the re-authentication of the consent req.ConnectionID: it
-// mints a Connect link ([Client.ReauthLink]) and returns a redirect flow
-// whose URL is the link and whose ExpiresAt is the expiry of the token in
-// it. It sends no request when a cached token is fresh enough.
+// reads the consent (so that Continue can tell a renewal: see there), mints
+// a Connect link ([Client.ReauthLink]) and returns a redirect flow whose
+// URL is the link and whose ExpiresAt is the expiry of the token in it. A
+// consent Atto does not know is reauth.ErrNotFound.
 //
 // req.Token, req.RedirectURI and req.UserIP are not used: Atto support
 // configures the redirect back to the application. Atto Connect does not
@@ -59,18 +55,25 @@ func (c *Client) Provider() reauth.Provider { return reauth.Atto }
 // the application's own use, and Continue matches the callback by its
 // consent_id instead.
 func (c *Client) Begin(ctx context.Context, req reauth.Request) (*reauth.Flow, error) {
+	if c.unusable() {
+		return nil, errNilClient
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("atto: begin: %w", err)
 	}
 	if req.ConnectionID == "" {
 		return nil, reauth.MissingInput(reauth.Atto, "ConnectionID")
 	}
+	seen, err := c.observe(ctx, req.ConnectionID)
+	if err != nil {
+		return nil, err
+	}
 	link, err := c.ReauthLink(ctx, req.ConnectionID)
 	if err != nil {
 		return nil, err
 	}
 	now := c.now()
-	return flowx.Redirect(reauth.Atto, req.ConnectionID, flowx.State(req), link.URL, link.ExpiresAt, now, nil), nil
+	return flowx.Redirect(reauth.Atto, req.ConnectionID, flowx.State(req), link.URL, link.ExpiresAt, now, seen.resume()), nil
 }
 
 // Continue finishes a flow from Begin.
@@ -81,13 +84,20 @@ func (c *Client) Begin(ctx context.Context, req reauth.Request) (*reauth.Flow, e
 //     (the consent keeps its id and the application's token is unchanged,
 //     so Result.CredentialsChanged is false); any other status returns the
 //     flow unchanged, to be asked again.
-//   - state=error: ErrUserCancelled for access_denied and
-//     customer_cancelled, otherwise an *reauth.APIError with the error code.
+//   - state=error: a [*ConnectError] carrying Atto's code and
+//     description; it wraps ErrUserCancelled for access_denied ("the
+//     customer or the bank has denied": Atto does not say which, its
+//     description may) and customer_cancelled.
 //   - An empty Reply asks "is it done yet?": the consent is read, and it is
-//     done when it is Active and its statusUpdated is not older than the
-//     flow (allowing two minutes of clock skew; a consent without
-//     statusUpdated counts when Active). Otherwise the same flow comes back.
+//     done when it shows a renewal since Begin: Active now and not Active
+//     at Begin, or its consentEnd (or statusUpdated) later than Begin saw.
+//     Re-authenticating an Active consent need not change its status, so
+//     consentEnd moving forward is what shows it. Otherwise the same flow
+//     comes back.
 func (c *Client) Continue(ctx context.Context, flow *reauth.Flow, reply reauth.Reply) (*reauth.Flow, error) {
+	if c.unusable() {
+		return nil, errNilClient
+	}
 	if err := flowx.Check(reauth.Atto, flow, c.now()); err != nil {
 		return nil, err
 	}
@@ -139,8 +149,8 @@ func checkCallback(flow *reauth.Flow, cb url.Values) error {
 	return nil
 }
 
-// callbackError turns a state=error callback into an error: the user's
-// refusal (access_denied, customer_cancelled, or no code at all) wraps
+// callbackError turns a state=error callback into a [*ConnectError]: the
+// refusals (access_denied, customer_cancelled, or no code at all) wrap
 // ErrUserCancelled; unexpected_error ErrProviderUnavailable; others
 // ErrInvalidRequest. flowx already treats access_denied and
 // customer_cancelled as refusals; only Atto's unexpected_error needs its
@@ -148,17 +158,19 @@ func checkCallback(flow *reauth.Flow, cb url.Values) error {
 func callbackError(cb url.Values) error {
 	code := cb.Get(CallbackError)
 	if code == "" {
-		return &reauth.APIError{
+		return &ConnectError{api: &reauth.APIError{
 			Provider: reauth.Atto, Op: "callback",
 			Message: "the Connect journey ended with state=error", Kind: reauth.ErrUserCancelled,
-		}
+		}}
 	}
-	err := flowx.NewCallbackError(reauth.Atto, code, cb.Get(CallbackErrorDescription))
 	var apiErr *reauth.APIError
-	if strings.EqualFold(code, ErrorUnexpectedError) && errors.As(err, &apiErr) {
+	if !errors.As(flowx.NewCallbackError(reauth.Atto, code, cb.Get(CallbackErrorDescription)), &apiErr) {
+		return reauth.InvalidInput(reauth.Atto, CallbackError, "is unreadable")
+	}
+	if strings.EqualFold(code, ErrorUnexpectedError) {
 		apiErr.Kind = reauth.ErrProviderUnavailable
 	}
-	return err
+	return &ConnectError{Code: apiErr.Code, Description: apiErr.Message, api: apiErr}
 }
 
 // scrubCallbackError removes the flow's secrets (the token in its URL,
@@ -169,6 +181,8 @@ func scrubCallbackError(err error, flow *reauth.Flow) error {
 	if !errors.As(err, &apiErr) {
 		return err
 	}
+	var ce *ConnectError
+	errors.As(err, &ce)
 	secrets := []string{flow.State}
 	if u, perr := url.Parse(flow.URL); perr == nil {
 		if frag, ferr := url.ParseQuery(u.EscapedFragment()); ferr == nil {
@@ -177,6 +191,9 @@ func scrubCallbackError(err error, flow *reauth.Flow) error {
 	}
 	apiErr.Code = httpx.Scrub(apiErr.Code, secrets)
 	apiErr.Message = httpx.Scrub(apiErr.Message, secrets)
+	if ce != nil {
+		ce.Code, ce.Description = apiErr.Code, apiErr.Message
+	}
 	return err
 }
 
@@ -186,8 +203,7 @@ func (c *Client) poll(ctx context.Context, flow *reauth.Flow) (*reauth.Flow, err
 	if err != nil {
 		return nil, err
 	}
-	renewed := consent.StatusUpdated.IsZero() || !consent.StatusUpdated.Before(flow.CreatedAt.Add(-statusSkew))
-	if consent.ConsentStatus == StatusActive && renewed {
+	if renewed(flow, consent) {
 		return c.done(flow), nil
 	}
 	return flowx.Clone(flow), nil
@@ -201,7 +217,7 @@ func (c *Client) done(flow *reauth.Flow) *reauth.Flow {
 //
 //   - Active: Healthy, or ExpiringSoon when consentEnd is within the lead
 //     time ([WithLeadTime], 7 days), or NeedsReauth once it has passed;
-//   - Expired, Abandoned, Failed, or a 403 re-auth answer: NeedsReauth;
+//   - Expired, Abandoned, Failed: NeedsReauth;
 //   - Pending: Pending;
 //   - Revoked: Revoked. Atto can re-authenticate a revoked consent too
 //     (Begin works; the user may have to re-select accounts), but a
@@ -209,25 +225,44 @@ func (c *Client) done(flow *reauth.Flow) *reauth.Flow {
 //     needing action;
 //   - anything else: Unknown.
 //
-// ExpiresAt is consentEnd. ReconfirmBy stays zero: Atto's API does not
-// expose the UK 90-day reconfirmation date.
+// An answer that itself says the consent needs the user (403
+// consent_expired, consent_denied, sca_error: NeedsReauth; 403
+// consent_revoked: Revoked) is a Health with a nil error, as every
+// [reauth.Inspector] answers; other failures are errors. ExpiresAt is
+// consentEnd. ReconfirmBy stays zero: Atto's API does not expose the UK
+// 90-day reconfirmation date.
 func (c *Client) Inspect(ctx context.Context, req reauth.Request) (*reauth.Health, error) {
+	if c.unusable() {
+		return nil, errNilClient
+	}
 	if req.ConnectionID == "" {
 		return nil, reauth.MissingInput(reauth.Atto, "ConnectionID")
 	}
 	now := c.now()
 	consent, err := c.GetConsent(ctx, req.ConnectionID)
 	if err != nil {
-		var apiErr *reauth.APIError
-		if errors.Is(err, reauth.ErrReauthRequired) && errors.As(err, &apiErr) {
-			return &reauth.Health{
-				Provider: reauth.Atto, ConnectionID: req.ConnectionID, State: reauth.NeedsReauth,
-				ProviderStatus: apiErr.Code, CheckedAt: now, Message: apiErr.Message,
-			}, nil
+		if h, ok := healthFromError(err, req.ConnectionID, now); ok {
+			return h, nil
 		}
 		return nil, err
 	}
 	return health(consent, req.ConnectionID, now, c.leadTime), nil
+}
+
+// healthFromError turns Atto's 403 re-auth answers into a Health.
+func healthFromError(err error, id string, now time.Time) (*reauth.Health, bool) {
+	var apiErr *reauth.APIError
+	if !errors.Is(err, reauth.ErrReauthRequired) || !errors.As(err, &apiErr) {
+		return nil, false
+	}
+	state := reauth.NeedsReauth
+	if strings.EqualFold(apiErr.Code, CodeConsentRevoked) {
+		state = reauth.Revoked
+	}
+	return &reauth.Health{
+		Provider: reauth.Atto, ConnectionID: id, State: state,
+		ProviderStatus: apiErr.Code, CheckedAt: now, Message: apiErr.Message,
+	}, true
 }
 
 func health(consent *Consent, id string, now time.Time, lead time.Duration) *reauth.Health {

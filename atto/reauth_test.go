@@ -120,6 +120,14 @@ func TestFullFlowDeny(t *testing.T) {
 	var apiErr *reauth.APIError
 	require.ErrorAs(t, err, &apiErr)
 	assert.Equal(t, "access_denied", apiErr.Code)
+	// Atto's access_denied is "the customer or the bank has denied": the
+	// code and description reach the app so it can tell the user.
+	var ce *atto.ConnectError
+	require.ErrorAs(t, err, &ce)
+	assert.Equal(t, atto.ErrorAccessDenied, ce.Code)
+	assert.Equal(t, "The customer or the bank has denied access", ce.Description)
+	assert.False(t, ce.CancelledByCustomer())
+	assert.Equal(t, reauth.ActionBeginAgain, reauth.NextAction(err))
 	assert.Equal(t, before, len(srv.Requests()), "a refusal needs no request")
 	got, _ := srv.Consent(id)
 	assert.Equal(t, attotest.StatusExpired, got.Status, "a refusal repairs nothing")
@@ -142,6 +150,11 @@ func TestCallbackErrorCodes(t *testing.T) {
 		var apiErr *reauth.APIError
 		require.ErrorAs(t, err, &apiErr)
 		assert.Equal(t, code, apiErr.Code)
+		var ce *atto.ConnectError
+		require.ErrorAs(t, err, &ce)
+		assert.Equal(t, code, ce.Code)
+		assert.NotEmpty(t, ce.Description)
+		assert.Equal(t, code == "customer_cancelled" || code == "Customer_Cancelled", ce.CancelledByCustomer(), code)
 	}
 	_, err := c.Continue(t.Context(), flow, reauth.Reply{Callback: url.Values{"state": {"error"}}})
 	require.ErrorIs(t, err, reauth.ErrUserCancelled)
@@ -183,7 +196,10 @@ func TestCallbackSuccessWhileConsentPendingReturnsTheFlow(t *testing.T) {
 	assert.Equal(t, reauth.StepDone, done.Step)
 }
 
-func TestEmptyReplyIgnoresAnOldActiveConsent(t *testing.T) {
+// Issue 13: re-authenticating an Active consent keeps it Active with its
+// statusUpdated unchanged (Atto documents neither moving); consentEnd moving
+// forward is what shows the renewal, and an empty Reply must see it.
+func TestEmptyReplySeesTheRenewalOfAnActiveConsent(t *testing.T) {
 	t.Parallel()
 	srv := newSim(t)
 	c := simClient(t, srv)
@@ -193,6 +209,7 @@ func TestEmptyReplyIgnoresAnOldActiveConsent(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, reauth.ExpiringSoon, h.State)
 	assert.True(t, h.NeedsAction())
+	before, _ := srv.Consent(id)
 	flow, err := c.Begin(t.Context(), reauth.Request{ConnectionID: id})
 	require.NoError(t, err)
 	next, err := c.Continue(t.Context(), flow, reauth.Reply{})
@@ -200,6 +217,28 @@ func TestEmptyReplyIgnoresAnOldActiveConsent(t *testing.T) {
 	assert.Equal(t, reauth.StepRedirect, next.Step, "the consent was not renewed during this flow")
 	_, err = srv.Approve(t.Context(), flow.URL)
 	require.NoError(t, err)
+	after, _ := srv.Consent(id)
+	assert.Equal(t, attotest.StatusActive, after.Status)
+	assert.Equal(t, before.StatusUpdated, after.StatusUpdated, "Atto need not move statusUpdated")
+	assert.True(t, after.End.After(before.End), "consentEnd moves forward")
+	done, err := c.Continue(t.Context(), next, reauth.Reply{})
+	require.NoError(t, err)
+	assert.Equal(t, reauth.StepDone, done.Step)
+}
+
+// A consent that was not Active at Begin is renewed once it is Active,
+// whatever its dates say.
+func TestEmptyReplySeesAnExpiredConsentBecomeActive(t *testing.T) {
+	t.Parallel()
+	srv, c, id, flow := beginOnSim(t)
+	next, err := c.Continue(t.Context(), flow, reauth.Reply{})
+	require.NoError(t, err)
+	assert.Equal(t, reauth.StepRedirect, next.Step)
+	// Atto renews it with a consentEnd no later than before (clock of
+	// another host): the status change alone shows the renewal.
+	before, _ := srv.Consent(id)
+	srv.SetConsentStatus(id, attotest.StatusActive)
+	srv.SetConsentEnd(id, before.End)
 	done, err := c.Continue(t.Context(), next, reauth.Reply{})
 	require.NoError(t, err)
 	assert.Equal(t, reauth.StepDone, done.Step)

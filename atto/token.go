@@ -90,15 +90,14 @@ func (c *Client) fetchToken(scope string) tokencache.FetchFunc {
 }
 
 // authorized sends req with a bearer token of the cache's scope and
-// decodes a 2xx answer into out (nil: the body is ignored). A 401 (Atto
-// unauthorised_client: the token was refused) drops the cached token and
-// tries once more with a fresh one. out is decoded by its own UnmarshalJSON
-// directly: json.Unmarshal would scan the body once more first.
-func (c *Client) authorized(ctx context.Context, cache *tokencache.Cache, req *httpx.Request, out json.Unmarshaler) error {
+// returns the 2xx answer's body. A 401 (Atto unauthorised_client: the
+// token was refused) drops the cached token and tries once more with a
+// fresh one.
+func (c *Client) authorized(ctx context.Context, cache *tokencache.Cache, req *httpx.Request) ([]byte, error) {
 	for attempt := 0; ; attempt++ {
 		tok, err := cache.Token(ctx)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		r := *req
 		r.Header = req.Header.Clone()
@@ -108,18 +107,31 @@ func (c *Client) authorized(ctx context.Context, cache *tokencache.Cache, req *h
 		r.Header.Set("Authorization", "Bearer "+tok.Value)
 		r.Secrets = append([]string{tok.Value, c.creds.ClientSecret}, req.Secrets...)
 		resp, err := c.http.Do(ctx, &r)
-		if err == nil && out != nil {
-			if len(bytes.TrimSpace(resp.Body)) == 0 {
-				err = c.http.InvalidResponse(r.Op(), "empty body")
-			} else if derr := out.UnmarshalJSON(resp.Body); derr != nil {
-				err = c.http.InvalidResponse(r.Op(), derr.Error())
-			}
-		}
 		var apiErr *reauth.APIError
 		if attempt == 0 && errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusUnauthorized {
 			cache.Invalidate(tok.Value)
 			continue
 		}
-		return err
+		if err != nil {
+			return nil, err
+		}
+		return resp.Body, nil
 	}
+}
+
+// authorizedJSON is [Client.authorized] decoding the body into the wire
+// type W: the one decoding path of every Atto answer.
+func authorizedJSON[W any](ctx context.Context, c *Client, cache *tokencache.Cache, req *httpx.Request) (*W, error) {
+	body, err := c.authorized(ctx, cache, req)
+	if err != nil {
+		return nil, err
+	}
+	var w W
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil, c.http.InvalidResponse(req.Op(), "empty body")
+	}
+	if err := json.Unmarshal(body, &w); err != nil {
+		return nil, c.http.InvalidResponse(req.Op(), err.Error())
+	}
+	return &w, nil
 }

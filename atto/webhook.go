@@ -38,8 +38,10 @@ type webhookConfig struct {
 }
 
 // WithSharedSecretHeader accepts deliveries whose header name carries
-// secret (configure the same header on the webhook at Atto). Give it more
-// than once to rotate secrets: any configured check passing is enough.
+// secret. Atto documents no webhook signing or authentication: this is the
+// application's own convention, set up with Atto on its webhook. Give it
+// more than once to rotate secrets: any configured check passing is
+// enough.
 func WithSharedSecretHeader(name, secret string) WebhookOption {
 	return func(c *webhookConfig) {
 		switch {
@@ -53,8 +55,10 @@ func WithSharedSecretHeader(name, secret string) WebhookOption {
 	}
 }
 
-// WithBasicAuth accepts deliveries carrying these HTTP Basic credentials
-// (configured on the webhook URL at Atto). May be given more than once.
+// WithBasicAuth accepts deliveries carrying these HTTP Basic credentials.
+// Like [WithSharedSecretHeader], this is the application's own convention
+// (Atto documents none), set up with Atto on the webhook URL. May be given
+// more than once.
 func WithBasicAuth(user, password string) WebhookOption {
 	return func(c *webhookConfig) {
 		switch {
@@ -86,8 +90,8 @@ var _ reauth.WebhookVerifier = (*WebhookVerifier)(nil)
 func NewWebhookVerifier(c *Client, opts ...WebhookOption) (*WebhookVerifier, error) {
 	var cfg webhookConfig
 	var errs []error
-	if c == nil {
-		errs = append(errs, errors.New("nil *Client"))
+	if c.unusable() {
+		errs = append(errs, errors.New("nil or zero *Client"))
 	}
 	for i, o := range opts {
 		if o == nil {
@@ -107,6 +111,9 @@ func NewWebhookVerifier(c *Client, opts ...WebhookOption) (*WebhookVerifier, err
 }
 
 func (v *WebhookVerifier) describe() string {
+	if v == nil {
+		return "atto.WebhookVerifier(nil)"
+	}
 	names := make([]string, 0, len(v.headers))
 	for _, h := range v.headers {
 		names = append(names, h.name)
@@ -120,6 +127,12 @@ func (v *WebhookVerifier) String() string { return v.describe() }
 
 // GoString is String for %#v.
 func (v *WebhookVerifier) GoString() string { return v.describe() }
+
+// Format describes the verifier without its secrets under every verb, for
+// a value as for a pointer.
+func (v WebhookVerifier) Format(f fmt.State, verb rune) {
+	formatRedacted(f, verb, v.describe(), v.describe())
+}
 
 // LogValue logs the verifier without its secrets.
 func (v *WebhookVerifier) LogValue() slog.Value { return slog.StringValue(v.describe()) }
@@ -264,11 +277,8 @@ func lowerKeys(m map[string]json.RawMessage) map[string]json.RawMessage {
 // consent Atto does not know), or neither when the API could not be asked
 // (the delivery should be retried).
 func (v *WebhookVerifier) Verify(ctx context.Context, r *http.Request, body []byte) (*reauth.Event, error) {
-	if r == nil || !v.authentic(r) {
+	if v == nil || r == nil || !v.authentic(r) || v.client.unusable() {
 		return nil, fmt.Errorf("atto: webhook: delivery not authenticated: %w", reauth.ErrInvalidSignature)
-	}
-	if len(body) > reauth.DefaultMaxWebhookBytes {
-		return nil, fmt.Errorf("atto: webhook: body over %d bytes: %w", reauth.DefaultMaxWebhookBytes, reauth.ErrInvalidPayload)
 	}
 	n, err := ParseNotification(body)
 	if err != nil {

@@ -1,7 +1,9 @@
 package atto_test
 
 import (
+	"bytes"
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -35,8 +37,9 @@ func newVerifier(t testing.TB, c *atto.Client) *atto.WebhookVerifier {
 
 func delivery(t testing.TB, body []byte) *http.Request {
 	t.Helper()
-	r, err := attotest.NewWebhookRequest(context.Background(), hookTarget, body, hookHeader, hookSecret)
-	require.NoError(t, err)
+	r := httptest.NewRequest(http.MethodPost, hookTarget, bytes.NewReader(body))
+	r.Header.Set("Content-Type", "application/json")
+	r.Header.Set(hookHeader, hookSecret)
 	return r
 }
 
@@ -194,8 +197,9 @@ func TestWebhookAuthenticationComesFirst(t *testing.T) {
 	_, err := v.Verify(t.Context(), bad(func(*http.Request) {}), []byte("{{{"))
 	require.ErrorIs(t, err, reauth.ErrInvalidSignature)
 	// Basic credentials work on their own.
-	r, err := attotest.NewBasicWebhookRequest(t.Context(), hookTarget, raw, hookUser, hookPass)
-	require.NoError(t, err)
+	r := delivery(t, raw)
+	r.Header.Del(hookHeader)
+	r.SetBasicAuth(hookUser, hookPass)
 	ev, err := v.Verify(t.Context(), r, raw)
 	require.NoError(t, err)
 	assert.Equal(t, id, ev.ConnectionID)
@@ -215,7 +219,6 @@ func TestWebhookPayloadErrors(t *testing.T) {
 		"object id":     []byte(`{"consentId":{"a":1}}`),
 		"control chars": []byte(`{"consentId":"a\nb"}`),
 		"unknown":       body("00000000-0000-4000-8000-000000000000", "Active"),
-		"huge":          append(append([]byte(`{"consentId":"x","pad":"`), strings.Repeat("a", reauth.DefaultMaxWebhookBytes)...), `"}`...),
 	} {
 		_, err := v.Verify(t.Context(), delivery(t, raw), raw)
 		require.ErrorIs(t, err, reauth.ErrInvalidPayload, name)
@@ -265,7 +268,7 @@ func TestNewWebhookVerifierValidates(t *testing.T) {
 	require.ErrorContains(t, err, "no authentication configured")
 	_, err = atto.NewWebhookVerifier(nil, atto.WithSharedSecretHeader("", "short"), atto.WithBasicAuth("a:b", ""), nil)
 	require.Error(t, err)
-	for _, want := range []string{"nil *Client", "invalid header name", "invalid user name", "option 2 is nil"} {
+	for _, want := range []string{"nil or zero *Client", "invalid header name", "invalid user name", "option 2 is nil"} {
 		assert.Contains(t, err.Error(), want)
 	}
 	_, err = atto.NewWebhookVerifier(c, atto.WithSharedSecretHeader(hookHeader, "short"))
@@ -273,4 +276,43 @@ func TestNewWebhookVerifierValidates(t *testing.T) {
 	scan := reauthtest.NewLeakScan(hookSecret, hookPass, testClientSecret)
 	scan.Add(newVerifier(t, c))
 	assert.Equal(t, 1, scan.Check(t))
+}
+
+// Issue 11: the body cap is reauth.NewWebhookHandler's; the verifier trusts
+// the body it is given, so a handler configured for larger bodies works.
+func TestWebhookVerifierTrustsTheHandlersCap(t *testing.T) {
+	t.Parallel()
+	srv := newSim(t)
+	c := simClient(t, srv)
+	v := newVerifier(t, c)
+	id := srv.NewConsent(attotest.StatusRevoked)
+	raw := []byte(`{"consentId":"` + id + `","pad":"` + strings.Repeat("a", reauth.DefaultMaxWebhookBytes) + `"}`)
+	ev, err := v.Verify(t.Context(), delivery(t, raw), raw)
+	require.NoError(t, err)
+	assert.Equal(t, reauth.ConsentRevoked, ev.Type)
+
+	var got int
+	h := reauth.NewWebhookHandler(v, func(context.Context, reauth.Event) error { got++; return nil },
+		reauth.WithMaxWebhookBytes(4<<20))
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, delivery(t, raw))
+	assert.Equal(t, http.StatusOK, rec.Code)
+	assert.Equal(t, 1, got)
+}
+
+// Issue 11: a typed-nil or zero-value verifier answers 401, never panics.
+func TestNilAndZeroVerifiersAnswer401(t *testing.T) {
+	t.Parallel()
+	raw := body(testConsentID, "Active")
+	for name, v := range map[string]reauth.WebhookVerifier{
+		"typed nil": (*atto.WebhookVerifier)(nil),
+		"zero":      &atto.WebhookVerifier{},
+	} {
+		_, err := v.Verify(t.Context(), delivery(t, raw), raw)
+		require.ErrorIs(t, err, reauth.ErrInvalidSignature, name)
+		rec := httptest.NewRecorder()
+		reauth.NewWebhookHandler(v, nil).ServeHTTP(rec, delivery(t, raw))
+		assert.Equal(t, http.StatusUnauthorized, rec.Code, name)
+		assert.NotEmpty(t, fmt.Sprintf("%v %+v %d", v, v, v), name)
+	}
 }

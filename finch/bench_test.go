@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"testing"
 	"time"
@@ -208,4 +209,30 @@ func BenchmarkFinchContinue(b *testing.B) {
 			b.Fatal(fmt.Sprint(err))
 		}
 	}
+}
+
+// BenchmarkCheckResponse classifies a 401 reauthenticate_user answer (body
+// peeked and restored) and a 200 (not read).
+func BenchmarkCheckResponse(b *testing.B) {
+	body := []byte(`{"code":401,"name":"authentication_error","finch_code":"reauthenticate_user","message":"The user will need to reconnect their employment system"}`)
+	hdr := http.Header{"Finch-Request-Id": {"req-1"}}
+	req := httptest.NewRequest(http.MethodGet, "https://api.tryfinch.com/employer/directory", nil)
+	b.Run("401", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			resp := &http.Response{StatusCode: 401, Header: hdr, Body: io.NopCloser(bytes.NewReader(body)), Request: req}
+			if err := finch.CheckResponse(resp); err == nil {
+				b.Fatal("no error")
+			}
+		}
+	})
+	b.Run("200", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			resp := &http.Response{StatusCode: 200, Header: hdr, Body: io.NopCloser(bytes.NewReader(body)), Request: req}
+			if err := finch.CheckResponse(resp); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }

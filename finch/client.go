@@ -3,6 +3,7 @@ package finch
 import (
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -27,6 +28,16 @@ const (
 	DefaultSessionMinutes = 43200
 	// MaxSessionMinutes is the longest session Finch accepts (90 days).
 	MaxSessionMinutes = 129600
+	// DefaultSessionTTL is DefaultSessionMinutes as a duration.
+	DefaultSessionTTL = DefaultSessionMinutes * time.Minute
+	// MaxSessionTTL is MaxSessionMinutes as a duration.
+	MaxSessionTTL = MaxSessionMinutes * time.Minute
+	// DefaultTimeout is the per-attempt timeout of the HTTP client New
+	// builds when WithHTTPClient is not given. Finch's error guide says its
+	// server may work on a request for up to 6 minutes and asks clients to
+	// wait at least that long; 30 seconds are added for the network. The
+	// ctx passed to each call still bounds the whole call, retries included.
+	DefaultTimeout = 6*time.Minute + 30*time.Second
 )
 
 // Header names Finch uses.
@@ -53,6 +64,9 @@ func (c Credentials) GoString() string {
 	return `finch.Credentials{ClientID:"` + c.ClientID + `", ClientSecret:"` + reauth.RedactSecret(c.ClientSecret) + `"}`
 }
 
+// Format prints String (GoString for %#v) under every verb.
+func (c Credentials) Format(f fmt.State, verb rune) { formatSafe(f, verb, c) }
+
 // LogValue logs the client id and REDACTED for the secret.
 func (c Credentials) LogValue() slog.Value {
 	return slog.GroupValue(slog.String("ClientID", c.ClientID), slog.String("ClientSecret", reauth.RedactSecret(c.ClientSecret)))
@@ -67,6 +81,7 @@ type Client struct {
 	base           *url.URL
 	connect        *url.URL
 	http           *httpx.Client
+	httpClient     *http.Client // what http sends through (its Timeout applies)
 	sessionMinutes int
 	now            func() time.Time
 }
@@ -87,7 +102,9 @@ type config struct {
 }
 
 // WithHTTPClient sends every request through c (its Transport and Timeout
-// apply). By default the Client uses its own pooled *http.Client.
+// apply). By default the Client uses its own pooled *http.Client with a
+// per-attempt timeout of [DefaultTimeout]; a client of your own should
+// allow at least 6 minutes too (Finch's server limit).
 func WithHTTPClient(c *http.Client) Option { return func(o *config) { o.SetHTTPClient(c) } }
 
 // WithLogger logs requests (operation, status, duration; never a secret).
@@ -115,17 +132,29 @@ func WithBaseURL(u string) Option { return func(o *config) { o.baseURL = u } }
 // WithConnectURL points [Client.AuthorizeURL] at another Finch Connect host.
 func WithConnectURL(u string) Option { return func(o *config) { o.connectURL = u } }
 
-// WithSessionMinutes sets minutes_to_expire of the re-authentication
-// sessions Begin opens (1 to [MaxSessionMinutes]; default
-// [DefaultSessionMinutes]). The flow's ExpiresAt follows it.
-func WithSessionMinutes(m int) Option {
+// WithSessionTTL sets the lifetime of the re-authentication sessions Begin
+// opens, sent as minutes_to_expire (whole minutes: a remainder is dropped).
+// It must lie between one minute and [MaxSessionTTL] (90 days); the
+// default is [DefaultSessionTTL] (30 days). The flow's ExpiresAt follows it.
+func WithSessionTTL(d time.Duration) Option {
 	return func(o *config) {
-		if m < 1 || m > MaxSessionMinutes {
-			o.Fail("WithSessionMinutes: %d is outside 1..%d", m, MaxSessionMinutes)
+		if d < time.Minute || d > MaxSessionTTL {
+			o.Fail("WithSessionTTL: %s is outside 1m..%s", d, MaxSessionTTL)
 			return
 		}
-		o.sessionMinutes = m
+		o.sessionMinutes = int(d / time.Minute)
 	}
+}
+
+// WithSessionMinutes sets the session lifetime in minutes.
+//
+// Deprecated: use [WithSessionTTL], which takes a time.Duration like every
+// other duration option.
+func WithSessionMinutes(m int) Option {
+	if m < 1 || m > MaxSessionMinutes {
+		return func(o *config) { o.Fail("WithSessionMinutes: %d is outside 1..%d", m, MaxSessionMinutes) }
+	}
+	return WithSessionTTL(time.Duration(m) * time.Minute)
 }
 
 // New returns a Client for the application creds. It checks every argument
@@ -165,6 +194,9 @@ func New(creds Credentials, opts ...Option) (*Client, error) {
 	if len(errs) > 0 {
 		return nil, prefix(errors.Join(errs...))
 	}
+	if cfg.HTTPClient == nil {
+		cfg.HTTPClient = newDefaultHTTPClient()
+	}
 	hc, err := httpx.New(httpx.Config{
 		Provider:         reauth.Finch,
 		Settings:         cfg.Settings,
@@ -180,9 +212,18 @@ func New(creds Credentials, opts ...Option) (*Client, error) {
 		base:           base,
 		connect:        connect,
 		http:           hc,
+		httpClient:     cfg.HTTPClient,
 		sessionMinutes: cfg.sessionMinutes,
 		now:            hc.Now,
 	}, nil
+}
+
+// newDefaultHTTPClient is the Client's own pooled *http.Client, with
+// Finch's longer per-attempt timeout.
+func newDefaultHTTPClient() *http.Client {
+	hc := httpx.NewDefaultHTTPClient()
+	hc.Timeout = DefaultTimeout
+	return hc
 }
 
 // prefixedError puts "finch: " before an error from the shared settings.
@@ -202,17 +243,43 @@ func prefix(err error) error { return &prefixedError{err: err} }
 // Provider returns reauth.Finch.
 func (c *Client) Provider() reauth.Provider { return reauth.Finch }
 
-// String describes the client without its secret.
-func (c *Client) String() string {
-	return "finch.Client{BaseURL: " + c.base.String() + ", ClientID: " + c.creds.ClientID + "}"
+// errNilClient is what every method of a nil or zero Client returns.
+var errNilClient = fmt.Errorf("finch: nil or zero Client (use finch.New): %w", reauth.ErrInvalidRequest)
+
+// ready reports whether c was built by New.
+func (c *Client) ready() error {
+	if c == nil || c.http == nil || c.base == nil {
+		return errNilClient
+	}
+	return nil
 }
 
-// GoString is String for %#v.
-func (c *Client) GoString() string { return c.String() }
+func (c Client) baseString() string {
+	if c.base == nil {
+		return ""
+	}
+	return c.base.String()
+}
+
+// String describes the client without its secret. It has a value receiver
+// so that a Client printed by value is covered too.
+func (c Client) String() string {
+	return "finch.Client{BaseURL: " + c.baseString() + ", ClientID: " + c.creds.ClientID + ", ClientSecret: " + reauth.RedactSecret(c.creds.ClientSecret) + "}"
+}
+
+// GoString is String in Go syntax, for %#v.
+func (c Client) GoString() string {
+	return `finch.Client{BaseURL:"` + c.baseString() + `", ClientID:"` + c.creds.ClientID + `", ClientSecret:"` + reauth.RedactSecret(c.creds.ClientSecret) + `"}`
+}
+
+// Format prints String (GoString for %#v) under every verb, so no verb
+// reaches the secret.
+func (c Client) Format(f fmt.State, verb rune) { formatSafe(f, verb, c) }
 
 // LogValue logs the client without its secret.
-func (c *Client) LogValue() slog.Value {
-	return slog.GroupValue(slog.String("BaseURL", c.base.String()), slog.String("ClientID", c.creds.ClientID))
+func (c Client) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("BaseURL", c.baseString()), slog.String("ClientID", c.creds.ClientID),
+		slog.String("ClientSecret", reauth.RedactSecret(c.creds.ClientSecret)))
 }
 
 // bearer returns the headers of a data endpoint called with accessToken.

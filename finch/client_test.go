@@ -1,6 +1,8 @@
 package finch_test
 
 import (
+	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -72,4 +74,30 @@ func TestIsReauthRequiredIsErrorsIs(t *testing.T) {
 	assert.Equal(t, errors.Is(wrapped, reauth.ErrReauthRequired), finch.IsReauthRequired(wrapped))
 	assert.False(t, finch.IsReauthRequired(reauth.ErrUnauthorized))
 	assert.False(t, finch.IsReauthRequired(nil))
+}
+
+// TestWithSessionTTL: the duration option sets minutes_to_expire on the
+// wire and the flow's ExpiresAt; out-of-range values fail New; the
+// deprecated minutes option still works.
+func TestWithSessionTTL(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	srv := newSim(t)
+	conn := srv.AddConnection("gusto")
+	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	for _, opt := range []finch.Option{finch.WithSessionTTL(2*time.Hour + 30*time.Second), finch.WithSessionMinutes(120)} {
+		srv.ResetLog()
+		c := simClient(t, srv, opt, finch.WithClock(func() time.Time { return now }))
+		flow, err := c.Begin(ctx, reauth.Request{ConnectionID: conn.ID})
+		require.NoError(t, err)
+		assert.Equal(t, now.Add(2*time.Hour), flow.ExpiresAt)
+		var body map[string]any
+		require.NoError(t, json.Unmarshal(srv.Requests()[0].Body, &body))
+		assert.Equal(t, float64(120), body["minutes_to_expire"])
+	}
+	for _, opt := range []finch.Option{finch.WithSessionTTL(30 * time.Second), finch.WithSessionTTL(finch.MaxSessionTTL + time.Minute),
+		finch.WithSessionMinutes(0), finch.WithSessionMinutes(finch.MaxSessionMinutes + 1)} {
+		_, err := finch.New(finch.Credentials{ClientID: "id", ClientSecret: "s"}, opt)
+		assert.Error(t, err)
+	}
 }

@@ -5,7 +5,7 @@ import (
 	"errors"
 	"net/http"
 
-	"github.com/reauthkit/reauthkit/internal/httpx"
+	"github.com/reauthkit/reauthkit/internal/jsonx"
 	"github.com/reauthkit/reauthkit/reauth"
 )
 
@@ -30,11 +30,26 @@ type Company struct {
 //
 // Finch API docs: https://developer.tryfinch.com/api-reference/organization/company
 func (c *Client) Company(ctx context.Context, accessToken string) (*Company, error) {
-	var out Company
-	if err := c.getBearer(ctx, "/employer/company", accessToken, &out); err != nil {
+	var w companyWire
+	if err := c.getBearer(ctx, "/employer/company", accessToken, &w); err != nil {
 		return nil, err
 	}
-	return &out, nil
+	return &Company{
+		ID:                 string(w.ID),
+		LegalName:          string(w.LegalName),
+		EIN:                string(w.EIN),
+		PrimaryEmail:       string(w.PrimaryEmail),
+		PrimaryPhoneNumber: string(w.PrimaryPhoneNumber),
+	}, nil
+}
+
+// companyWire is Finch's company answer as it is read: leniently.
+type companyWire struct {
+	ID                 jsonx.String `json:"id"`
+	LegalName          jsonx.String `json:"legal_name"`
+	EIN                jsonx.String `json:"ein"`
+	PrimaryEmail       jsonx.String `json:"primary_email"`
+	PrimaryPhoneNumber jsonx.String `json:"primary_phone_number"`
 }
 
 // getBearer sends GET path with accessToken as Bearer and decodes the
@@ -44,19 +59,13 @@ func (c *Client) Company(ctx context.Context, accessToken string) (*Company, err
 // *reauth.APIError with StatusCode 202 and Kind
 // reauth.ErrProviderUnavailable (try later), never as an empty value.
 func (c *Client) getBearer(ctx context.Context, path, accessToken string, out any) error {
-	if accessToken == "" {
-		return reauth.MissingInput(reauth.Finch, "accessToken")
+	req, err := c.bearerRequest(http.MethodGet, path, accessToken)
+	if err != nil {
+		return err
 	}
-	req := &httpx.Request{
-		Method:  http.MethodGet,
-		Base:    c.base,
-		Path:    path,
-		Header:  bearer(accessToken),
-		Secrets: []string{accessToken},
-		// 202 data_sync_in_progress: an answer without data; try later.
-		ErrorStatuses: map[int]error{http.StatusAccepted: reauth.ErrProviderUnavailable},
-	}
-	_, err := c.http.DoJSON(ctx, req, out)
+	// 202 data_sync_in_progress: an answer without data; try later.
+	req.ErrorStatuses = map[int]error{http.StatusAccepted: reauth.ErrProviderUnavailable}
+	_, err = c.http.DoJSON(ctx, req, out)
 	var apiErr *reauth.APIError
 	if errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusAccepted && apiErr.Code == "" {
 		apiErr.Code = CodeDataSyncInProgress // a bare 202 means the same

@@ -2,14 +2,17 @@ package finch
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/google/go-querystring/query"
 
 	"github.com/reauthkit/reauthkit/internal/httpx"
+	"github.com/reauthkit/reauthkit/internal/jsonx"
 	"github.com/reauthkit/reauthkit/reauth"
 )
 
@@ -46,30 +49,40 @@ type ReauthSessionRequest struct {
 	RedirectURI string `json:"redirect_uri,omitempty"`
 }
 
-// ReauthSession is an open Connect session.
-type ReauthSession struct {
+// ConnectSession is an open Finch Connect session (the answer of both
+// session endpoints).
+type ConnectSession struct {
 	SessionID string `json:"session_id"`
 	// ConnectURL is where to send the employer. Anyone holding it can
-	// re-authenticate the connection until it expires, so String and
-	// LogValue show only its scheme, host and path.
+	// connect (or re-authenticate) until it expires, so String and LogValue
+	// show only its scheme, host and path.
 	ConnectURL string `json:"connect_url"`
 }
 
-func (s ReauthSession) hidden() (id, u string) {
+// ReauthSession is the session [Client.NewReauthSession] opens.
+type ReauthSession = ConnectSession
+
+func (s ConnectSession) hidden() (id, u string) {
 	return reauth.RedactSecret(s.SessionID), reauth.RedactURL(s.ConnectURL)
 }
 
 // String prints the session with its id and URL redacted.
-func (s ReauthSession) String() string {
+func (s ConnectSession) String() string {
 	id, u := s.hidden()
-	return "finch.ReauthSession{SessionID: " + id + ", ConnectURL: " + u + "}"
+	return "finch.ConnectSession{SessionID: " + id + ", ConnectURL: " + u + "}"
 }
 
-// GoString is String for %#v.
-func (s ReauthSession) GoString() string { return s.String() }
+// GoString is String in Go syntax, for %#v.
+func (s ConnectSession) GoString() string {
+	id, u := s.hidden()
+	return `finch.ConnectSession{SessionID:"` + id + `", ConnectURL:"` + u + `"}`
+}
+
+// Format prints String (GoString for %#v) under every verb.
+func (s ConnectSession) Format(f fmt.State, verb rune) { formatSafe(f, verb, s) }
 
 // LogValue logs the session with its id and URL redacted.
-func (s ReauthSession) LogValue() slog.Value {
+func (s ConnectSession) LogValue() slog.Value {
 	id, u := s.hidden()
 	return slog.GroupValue(slog.String("SessionID", id), slog.String("ConnectURL", u))
 }
@@ -81,6 +94,9 @@ func (s ReauthSession) LogValue() slog.Value {
 //
 // Finch API docs: https://developer.tryfinch.com/api-reference/connect/reauthenticate-session
 func (c *Client) NewReauthSession(ctx context.Context, r ReauthSessionRequest) (*ReauthSession, error) {
+	if err := c.ready(); err != nil {
+		return nil, err
+	}
 	if r.ConnectionID == "" {
 		return nil, reauth.MissingInput(reauth.Finch, "ConnectionID")
 	}
@@ -92,24 +108,102 @@ func (c *Client) NewReauthSession(ctx context.Context, r ReauthSessionRequest) (
 			return nil, err
 		}
 	}
+	return c.postSession(ctx, "/connect/sessions/reauthenticate", r)
+}
+
+// postSession sends a session request with Basic authentication and
+// decodes the session.
+func (c *Client) postSession(ctx context.Context, path string, body any) (*ConnectSession, error) {
 	req := &httpx.Request{
 		Method:  http.MethodPost,
 		Base:    c.base,
-		Path:    "/connect/sessions/reauthenticate",
+		Path:    path,
 		Header:  c.basic(),
 		Secrets: []string{c.creds.ClientSecret},
 	}
-	if err := req.SetJSON(r); err != nil {
-		return nil, reauth.InvalidInput(reauth.Finch, "ReauthSessionRequest", "cannot be encoded")
+	if err := req.SetJSON(body); err != nil {
+		return nil, reauth.InvalidInput(reauth.Finch, "session request", "cannot be encoded")
 	}
-	var out ReauthSession
-	if _, err := c.http.DoJSON(ctx, req, &out); err != nil {
+	var w struct {
+		SessionID  jsonx.String `json:"session_id"`
+		ConnectURL jsonx.String `json:"connect_url"`
+	}
+	if _, err := c.http.DoJSON(ctx, req, &w); err != nil {
 		return nil, err
 	}
-	if out.ConnectURL == "" {
+	if w.ConnectURL == "" {
 		return nil, c.http.InvalidResponse(req.Op(), "answer without connect_url")
 	}
-	return &out, nil
+	return &ConnectSession{SessionID: string(w.SessionID), ConnectURL: string(w.ConnectURL)}, nil
+}
+
+// Integration skips Finch Connect's provider picker.
+type Integration struct {
+	// Provider is the payroll provider's id (Introspection.ProviderID).
+	Provider string `json:"provider"`
+	// AuthMethod is assisted, credential, oauth or api_token; optional.
+	AuthMethod AuthenticationType `json:"auth_method,omitempty"`
+}
+
+// ConnectSessionRequest opens a Finch Connect session for a new
+// connection: use it when re-authentication cannot help
+// (reauth.ErrNewConnectionRequired, a [*ConnectionMismatchError]).
+type ConnectSessionRequest struct {
+	// CustomerID is your id for the employer (1 to 255 characters). Required.
+	CustomerID string `json:"customer_id"`
+	// CustomerName is the employer's name (1 to 255 characters). Required.
+	CustomerName string `json:"customer_name"`
+	// Products to ask for. Required.
+	Products []Product `json:"products"`
+	// CustomerEmail is optional.
+	CustomerEmail string `json:"customer_email,omitempty"`
+	// Integration skips the provider picker; optional.
+	Integration *Integration `json:"integration,omitempty"`
+	// Manual asks for the assisted flow; sent only when true.
+	Manual bool `json:"manual,omitempty"`
+	// MinutesToExpire is the session's lifetime, 1 to MaxSessionMinutes;
+	// 0 leaves Finch's default of 129,600 (90 days).
+	MinutesToExpire int `json:"minutes_to_expire,omitempty"`
+	// RedirectURI must be allow-listed in the Finch Dashboard. Optional.
+	RedirectURI string `json:"redirect_uri,omitempty"`
+	// Sandbox is "finch" or "provider" for a sandbox application; optional.
+	Sandbox string `json:"sandbox,omitempty"`
+}
+
+// NewConnectSession opens a Finch Connect session that creates a new
+// connection (POST /connect/sessions, Basic authentication). Send the
+// employer to its ConnectURL; the callback's code, exchanged with
+// [Client.ExchangeCode], gives the new connection's token. Minting a
+// session spends nothing, so it is retried like a read.
+//
+// Finch API docs: https://developer.tryfinch.com/api-reference/connect/new-session
+func (c *Client) NewConnectSession(ctx context.Context, r ConnectSessionRequest) (*ConnectSession, error) {
+	if err := c.ready(); err != nil {
+		return nil, err
+	}
+	for _, f := range []struct{ name, v string }{{"CustomerID", r.CustomerID}, {"CustomerName", r.CustomerName}} {
+		switch {
+		case f.v == "":
+			return nil, reauth.MissingInput(reauth.Finch, f.name)
+		case len(f.v) > 255:
+			return nil, reauth.InvalidInput(reauth.Finch, f.name, "is longer than 255 characters")
+		}
+	}
+	if len(r.Products) == 0 {
+		return nil, reauth.MissingInput(reauth.Finch, "Products")
+	}
+	if r.MinutesToExpire < 0 || r.MinutesToExpire > MaxSessionMinutes {
+		return nil, reauth.InvalidInput(reauth.Finch, "MinutesToExpire", "is outside 1..129600")
+	}
+	if r.Integration != nil && r.Integration.Provider == "" {
+		return nil, reauth.MissingInput(reauth.Finch, "Integration.Provider")
+	}
+	if r.RedirectURI != "" {
+		if err := checkRedirect(r.RedirectURI); err != nil {
+			return nil, err
+		}
+	}
+	return c.postSession(ctx, "/connect/sessions", r)
 }
 
 // checkRedirect accepts an absolute http(s) URL without a fragment.
@@ -151,6 +245,35 @@ type AuthorizeParams struct {
 	Manual bool
 }
 
+func (p AuthorizeParams) attrs() [][2]string {
+	return [][2]string{
+		{"Products", strings.Join(p.Products, " ")},
+		{"RedirectURI", reauth.RedactURL(p.RedirectURI)},
+		{"State", reauth.RedactSecret(p.State)},
+		{"PayrollProvider", p.PayrollProvider},
+		{"ConnectionID", p.ConnectionID},
+		{"Sandbox", strconv.FormatBool(p.Sandbox)},
+		{"Manual", strconv.FormatBool(p.Manual)},
+	}
+}
+
+// String prints the parameters with State redacted (and the redirect URI's
+// query, where an application may keep its own secrets).
+func (p AuthorizeParams) String() string {
+	return renderAttrs("finch.AuthorizeParams", p.attrs(), false)
+}
+
+// GoString is String in Go syntax, for %#v.
+func (p AuthorizeParams) GoString() string {
+	return renderAttrs("finch.AuthorizeParams", p.attrs(), true)
+}
+
+// Format prints String (GoString for %#v) under every verb.
+func (p AuthorizeParams) Format(f fmt.State, verb rune) { formatSafe(f, verb, p) }
+
+// LogValue logs the parameters with State redacted.
+func (p AuthorizeParams) LogValue() slog.Value { return logAttrs(p.attrs()) }
+
 // authorizeQuery is AuthorizeParams as go-querystring encodes it. Sandbox
 // has no omitempty on purpose: sandbox=false must be sent, not dropped.
 type authorizeQuery struct {
@@ -172,6 +295,9 @@ type authorizeQuery struct {
 //
 // Finch API docs: https://developer.tryfinch.com/implementation-guide/Connect/Set-Up-Finch-Connect
 func (c *Client) AuthorizeURL(p AuthorizeParams) (string, error) {
+	if err := c.ready(); err != nil {
+		return "", err
+	}
 	if len(p.Products) == 0 {
 		return "", reauth.MissingInput(reauth.Finch, "Products")
 	}

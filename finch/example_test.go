@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"time"
@@ -117,4 +119,56 @@ func ExampleClient_AuthorizeURL() {
 	})
 	fmt.Println(u)
 	// Output: https://connect.tryfinch.com/authorize?client_id=my-client-id&products=company+directory&redirect_uri=https%3A%2F%2Fapp.example%2Fcb&sandbox=false
+}
+
+// ExampleCheckResponse classifies the application's own data call: the
+// directory of a broken connection answers 401 reauthenticate_user, and
+// the body stays readable.
+func ExampleCheckResponse() {
+	srv := finchtest.NewServer()
+	defer srv.Close()
+	conn := srv.AddConnection("gusto")
+	srv.RequireReauth(conn.ID)
+
+	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/employer/directory", nil)
+	req.Header.Set("Authorization", "Bearer "+conn.AccessToken)
+	req.Header.Set("Finch-API-Version", finch.APIVersion)
+	resp, err := srv.Client().Do(req)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer resp.Body.Close()
+	err = finch.CheckResponse(resp)
+	fmt.Println("re-auth required:", errors.Is(err, reauth.ErrReauthRequired))
+	fmt.Println("next:", reauth.NextAction(err))
+	body, _ := io.ReadAll(resp.Body)
+	fmt.Println("body still readable:", strings.Contains(string(body), "reauthenticate_user"))
+	// Output:
+	// re-auth required: true
+	// next: begin_again
+	// body still readable: true
+}
+
+// ExampleClient_Disconnect revokes the stray connection a re-authentication
+// under other credentials created.
+func ExampleClient_Disconnect() {
+	ctx := context.Background()
+	srv := finchtest.NewServer()
+	defer srv.Close()
+	conn := srv.AddConnection("gusto")
+	c, _ := finch.New(finch.Credentials{ClientID: finchtest.ClientID, ClientSecret: finchtest.ClientSecret},
+		finch.WithBaseURL(srv.URL), finch.WithHTTPClient(srv.Client()))
+
+	flow, _ := c.Begin(ctx, reauth.Request{ConnectionID: conn.ID})
+	callback, _ := srv.ApproveNewConnection(ctx, flow.URL) // the employer signs in as another company
+	_, err := c.Continue(ctx, flow, reauth.Reply{Callback: callback})
+	var mismatch *finch.ConnectionMismatchError
+	if errors.As(err, &mismatch) {
+		fmt.Println("next:", reauth.NextAction(err))
+		fmt.Println("disconnect error:", c.Disconnect(ctx, mismatch.Token.AccessToken))
+	}
+	// Output:
+	// next: new_connection
+	// disconnect error: <nil>
 }

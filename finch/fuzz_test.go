@@ -1,12 +1,16 @@
 package finch_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -86,20 +90,18 @@ func FuzzDecoders(f *testing.F) {
 	f.Add([]byte(`{"connection_status":{"last_successful_sync":"yesterday"},"manual":1}`))
 	f.Add([]byte(`{"connection_status":null,"authentication_methods":[{"connection_status":{"status":"error_reauth"}}]}`))
 	f.Fuzz(func(t *testing.T, body []byte) {
-		var in finch.Introspection
-		if json.Unmarshal(body, &in) == nil {
+		if in, err := finch.DecodeIntrospection(body); err == nil {
 			_ = in.Status().NeedsReauth()
 			_, _ = in.ConnectionStatus.LastSync()
 			for _, m := range in.AuthenticationMethods {
 				_, _ = m.ConnectionStatus.LastSync()
 			}
 		}
-		var tok finch.Token
-		if json.Unmarshal(body, &tok) == nil && tok.AccessToken != "" {
+		if tok, err := finch.DecodeToken(body); err == nil && tok.AccessToken != "" {
 			// The printed form must not depend on the token's value.
-			other := tok
+			other := *tok
 			other.AccessToken = "x"
-			if tok.String() != other.String() || tok.GoString() != other.GoString() {
+			if tok.String() != other.String() || tok.GoString() != other.GoString() || fmt.Sprintf("%d %x", tok, tok) != fmt.Sprintf("%d %x", other, other) {
 				t.Fatal("Token.String depends on the access token")
 			}
 		}
@@ -121,7 +123,11 @@ func FuzzDecodeError(f *testing.F) {
 	f.Fuzz(func(t *testing.T, status int, body []byte) {
 		e := &reauth.APIError{StatusCode: status, Kind: reauth.KindForStatus(status)}
 		finch.DecodeError(e, body, http.Header{})
-		if errors.Is(e, reauth.ErrReauthRequired) && (status != 401 || e.Code != finch.CodeReauthenticateUser) {
+		reauthCodes := map[int][]string{
+			401: {finch.CodeReauthenticateUser, finch.NameInvalidToken},
+			403: {finch.CodeInsufficientAccountPermissions, finch.NameErrorPermissions},
+		}
+		if errors.Is(e, reauth.ErrReauthRequired) && !slices.Contains(reauthCodes[status], e.Code) {
 			t.Fatalf("ErrReauthRequired for status %d code %q", status, e.Code)
 		}
 		_ = e.Error()
@@ -173,4 +179,50 @@ func FuzzContinueCallback(f *testing.F) {
 			t.Fatalf("code sent %d times", sent)
 		}
 	})
+}
+
+// FuzzCheckResponse hands CheckResponse arbitrary statuses and bodies
+// followed by an endless stream: it never panics, never reads past its cap,
+// classifies every non-2xx as an *reauth.APIError, and leaves the body
+// readable from its first byte.
+func FuzzCheckResponse(f *testing.F) {
+	f.Add(401, []byte(`{"code":401,"name":"authentication_error","finch_code":"reauthenticate_user","message":"m"}`))
+	f.Add(202, []byte(`{"code":202,"name":"accepted","finch_code":"data_sync_in_progress"}`))
+	f.Add(200, []byte(`{"individuals":[]}`))
+	f.Add(429, []byte(`{"statusCode":429,"finch_code":"finch_application_rl"}`))
+	f.Add(502, []byte(`<html>bad gateway</html>`))
+	f.Add(0, []byte(`{`))
+	f.Fuzz(func(t *testing.T, status int, body []byte) {
+		endless := &countingReader{r: io.MultiReader(bytes.NewReader(body), endlessReader{})}
+		resp := &http.Response{StatusCode: status, Body: io.NopCloser(endless), Header: http.Header{}}
+		err := finch.CheckResponse(resp)
+		if endless.n > 1<<20+len(body) {
+			t.Fatalf("read %d bytes", endless.n)
+		}
+		ok := status >= 200 && status <= 299
+		var apiErr *reauth.APIError
+		switch {
+		case !ok && !errors.As(err, &apiErr):
+			t.Fatalf("status %d: %v is not an APIError", status, err)
+		case ok && status != 202 && err != nil:
+			t.Fatalf("status %d: %v", status, err)
+		}
+		if err != nil {
+			_ = err.Error()
+		}
+		head := make([]byte, min(len(body), 4096))
+		if _, rerr := io.ReadFull(resp.Body, head); rerr != nil || !bytes.Equal(head, body[:len(head)]) {
+			t.Fatalf("body not restored: %v", rerr)
+		}
+	})
+}
+
+// endlessReader never ends.
+type endlessReader struct{}
+
+func (endlessReader) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = ' '
+	}
+	return len(p), nil
 }

@@ -65,20 +65,21 @@ const (
 	AuthOAuth         AuthenticationType = "oauth"
 )
 
-// ConnectionStatusDetail is Finch's connection_status object.
+// ConnectionStatusDetail is Finch's connection_status object. It holds
+// plain Go values, so code of your own (tests, fakes) can build one.
 type ConnectionStatusDetail struct {
 	Status  ConnectionStatus `json:"status"`
 	Message string           `json:"message,omitempty"`
 	// LastSuccessfulSync is kept as Finch sent it: the API documents it as
-	// "date-time or string", nullable. See LastSync.
-	LastSuccessfulSync jsonx.String `json:"last_successful_sync,omitempty"`
+	// "date-time or string", nullable (null is ""). See LastSync.
+	LastSuccessfulSync string `json:"last_successful_sync,omitempty"`
 }
 
 // LastSync parses LastSuccessfulSync; ok is false when it is empty or not
 // a recognisable time.
 func (d ConnectionStatusDetail) LastSync() (t time.Time, ok bool) {
 	var jt jsonx.Time
-	s := strings.TrimSpace(string(d.LastSuccessfulSync))
+	s := strings.TrimSpace(d.LastSuccessfulSync)
 	if s == "" {
 		return time.Time{}, false
 	}
@@ -107,7 +108,9 @@ type Entity struct {
 }
 
 // Introspection is what Finch knows about an access token and its
-// connection (GET /introspect). Nullable strings decode as "".
+// connection (GET /introspect). Nullable strings decode as "". It holds
+// plain Go values; Finch's answer is read leniently (numbers for strings,
+// "true" for true) before it is copied in.
 type Introspection struct {
 	// ID is Finch's id of the access token (not the token itself).
 	ID                    string                 `json:"id"`
@@ -124,7 +127,7 @@ type Introspection struct {
 	CustomerName          string                 `json:"customer_name,omitempty"`
 	CustomerEmail         string                 `json:"customer_email,omitempty"`
 	CompanyID             string                 `json:"company_id,omitempty"`
-	Manual                jsonx.Bool             `json:"manual,omitempty"`
+	Manual                bool                   `json:"manual,omitempty"`
 	Username              string                 `json:"username,omitempty"`
 	// AccountID is deprecated by Finch; use ConnectionID.
 	AccountID string `json:"account_id,omitempty"`
@@ -186,9 +189,90 @@ func (in *Introspection) brokenPart() (status ConnectionStatus, message string, 
 //
 // Finch API docs: https://developer.tryfinch.com/api-reference/management/introspect
 func (c *Client) Introspect(ctx context.Context, accessToken string) (*Introspection, error) {
-	var out Introspection
-	if err := c.getBearer(ctx, "/introspect", accessToken, &out); err != nil {
+	var w introspectionWire
+	if err := c.getBearer(ctx, "/introspect", accessToken, &w); err != nil {
 		return nil, err
 	}
-	return &out, nil
+	return w.public(), nil
+}
+
+// The wire forms of Finch's introspection answer: lenient JSON types
+// inside, the public types above outside.
+type (
+	statusWire struct {
+		Status             jsonx.String `json:"status"`
+		Message            jsonx.String `json:"message"`
+		LastSuccessfulSync jsonx.String `json:"last_successful_sync"`
+	}
+	methodWire struct {
+		Type             jsonx.String `json:"type"`
+		ConnectionStatus statusWire   `json:"connection_status"`
+		Products         []string     `json:"products"`
+	}
+	entityWire struct {
+		ID       jsonx.String `json:"id"`
+		Name     jsonx.String `json:"name"`
+		SourceID jsonx.String `json:"source_id"`
+		Status   jsonx.String `json:"status"`
+	}
+	introspectionWire struct {
+		ID                    jsonx.String `json:"id"`
+		ClientID              jsonx.String `json:"client_id"`
+		ClientType            jsonx.String `json:"client_type"`
+		ConnectionID          jsonx.String `json:"connection_id"`
+		ConnectionStatus      statusWire   `json:"connection_status"`
+		ConnectionType        jsonx.String `json:"connection_type"`
+		Products              []string     `json:"products"`
+		ProviderID            jsonx.String `json:"provider_id"`
+		AuthenticationMethods []methodWire `json:"authentication_methods"`
+		Entities              []entityWire `json:"entities"`
+		CustomerID            jsonx.String `json:"customer_id"`
+		CustomerName          jsonx.String `json:"customer_name"`
+		CustomerEmail         jsonx.String `json:"customer_email"`
+		CompanyID             jsonx.String `json:"company_id"`
+		Manual                jsonx.Bool   `json:"manual"`
+		Username              jsonx.String `json:"username"`
+		AccountID             jsonx.String `json:"account_id"`
+		PayrollProviderID     jsonx.String `json:"payroll_provider_id"`
+	}
+)
+
+func (w statusWire) public() ConnectionStatusDetail {
+	return ConnectionStatusDetail{
+		Status:             ConnectionStatus(w.Status),
+		Message:            string(w.Message),
+		LastSuccessfulSync: string(w.LastSuccessfulSync),
+	}
+}
+
+func (w *introspectionWire) public() *Introspection {
+	in := &Introspection{
+		ID:                string(w.ID),
+		ClientID:          string(w.ClientID),
+		ClientType:        ClientType(w.ClientType),
+		ConnectionID:      string(w.ConnectionID),
+		ConnectionStatus:  w.ConnectionStatus.public(),
+		ConnectionType:    ConnectionType(w.ConnectionType),
+		Products:          w.Products,
+		ProviderID:        string(w.ProviderID),
+		CustomerID:        string(w.CustomerID),
+		CustomerName:      string(w.CustomerName),
+		CustomerEmail:     string(w.CustomerEmail),
+		CompanyID:         string(w.CompanyID),
+		Manual:            bool(w.Manual),
+		Username:          string(w.Username),
+		AccountID:         string(w.AccountID),
+		PayrollProviderID: string(w.PayrollProviderID),
+	}
+	for _, m := range w.AuthenticationMethods {
+		in.AuthenticationMethods = append(in.AuthenticationMethods, AuthenticationMethod{
+			Type: AuthenticationType(m.Type), ConnectionStatus: m.ConnectionStatus.public(), Products: m.Products,
+		})
+	}
+	for _, e := range w.Entities {
+		in.Entities = append(in.Entities, Entity{
+			ID: string(e.ID), Name: string(e.Name), SourceID: string(e.SourceID), Status: ConnectionStatus(e.Status),
+		})
+	}
+	return in
 }

@@ -144,7 +144,18 @@ func exerciseErrorPaths(t *testing.T, scan *reauthtest.LeakScan) (added int) {
 	cb4, err := srv.ApproveNewConnection(ctx, flow.URL)
 	require.NoError(t, err)
 	scan.AddSecrets(cb4.Get("code"))
-	add(c.Continue(ctx, flow, reauth.Reply{Callback: cb4}))
+	mmFlow, err := c.Continue(ctx, flow, reauth.Reply{Callback: cb4})
+	var mm *finch.ConnectionMismatchError
+	require.ErrorAs(t, err, &mm)
+	scan.AddSecrets(mm.Token.AccessToken) // kept on the error, never printed
+	add(mmFlow, err)
+	values(mm.Token, *mm.Token)
+
+	// The new endpoints' error paths.
+	add(wrong.NewConnectSession(ctx, finch.ConnectSessionRequest{CustomerID: "c", CustomerName: "n", Products: []string{"company"}}))
+	add(nil, c.Disconnect(ctx, "LEAK-disconnect-token-4f4f"))
+	add(nil, c.SetSandboxConnectionStatus(ctx, "LEAK-disconnect-token-4f4f", finch.StatusReauth))
+	scan.AddSecrets("LEAK-disconnect-token-4f4f")
 
 	// Success, so the new token is a secret to look for everywhere above.
 	done, err := c.Continue(ctx, flow, reauth.Reply{Callback: cb})

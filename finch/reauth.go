@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"time"
 
@@ -20,12 +21,25 @@ const (
 // ConnectionMismatchError is returned by Continue when Finch issued the new
 // token for a connection other than the flow's: the employer authenticated
 // with different credentials, and Finch created (or reused) another
-// connection instead of repairing this one. The new token is discarded and
-// never returned; the flow's connection is still broken. It wraps
-// reauth.ErrStateMismatch: the callback does not belong to this flow.
+// connection instead of repairing this one. The flow's connection is still
+// broken.
+//
+// Token is the code exchange's answer for that other connection. The
+// application decides what to do with it: revoke it with
+// [Client.Disconnect] (the usual choice: a stray connection), or keep it if
+// the employer meant to switch. It is never printed: Error, String,
+// GoString, Format and LogValue show only the two connection ids.
+//
+// It wraps reauth.ErrStateMismatch (the callback does not belong to this
+// flow) and reauth.ErrNewConnectionRequired (re-authentication did not
+// repair the connection: reauth.NextAction says new_connection).
 type ConnectionMismatchError struct {
 	// Want is the flow's connection id; Got the one the token belongs to.
 	Want, Got string
+	// Token is the other connection's new token. It is a pointer so that
+	// even fmt's fallback printing of a wrapping error shows an address,
+	// never the token.
+	Token *Token
 }
 
 // Error names both connection ids (ids, not secrets).
@@ -33,8 +47,34 @@ func (e *ConnectionMismatchError) Error() string {
 	return fmt.Sprintf("finch: code belongs to connection %q, not to the flow's connection %q", e.Got, e.Want)
 }
 
-// Unwrap returns reauth.ErrStateMismatch.
-func (e *ConnectionMismatchError) Unwrap() error { return reauth.ErrStateMismatch }
+// String is Error.
+func (e *ConnectionMismatchError) String() string { return e.Error() }
+
+// GoString prints the ids, never the token.
+func (e *ConnectionMismatchError) GoString() string {
+	tok := "nil"
+	if e.Token != nil {
+		tok = "&" + e.Token.GoString()
+	}
+	return fmt.Sprintf("&finch.ConnectionMismatchError{Want:%q, Got:%q, Token:%s}", e.Want, e.Got, tok)
+}
+
+// Format prints Error (GoString for %#v) under every verb.
+func (e *ConnectionMismatchError) Format(f fmt.State, verb rune) { formatSafe(f, verb, e) }
+
+// LogValue logs the ids, never the token.
+func (e *ConnectionMismatchError) LogValue() slog.Value {
+	attrs := []slog.Attr{slog.String("Want", e.Want), slog.String("Got", e.Got)}
+	if e.Token != nil {
+		attrs = append(attrs, slog.Any("Token", *e.Token))
+	}
+	return slog.GroupValue(attrs...)
+}
+
+// Unwrap returns reauth.ErrStateMismatch and reauth.ErrNewConnectionRequired.
+func (e *ConnectionMismatchError) Unwrap() []error {
+	return []error{reauth.ErrStateMismatch, reauth.ErrNewConnectionRequired}
+}
 
 // Begin opens a Finch Connect re-authentication session and returns a
 // redirect flow: send the employer to flow.URL.
@@ -53,6 +93,9 @@ func (e *ConnectionMismatchError) Unwrap() error { return reauth.ErrStateMismatc
 // rest. ExpiresAt is the time the session was requested plus its
 // minutes_to_expire.
 func (c *Client) Begin(ctx context.Context, req reauth.Request) (*reauth.Flow, error) {
+	if err := c.ready(); err != nil {
+		return nil, err
+	}
 	connID := req.ConnectionID
 	if connID == "" && req.Token == "" {
 		return nil, reauth.MissingInput(reauth.Finch, "ConnectionID")
@@ -115,6 +158,9 @@ func (c *Client) Begin(ctx context.Context, req reauth.Request) (*reauth.Flow, e
 // is a [*ConnectionMismatchError]. The done flow carries the new access
 // token with CredentialsChanged true: store it, the old one is stale.
 func (c *Client) Continue(ctx context.Context, flow *reauth.Flow, reply reauth.Reply) (*reauth.Flow, error) {
+	if err := c.ready(); err != nil {
+		return nil, err
+	}
 	if err := flowx.Check(reauth.Finch, flow, c.now()); err != nil {
 		return nil, err
 	}
@@ -145,7 +191,7 @@ func (c *Client) Continue(ctx context.Context, flow *reauth.Flow, reply reauth.R
 	case tok.ConnectionID == "":
 		return nil, c.http.InvalidResponse("POST /auth/token", "answer without connection_id")
 	case tok.ConnectionID != flow.ConnectionID:
-		return nil, &ConnectionMismatchError{Want: flow.ConnectionID, Got: tok.ConnectionID}
+		return nil, &ConnectionMismatchError{Want: flow.ConnectionID, Got: tok.ConnectionID, Token: tok}
 	}
 	now := c.now()
 	return flowx.Done(reauth.Finch, tok.ConnectionID, reauth.Credentials{AccessToken: tok.AccessToken}, true, now), nil
@@ -153,37 +199,40 @@ func (c *Client) Continue(ctx context.Context, flow *reauth.Flow, reply reauth.R
 
 // Inspect reports a connection's health from GET /introspect. It needs
 // req.Token (the connection's access token); Finch has no lookup by
-// connection id. Finch's connections do not expire on a date, so the
-// result is never ExpiringSoon and ExpiresAt is zero.
+// connection id.
 //
-// Mapping: connected → Healthy; reauth and error_reauth → NeedsReauth;
-// pending and processing → Pending; disconnected → Revoked;
-// error_no_account_setup, error_permissions and anything else → Unknown
-// (they need the employer or Finch's assisted team, not a
-// re-authentication), with ProviderStatus and Message set. The result is
-// NeedsReauth as well when /introspect itself answers 401
-// reauthenticate_user, and when only an authentication method or an entity
-// reports reauth under a connection that is not disconnected
-// (ProviderStatus and Message are then that part's).
+// Mapping of Finch's connection status: connected → Healthy; reauth and
+// error_reauth → NeedsReauth; error_permissions → NeedsReauth too (the
+// employer must act: update the permissions of the admin account Finch
+// uses); pending and processing → Pending; disconnected and
+// error_no_account_setup → Revoked (a new connection is needed:
+// [Client.NewConnectSession]); anything else → Unknown, always with
+// ProviderStatus and Message set. The result is NeedsReauth as well when
+// only an authentication method or an entity reports reauth under a
+// connection that is not disconnected (ProviderStatus and Message are then
+// that part's).
+//
+// An answer that itself says the connection is broken is a Health with a
+// nil error, not an error: 401 reauthenticate_user or invalid_token_error
+// and 403 error_permissions are NeedsReauth, 401 account_setup_required is
+// Revoked (ProviderStatus is Finch's code). Other failures (rate limits,
+// Finch down, the application's own credentials) are errors.
+//
+// Finch publishes no expiry date for a connection, and nothing that warns
+// ahead of time: the result is never ExpiringSoon, and ExpiresAt and
+// ReconfirmBy are zero. A sweep learns of a broken Finch connection when
+// it breaks (or from the account.updated webhook).
 func (c *Client) Inspect(ctx context.Context, req reauth.Request) (*reauth.Health, error) {
+	if err := c.ready(); err != nil {
+		return nil, err
+	}
 	if req.Token == "" {
 		return nil, reauth.MissingInput(reauth.Finch, "Token")
 	}
 	in, err := c.Introspect(ctx, req.Token)
 	now := c.now()
 	if err != nil {
-		var apiErr *reauth.APIError
-		if errors.Is(err, reauth.ErrReauthRequired) && errors.As(err, &apiErr) {
-			return &reauth.Health{
-				Provider:       reauth.Finch,
-				ConnectionID:   req.ConnectionID,
-				State:          reauth.NeedsReauth,
-				ProviderStatus: apiErr.Code,
-				CheckedAt:      now,
-				Message:        apiErr.Message,
-			}, nil
-		}
-		return nil, err
+		return brokenHealth(req.ConnectionID, err, now)
 	}
 	status, msg := in.Status(), in.ConnectionStatus.Message
 	if st := healthState(status); st != reauth.NeedsReauth && st != reauth.Revoked {
@@ -205,15 +254,41 @@ func (c *Client) Inspect(ctx context.Context, req reauth.Request) (*reauth.Healt
 	return h, nil
 }
 
+// brokenHealth turns an error answer that describes the connection into a
+// Health (the Inspector rule), and returns any other error as it is.
+func brokenHealth(connID string, err error, now time.Time) (*reauth.Health, error) {
+	var apiErr *reauth.APIError
+	if !errors.As(err, &apiErr) {
+		return nil, err
+	}
+	var state reauth.HealthState
+	switch {
+	case errors.Is(err, reauth.ErrReauthRequired):
+		state = reauth.NeedsReauth
+	case errors.Is(err, reauth.ErrNewConnectionRequired):
+		state = reauth.Revoked
+	default:
+		return nil, err
+	}
+	return &reauth.Health{
+		Provider:       reauth.Finch,
+		ConnectionID:   connID,
+		State:          state,
+		ProviderStatus: apiErr.Code,
+		CheckedAt:      now,
+		Message:        apiErr.Message,
+	}, nil
+}
+
 func healthState(s ConnectionStatus) reauth.HealthState {
 	switch {
 	case s == StatusConnected:
 		return reauth.Healthy
-	case s.NeedsReauth():
+	case s.NeedsReauth(), s == StatusErrorPermissions:
 		return reauth.NeedsReauth
 	case s == StatusPending || s == StatusProcessing:
 		return reauth.Pending
-	case s == StatusDisconnected:
+	case s == StatusDisconnected, s == StatusErrorNoAccountSetup:
 		return reauth.Revoked
 	}
 	return reauth.Unknown

@@ -174,6 +174,121 @@ func TestCodeForAnotherConnectionIsRejected(t *testing.T) {
 	assert.Equal(t, 1, srv.Count("POST /auth/token"))
 	got, _ := srv.Connection(conn.ID)
 	assert.Equal(t, finchtest.StatusReauth, got.Status, "the flow's connection is still broken")
+
+	// The error hands back the stray connection's token, so the
+	// application can disconnect it, and says a new connection is needed.
+	require.NotNil(t, mm.Token)
+	assert.Equal(t, mm.Got, mm.Token.ConnectionID)
+	assert.ErrorIs(t, err, reauth.ErrNewConnectionRequired)
+	assert.Equal(t, reauth.ActionNewConnection, reauth.NextAction(err))
+	require.True(t, srv.TokenWorks(mm.Token.AccessToken))
+	before := srv.Tokens(mm.Got)
+	require.NoError(t, c.Disconnect(ctx, mm.Token.AccessToken))
+	assert.Equal(t, before-1, srv.Tokens(mm.Got), "the stray token is revoked")
+	assert.False(t, srv.TokenWorks(mm.Token.AccessToken))
+	_, err = c.Company(ctx, mm.Token.AccessToken)
+	assert.ErrorIs(t, err, reauth.ErrReauthRequired, "a disconnected token is invalid_token_error")
+	assert.ErrorIs(t, c.Disconnect(ctx, mm.Token.AccessToken), reauth.ErrReauthRequired)
+	assert.Equal(t, 2, srv.Count("POST /disconnect"), "Disconnect is sent once per call")
+}
+
+// TestNewConnectSessionWhenReauthCannotHelp: a connection that was never
+// set up answers 401 account_setup_required (a new connection is needed);
+// NewConnectSession opens one, the employer approves, and the new token
+// works.
+func TestNewConnectSessionWhenReauthCannotHelp(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	srv := newSim(t)
+	conn := srv.AddConnection("gusto")
+	srv.SetStatus(conn.ID, finchtest.StatusErrorNoAccountSetup)
+	c := simClient(t, srv)
+	_, err := c.Company(ctx, conn.AccessToken)
+	require.ErrorIs(t, err, reauth.ErrNewConnectionRequired)
+	require.Equal(t, reauth.ActionNewConnection, reauth.NextAction(err))
+
+	_, err = c.NewConnectSession(ctx, finch.ConnectSessionRequest{CustomerName: "Acme", Products: []string{"company"}})
+	require.ErrorIs(t, err, reauth.ErrMissingInput)
+	require.Zero(t, srv.Count("POST /connect/sessions"), "validated before any request")
+
+	sess, err := c.NewConnectSession(ctx, finch.ConnectSessionRequest{
+		CustomerID: "cust-1", CustomerName: "Acme Inc.", Products: []string{finch.ProductCompany, finch.ProductDirectory},
+		RedirectURI: testRedirect, Integration: &finch.Integration{Provider: "gusto"},
+	})
+	require.NoError(t, err)
+	require.NotEmpty(t, sess.SessionID)
+	cb, err := srv.Approve(ctx, sess.ConnectURL)
+	require.NoError(t, err)
+	tok, err := c.ExchangeCode(ctx, cb.Get("code"), testRedirect)
+	require.NoError(t, err)
+	assert.NotEqual(t, conn.ID, tok.ConnectionID, "a new connection")
+	co, err := c.Company(ctx, tok.AccessToken)
+	require.NoError(t, err)
+	assert.NotEmpty(t, co.ID)
+
+	reqs := srv.Requests()
+	var body map[string]any
+	for _, e := range reqs {
+		if e.Method+" "+e.Path == "POST /connect/sessions" {
+			require.NoError(t, json.Unmarshal(e.Body, &body))
+			assert.Contains(t, e.Header.Get("Authorization"), "Basic ")
+		}
+	}
+	assert.Equal(t, "cust-1", body["customer_id"])
+	assert.Equal(t, []any{"company", "directory"}, body["products"])
+	assert.Equal(t, map[string]any{"provider": "gusto"}, body["integration"])
+}
+
+// TestSandboxStatusBreaksDataCalls: the sandbox knob through the SDK makes
+// the data endpoint fail with reauthenticate_user, like Finch's sandbox.
+func TestSandboxStatusBreaksDataCalls(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	srv := newSim(t)
+	conn := srv.AddConnection("gusto")
+	c := simClient(t, srv)
+	require.NoError(t, c.SetSandboxConnectionStatus(ctx, conn.AccessToken, finch.StatusReauth))
+	e := srv.Requests()[0]
+	assert.Equal(t, "PUT /sandbox/connections/accounts", e.Method+" "+e.Path)
+	assert.JSONEq(t, `{"connection_status":"reauth"}`, string(e.Body))
+	assert.Equal(t, "Bearer "+conn.AccessToken, e.Header.Get("Authorization"))
+	_, err := c.Company(ctx, conn.AccessToken)
+	assert.ErrorIs(t, err, reauth.ErrReauthRequired)
+	assert.ErrorIs(t, c.SetSandboxConnectionStatus(ctx, conn.AccessToken, ""), reauth.ErrMissingInput)
+}
+
+// TestDefaultTimeoutCoversFinchsSixMinutes: with no HTTP client of the
+// user's, a call may wait at least Finch's 6-minute server limit.
+func TestDefaultTimeoutCoversFinchsSixMinutes(t *testing.T) {
+	t.Parallel()
+	c, err := finch.New(finch.Credentials{ClientID: "id", ClientSecret: "secret"})
+	require.NoError(t, err)
+	assert.GreaterOrEqual(t, finch.HTTPTimeout(c), 6*time.Minute)
+	assert.GreaterOrEqual(t, finch.DefaultTimeout, 6*time.Minute)
+	mine := &http.Client{Timeout: time.Second}
+	c, err = finch.New(finch.Credentials{ClientID: "id", ClientSecret: "secret"}, finch.WithHTTPClient(mine))
+	require.NoError(t, err)
+	assert.Equal(t, time.Second, finch.HTTPTimeout(c), "the user's client is used as it is")
+}
+
+// TestSlowFinchAnswerIsWaitedFor: over real HTTP, a Finch answer slower
+// than a short ctx is cut by the ctx (the user's bound), and one within it
+// is waited for by the default client.
+func TestSlowFinchAnswerIsWaitedFor(t *testing.T) {
+	t.Parallel()
+	srv := newSim(t)
+	conn := srv.AddConnection("gusto")
+	c, err := finch.New(finch.Credentials{ClientID: finchtest.ClientID, ClientSecret: finchtest.ClientSecret},
+		finch.WithBaseURL(srv.URL), finch.WithRetries(0, 0, 0))
+	require.NoError(t, err)
+	srv.Inject("GET /employer/company", 1, sim.Fault{Kind: sim.FaultDelay, Delay: 300 * time.Millisecond})
+	_, err = c.Company(context.Background(), conn.AccessToken)
+	require.NoError(t, err)
+	srv.Inject("GET /employer/company", 1, sim.Fault{Kind: sim.FaultDelay, Delay: time.Minute})
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	_, err = c.Company(ctx, conn.AccessToken)
+	require.ErrorIs(t, err, context.DeadlineExceeded, "the caller's ctx bounds every call")
 }
 
 func TestTokenExchangeAnswered503IsSentOnce(t *testing.T) {
@@ -260,7 +375,8 @@ func TestBeginFailures(t *testing.T) {
 	_, err = c.Begin(ctx, reauth.Request{ConnectionID: "no-such-connection"})
 	assert.ErrorIs(t, err, reauth.ErrNotFound)
 	_, err = c.Begin(ctx, reauth.Request{Token: "unknown-token"})
-	assert.ErrorIs(t, err, reauth.ErrUnauthorized)
+	assert.ErrorIs(t, err, reauth.ErrReauthRequired, "invalid_token_error is the connection's token")
+	assert.NotErrorIs(t, err, reauth.ErrUnauthorized)
 }
 
 func TestInspectStates(t *testing.T) {
@@ -275,8 +391,8 @@ func TestInspectStates(t *testing.T) {
 		"pending":                reauth.Pending,
 		"processing":             reauth.Pending,
 		"disconnected":           reauth.Revoked,
-		"error_permissions":      reauth.Unknown,
-		"error_no_account_setup": reauth.Unknown,
+		"error_permissions":      reauth.NeedsReauth,
+		"error_no_account_setup": reauth.Revoked,
 		"something_new":          reauth.Unknown,
 	} {
 		srv.SetStatus(conn.ID, status)
@@ -286,6 +402,46 @@ func TestInspectStates(t *testing.T) {
 		assert.Equal(t, status, h.ProviderStatus)
 		assert.True(t, h.ExpiresAt.IsZero())
 	}
+}
+
+// TestInspectAnswersThatSayBrokenAreHealth is the Inspector rule over real
+// HTTP: /introspect answering that the token or connection is broken is a
+// Health with a nil error; the application's own problems stay errors.
+func TestInspectAnswersThatSayBrokenAreHealth(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	srv := newSim(t)
+	conn := srv.AddConnection("gusto")
+	c := simClient(t, srv, finch.WithRetries(0, 0, 0))
+
+	h, err := c.Inspect(ctx, reauth.Request{Token: "revoked-or-unknown-token", ConnectionID: conn.ID})
+	require.NoError(t, err, "401 invalid_token_error is the connection's token: a health, not an error")
+	assert.Equal(t, reauth.NeedsReauth, h.State)
+	assert.Equal(t, finch.NameInvalidToken, h.ProviderStatus)
+	assert.Equal(t, conn.ID, h.ConnectionID)
+
+	for code, want := range map[string]reauth.HealthState{
+		`{"code":401,"name":"authentication_error","finch_code":"account_setup_required","message":"connect"}`:            reauth.Revoked,
+		`{"code":403,"name":"error_permissions","finch_code":"insufficient_account_permissions","message":"permissions"}`: reauth.NeedsReauth,
+	} {
+		status := 401
+		if want == reauth.NeedsReauth {
+			status = 403
+		}
+		srv.Inject("GET /introspect", 1, sim.Fault{Kind: sim.FaultStatus, Status: status, Body: code})
+		h, err := c.Inspect(ctx, reauth.Request{Token: conn.AccessToken})
+		require.NoError(t, err, code)
+		assert.Equal(t, want, h.State, code)
+	}
+
+	srv.Inject("GET /introspect", 1, sim.Fault{Kind: sim.FaultStatus, Status: 402,
+		Body: `{"code":402,"name":"payment_required","finch_code":"payment_required","message":"unpaid"}`})
+	_, err = c.Inspect(ctx, reauth.Request{Token: conn.AccessToken})
+	assert.ErrorIs(t, err, finch.ErrPaymentRequired, "the application's problem stays an error")
+	assert.Equal(t, reauth.ActionFixConfig, reauth.NextAction(err))
+	srv.Inject("GET /introspect", 1, sim.Fault{Kind: sim.FaultStatus, Status: 503})
+	_, err = c.Inspect(ctx, reauth.Request{Token: conn.AccessToken})
+	assert.ErrorIs(t, err, reauth.ErrProviderUnavailable)
 }
 
 func TestInspectTreats401ReauthAsNeedsReauth(t *testing.T) {

@@ -2,11 +2,13 @@ package finch
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
 
 	"github.com/reauthkit/reauthkit/internal/httpx"
+	"github.com/reauthkit/reauthkit/internal/jsonx"
 	"github.com/reauthkit/reauthkit/reauth"
 )
 
@@ -30,43 +32,27 @@ type Token struct {
 	AccountID string `json:"account_id,omitempty"`
 }
 
-func (t Token) attrs() []string {
-	return []string{
-		"AccessToken", reauth.RedactSecret(t.AccessToken),
-		"TokenType", t.TokenType,
-		"ConnectionID", t.ConnectionID,
-		"ProviderID", t.ProviderID,
-		"Products", strings.Join(t.Products, ","),
+func (t Token) attrs() [][2]string {
+	return [][2]string{
+		{"AccessToken", reauth.RedactSecret(t.AccessToken)},
+		{"TokenType", t.TokenType},
+		{"ConnectionID", t.ConnectionID},
+		{"ProviderID", t.ProviderID},
+		{"Products", strings.Join(t.Products, ",")},
 	}
 }
 
 // String prints the token's metadata with AccessToken redacted.
-func (t Token) String() string {
-	a := t.attrs()
-	var b strings.Builder
-	b.WriteString("finch.Token{")
-	for i := 0; i < len(a); i += 2 {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString(a[i] + ": " + a[i+1])
-	}
-	b.WriteString("}")
-	return b.String()
-}
+func (t Token) String() string { return renderAttrs("finch.Token", t.attrs(), false) }
 
-// GoString is String for %#v.
-func (t Token) GoString() string { return t.String() }
+// GoString is String in Go syntax, for %#v.
+func (t Token) GoString() string { return renderAttrs("finch.Token", t.attrs(), true) }
+
+// Format prints String (GoString for %#v) under every verb.
+func (t Token) Format(f fmt.State, verb rune) { formatSafe(f, verb, t) }
 
 // LogValue logs the token's metadata with AccessToken redacted.
-func (t Token) LogValue() slog.Value {
-	a := t.attrs()
-	out := make([]slog.Attr, 0, len(a)/2)
-	for i := 0; i < len(a); i += 2 {
-		out = append(out, slog.String(a[i], a[i+1]))
-	}
-	return slog.GroupValue(out...)
-}
+func (t Token) LogValue() slog.Value { return logAttrs(t.attrs()) }
 
 // tokenRequest is the body of POST /auth/token: Finch takes the
 // application's credentials in the JSON body.
@@ -88,6 +74,9 @@ type tokenRequest struct {
 //
 // Finch API docs: https://developer.tryfinch.com/api-reference/management/retrieve-access-token
 func (c *Client) ExchangeCode(ctx context.Context, code, redirectURI string) (*Token, error) {
+	if err := c.ready(); err != nil {
+		return nil, err
+	}
 	if code == "" {
 		return nil, reauth.MissingInput(reauth.Finch, "code")
 	}
@@ -107,12 +96,45 @@ func (c *Client) ExchangeCode(ctx context.Context, code, redirectURI string) (*T
 	}); err != nil {
 		return nil, reauth.InvalidInput(reauth.Finch, "code", "cannot be encoded")
 	}
-	var out Token
-	if _, err := c.http.DoJSON(ctx, req, &out); err != nil {
+	var w tokenWire
+	if _, err := c.http.DoJSON(ctx, req, &w); err != nil {
 		return nil, err
 	}
-	if out.AccessToken == "" {
+	if w.AccessToken == "" {
 		return nil, c.http.InvalidResponse(req.Op(), "answer without access_token")
 	}
-	return &out, nil
+	return w.public(), nil
+}
+
+// tokenWire is Finch's code-exchange answer as it is read: leniently.
+type tokenWire struct {
+	AccessToken    jsonx.String `json:"access_token"`
+	TokenType      jsonx.String `json:"token_type"`
+	ConnectionID   jsonx.String `json:"connection_id"`
+	ConnectionType jsonx.String `json:"connection_type"`
+	ClientType     jsonx.String `json:"client_type"`
+	ProviderID     jsonx.String `json:"provider_id"`
+	Products       []string     `json:"products"`
+	EntityIDs      []string     `json:"entity_ids"`
+	CompanyID      jsonx.String `json:"company_id"`
+	CustomerID     jsonx.String `json:"customer_id"`
+	CustomerName   jsonx.String `json:"customer_name"`
+	AccountID      jsonx.String `json:"account_id"`
+}
+
+func (w *tokenWire) public() *Token {
+	return &Token{
+		AccessToken:    string(w.AccessToken),
+		TokenType:      string(w.TokenType),
+		ConnectionID:   string(w.ConnectionID),
+		ConnectionType: ConnectionType(w.ConnectionType),
+		ClientType:     ClientType(w.ClientType),
+		ProviderID:     string(w.ProviderID),
+		Products:       w.Products,
+		EntityIDs:      w.EntityIDs,
+		CompanyID:      string(w.CompanyID),
+		CustomerID:     string(w.CustomerID),
+		CustomerName:   string(w.CustomerName),
+		AccountID:      string(w.AccountID),
+	}
 }

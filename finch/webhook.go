@@ -20,9 +20,16 @@ import (
 
 // Webhook header names (matched case-insensitively).
 const (
-	HeaderEventID   = "Finch-Event-Id"
+	// HeaderEventID carries the delivery's id ("msg_…").
+	HeaderEventID = "Finch-Event-Id"
+	// HeaderTimestamp carries the delivery's unix time in seconds.
 	HeaderTimestamp = "Finch-Timestamp"
-	HeaderSignature = "Finch-Signature"
+	// SignatureHeader carries the "v1,<base64>" signatures.
+	SignatureHeader = "Finch-Signature"
+	// HeaderSignature is SignatureHeader.
+	//
+	// Deprecated: use SignatureHeader, the name every provider package uses.
+	HeaderSignature = SignatureHeader
 )
 
 // DefaultTolerance is how far a delivery's Finch-Timestamp may be from the
@@ -41,7 +48,6 @@ type WebhookVerifier struct {
 	key       []byte
 	now       func() time.Time
 	tolerance time.Duration
-	maxBytes  int
 }
 
 var _ reauth.WebhookVerifier = (*WebhookVerifier)(nil)
@@ -101,7 +107,7 @@ func NewWebhookVerifier(secret string, opts ...WebhookOption) (*WebhookVerifier,
 	if len(errs) > 0 {
 		return nil, prefix(errors.Join(errs...))
 	}
-	return &WebhookVerifier{key: key, now: cfg.now, tolerance: cfg.tolerance, maxBytes: reauth.DefaultMaxWebhookBytes}, nil
+	return &WebhookVerifier{key: key, now: cfg.now, tolerance: cfg.tolerance}, nil
 }
 
 func decodeWebhookSecret(secret string) ([]byte, error) {
@@ -118,16 +124,19 @@ func decodeWebhookSecret(secret string) ([]byte, error) {
 }
 
 // String describes the verifier without its key.
-func (v *WebhookVerifier) String() string {
-	return "finch.WebhookVerifier{Key: " + reauth.Redacted + ", Tolerance: " + v.tolerance.String() + "}"
+func (v WebhookVerifier) String() string {
+	return "finch.WebhookVerifier{Key: " + reauth.RedactSecret(string(v.key)) + ", Tolerance: " + v.tolerance.String() + "}"
 }
 
 // GoString is String for %#v.
-func (v *WebhookVerifier) GoString() string { return v.String() }
+func (v WebhookVerifier) GoString() string { return v.String() }
+
+// Format prints String under every verb, so no verb reaches the key.
+func (v WebhookVerifier) Format(f fmt.State, verb rune) { formatSafe(f, verb, v) }
 
 // LogValue logs the verifier without its key.
-func (v *WebhookVerifier) LogValue() slog.Value {
-	return slog.GroupValue(slog.String("Key", reauth.Redacted), slog.Duration("Tolerance", v.tolerance))
+func (v WebhookVerifier) LogValue() slog.Value {
+	return slog.GroupValue(slog.String("Key", reauth.RedactSecret(string(v.key))), slog.Duration("Tolerance", v.tolerance))
 }
 
 func invalidSignature(why string) error {
@@ -150,36 +159,40 @@ func (v *WebhookVerifier) sign(id, ts string, body []byte) []byte {
 	return m.Sum(nil)
 }
 
-// Verify checks a delivery's signature, then parses it. The HMAC-SHA256
+// Verify checks a delivery's signature, then parses it. A nil or zero
+// verifier (not made by NewWebhookVerifier) refuses every delivery as not
+// authentic, so a handler answers 401. The HMAC-SHA256
 // of "<Finch-Event-Id>.<Finch-Timestamp>.<body>" under the secret must
 // equal one of the v1 signatures in Finch-Signature, given space-separated
 // in one header (Finch's Python and Node SDKs, key rotation) or in repeated
 // headers (Finch's Go SDK); comparison is constant-time. The timestamp
 // must be within the tolerance of the clock. Only then is the body read:
 // account.updated with data.status reauth (or error_reauth) is
-// reauth.ReauthRequired, with status disconnected reauth.ConsentRevoked;
-// every other event is reauth.Other with ProviderType set.
+// reauth.ReauthRequired, back to connected reauth.ReauthCompleted (Finch
+// sends the same event when a new connection first connects), with status
+// disconnected reauth.ConsentRevoked; every other event is reauth.Other
+// with ProviderType set.
 //
-// Errors wrap reauth.ErrInvalidSignature (not authentic) or
-// reauth.ErrInvalidPayload (authentic, unparseable; also a body over
-// reauth.DefaultMaxWebhookBytes, refused unread).
+// The body is trusted to be capped already: reauth.NewWebhookHandler caps
+// it. Errors wrap reauth.ErrInvalidSignature (not authentic) or
+// reauth.ErrInvalidPayload (authentic, unparseable).
 func (v *WebhookVerifier) Verify(_ context.Context, r *http.Request, body []byte) (*reauth.Event, error) {
-	if r == nil {
+	switch {
+	case v == nil || len(v.key) == 0 || v.now == nil || v.tolerance <= 0:
+		return nil, invalidSignature("verifier not configured (use finch.NewWebhookVerifier)")
+	case r == nil:
 		return nil, invalidSignature("no request")
-	}
-	if len(body) > v.maxBytes {
-		return nil, invalidPayload("body over the size cap")
 	}
 	id := r.Header.Get(HeaderEventID)
 	ts := r.Header.Get(HeaderTimestamp)
-	sigs := r.Header.Values(HeaderSignature)
+	sigs := r.Header.Values(SignatureHeader)
 	switch {
 	case id == "":
 		return nil, invalidSignature("missing " + HeaderEventID)
 	case ts == "":
 		return nil, invalidSignature("missing " + HeaderTimestamp)
 	case len(sigs) == 0:
-		return nil, invalidSignature("missing " + HeaderSignature)
+		return nil, invalidSignature("missing " + SignatureHeader)
 	}
 	sec, err := strconv.ParseInt(ts, 10, 64)
 	if err != nil {
@@ -264,6 +277,8 @@ func parseEvent(id string, at time.Time, body []byte) (*reauth.Event, error) {
 		switch {
 		case d.Status.NeedsReauth():
 			ev.Type = reauth.ReauthRequired
+		case d.Status == StatusConnected:
+			ev.Type = reauth.ReauthCompleted
 		case d.Status == StatusDisconnected:
 			ev.Type = reauth.ConsentRevoked
 		}

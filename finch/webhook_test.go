@@ -167,7 +167,7 @@ func TestWebhookPayloads(t *testing.T) {
 	assert.Equal(t, reauth.ConsentRevoked, ev.Type)
 	ev, err = verify(`{"event_type":"account.updated","data":{"status":"connected"}}`)
 	require.NoError(t, err)
-	assert.Equal(t, reauth.Other, ev.Type)
+	assert.Equal(t, reauth.ReauthCompleted, ev.Type, "back to connected is a completed re-auth")
 	ev, err = verify(`{"event_type":"directory.created","connection_id":"conn-1","data":{"individual_id":"i"}}`)
 	require.NoError(t, err)
 	assert.Equal(t, reauth.Other, ev.Type)
@@ -177,9 +177,52 @@ func TestWebhookPayloads(t *testing.T) {
 		_, err = verify(bad)
 		assert.ErrorIs(t, err, reauth.ErrInvalidPayload, bad)
 	}
+	// The verifier has no cap of its own: reauth.NewWebhookHandler caps.
 	big := `{"event_type":"x","pad":"` + strings.Repeat("a", reauth.DefaultMaxWebhookBytes) + `"}`
-	_, err = verify(big)
-	assert.ErrorIs(t, err, reauth.ErrInvalidPayload)
+	ev, err = verify(big)
+	require.NoError(t, err)
+	assert.Equal(t, "x", ev.ProviderType)
+}
+
+// TestUnconfiguredVerifiersAnswer401: a typed-nil or zero-value verifier in
+// reauth.NewWebhookHandler refuses an authentic delivery with 401, never
+// a panic or a 400.
+func TestUnconfiguredVerifiersAnswer401(t *testing.T) {
+	t.Parallel()
+	srv := newSim(t)
+	conn := srv.AddConnection("gusto")
+	for name, v := range map[string]*finch.WebhookVerifier{"typed nil": nil, "zero": {}} {
+		h := reauth.NewWebhookHandler(v, func(context.Context, reauth.Event) error { return nil })
+		req, err := srv.WebhookRequest(context.Background(), "http://app.example/webhooks/finch", srv.AccountUpdated(conn.ID, finchtest.StatusReauth))
+		require.NoError(t, err)
+		rec := httptest.NewRecorder()
+		require.NotPanics(t, func() { h.ServeHTTP(rec, req) }, name)
+		assert.Equal(t, http.StatusUnauthorized, rec.Code, name)
+		_, err = v.Verify(context.Background(), req, []byte(`{}`))
+		assert.ErrorIs(t, err, reauth.ErrInvalidSignature, name)
+	}
+}
+
+// TestWebhookReauthCompletedFromSimulator: the simulator's account.updated
+// back to connected, delivered over HTTP, is a ReauthCompleted event.
+func TestWebhookReauthCompletedFromSimulator(t *testing.T) {
+	t.Parallel()
+	srv := newSim(t)
+	conn := srv.AddConnection("gusto")
+	v, err := finch.NewWebhookVerifier(finchtest.WebhookSecret)
+	require.NoError(t, err)
+	events := make(chan reauth.Event, 1)
+	app := httptest.NewServer(reauth.NewWebhookHandler(v, func(_ context.Context, ev reauth.Event) error {
+		events <- ev
+		return nil
+	}))
+	t.Cleanup(app.Close)
+	status, err := srv.DeliverWebhook(context.Background(), app.URL, srv.AccountUpdated(conn.ID, finchtest.StatusConnected))
+	require.NoError(t, err)
+	require.Equal(t, http.StatusOK, status)
+	ev := <-events
+	assert.Equal(t, reauth.ReauthCompleted, ev.Type)
+	assert.Equal(t, conn.ID, ev.ConnectionID)
 }
 
 func TestNewWebhookVerifierValidates(t *testing.T) {
@@ -212,7 +255,7 @@ func TestWebhookHandlerWithSimulatorDelivery(t *testing.T) {
 	defer app.Close()
 
 	srv.RequireReauth(conn.ID)
-	status, err := srv.Deliver(context.Background(), app.URL, srv.AccountUpdated(conn.ID, finchtest.StatusReauth))
+	status, err := srv.DeliverWebhook(context.Background(), app.URL, srv.AccountUpdated(conn.ID, finchtest.StatusReauth))
 	require.NoError(t, err)
 	assert.Equal(t, http.StatusOK, status)
 	// The handler runs before the 200 is written: the event is already here.
@@ -227,7 +270,7 @@ func TestWebhookHandlerWithSimulatorDelivery(t *testing.T) {
 	// A delivery signed with another secret is refused with 401.
 	other := finchtest.NewServer(finchtest.WithWebhookSecret("b3RoZXItc2VjcmV0LW90aGVyLXNlY3JldA=="))
 	defer other.Close()
-	status, err = other.Deliver(context.Background(), app.URL, srv.AccountUpdated(conn.ID, finchtest.StatusReauth))
+	status, err = other.DeliverWebhook(context.Background(), app.URL, srv.AccountUpdated(conn.ID, finchtest.StatusReauth))
 	require.NoError(t, err)
 	assert.Equal(t, http.StatusUnauthorized, status)
 }

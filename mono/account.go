@@ -13,12 +13,16 @@ import (
 
 // Reauthorise asks Mono for a re-auth token for an account
 // (POST /accounts/{id}/reauthorise, no body). The token lives 10 minutes;
-// hand it to CreateSession (headless) or to the Connect widget. The request
+// hand it to CreateSession (the legacy v1 headless flow) or to the Connect
+// widget. The v2 flow needs no token ([Client.StartReauthSession]). The request
 // is retried on network errors, 429, 502, 503 and 504: minting a token
 // spends nothing.
 //
 // Mono API docs: https://docs.mono.co/api/bank-data/reauth
 func (c *Client) Reauthorise(ctx context.Context, accountID string) (*ReauthToken, error) {
+	if err := c.usable(); err != nil {
+		return nil, err
+	}
 	if accountID == "" {
 		return nil, reauth.MissingInput(reauth.Mono, "accountID")
 	}
@@ -33,8 +37,8 @@ func (c *Client) Reauthorise(ctx context.Context, accountID string) (*ReauthToke
 func (c *Client) reauthorise(ctx context.Context, accountID string) (string, error) {
 	req := c.accountRequest(accountID, "reauthorise", "/accounts/{id}/reauthorise")
 	var out struct {
-		Token str       `json:"token"`
-		Data  *wireData `json:"data"`
+		Token jsonx.String `json:"token"`
+		Data  *wireData    `json:"data"`
 	}
 	if _, err := c.http.DoJSON(ctx, &req, &out); err != nil {
 		return "", err
@@ -70,15 +74,18 @@ func (c *Client) accountRequest(accountID, action, route string) httpx.Request {
 //
 // Mono API docs: https://docs.mono.co/docs/financial-data/data-sync
 func (c *Client) Sync(ctx context.Context, accountID string) (*SyncResult, error) {
+	if err := c.usable(); err != nil {
+		return nil, err
+	}
 	if accountID == "" {
 		return nil, reauth.MissingInput(reauth.Mono, "accountID")
 	}
 	req := c.accountRequest(accountID, "sync", "/accounts/{id}/sync")
 	var out struct {
-		Status     str        `json:"status"`
-		HasNewData jsonx.Bool `json:"hasNewData"`
-		Code       str        `json:"code"`
-		Message    str        `json:"message"`
+		Status     jsonx.String `json:"status"`
+		HasNewData jsonx.Bool   `json:"hasNewData"`
+		Code       jsonx.String `json:"code"`
+		Message    jsonx.String `json:"message"`
 	}
 	resp, err := c.http.DoJSON(ctx, &req, &out)
 	if err != nil {

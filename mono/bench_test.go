@@ -15,44 +15,63 @@ import (
 	"github.com/reauthkit/reauthkit/reauth"
 )
 
-// Benchmarks against the simulator on loopback. BenchmarkMonoRawHTTP does
-// Begin's exchange (reauthorise, then create the session) with plain
-// net/http and encoding/json the way a careful user would; compare its
-// ns/op with BenchmarkMonoBegin's:
+// Benchmarks against the simulator on loopback (its 5-minute session limit
+// off). BenchmarkMonoRawHTTP does Begin's exchange (v2: open the session;
+// v1: reauthorise, then create the session) with plain net/http and
+// encoding/json the way a careful user would; compare its ns/op with
+// BenchmarkMonoBegin's:
 //
 //	go test ./mono/ -run=^$ -bench=Mono -benchmem -count=5
 
-func benchClient(b *testing.B, srv *monotest.Server) *mono.Client {
-	c, err := mono.New(mono.Credentials{SecretKey: srv.SecretKey()}, mono.WithBaseURL(srv.URL))
+func benchServer() *monotest.Server { return monotest.NewServer(monotest.WithSessionInterval(0)) }
+
+func benchClient(b *testing.B, srv *monotest.Server, opts ...mono.Option) *mono.Client {
+	c, err := mono.New(mono.Credentials{SecretKey: srv.SecretKey()}, append(opts, mono.WithBaseURL(srv.URL))...)
 	if err != nil {
 		b.Fatal(err)
 	}
 	return c
 }
 
+// generations are the client options of each Mono API generation.
+var generations = []struct {
+	name string
+	opts []mono.Option
+}{{"v2", nil}, {"v1", []mono.Option{mono.WithPartnersAPIV1()}}}
+
 func BenchmarkMonoBegin(b *testing.B) {
-	srv := monotest.NewServer()
-	defer srv.Close()
-	c := benchClient(b, srv)
-	ctx := context.Background()
-	req := reauth.Request{ConnectionID: monotest.AccountOTP}
-	b.ReportAllocs()
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		flow, err := c.Begin(ctx, req)
-		if err != nil || flow.Step != reauth.StepInput {
-			b.Fatal(flow, err)
-		}
-		if i%1024 == 1023 {
-			srv.ResetLog()
-		}
+	for _, g := range generations {
+		b.Run(g.name, func(b *testing.B) {
+			srv := benchServer()
+			defer srv.Close()
+			c := benchClient(b, srv, g.opts...)
+			ctx := context.Background()
+			req := reauth.Request{ConnectionID: monotest.AccountOTP}
+			b.ReportAllocs()
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				flow, err := c.Begin(ctx, req)
+				if err != nil || flow.Step != reauth.StepInput {
+					b.Fatal(flow, err)
+				}
+				if i%1024 == 1023 {
+					srv.ResetLog()
+				}
+			}
+		})
 	}
 }
 
 func BenchmarkMonoContinue(b *testing.B) {
-	srv := monotest.NewServer()
+	for _, g := range generations {
+		b.Run(g.name, func(b *testing.B) { benchContinue(b, g.opts...) })
+	}
+}
+
+func benchContinue(b *testing.B, opts ...mono.Option) {
+	srv := benchServer()
 	defer srv.Close()
-	c := benchClient(b, srv)
+	c := benchClient(b, srv, opts...)
 	ctx := context.Background()
 	req := reauth.Request{ConnectionID: monotest.AccountOTP}
 	reply := reauth.Reply{Inputs: map[string]string{"otp": srv.OTP()}}
@@ -123,15 +142,52 @@ func rawPost(ctx context.Context, hc *http.Client, url, key string, body []byte,
 	return err
 }
 
+// rawStep is what a careful user decodes from a v2 session answer.
+type rawStep struct {
+	Data struct {
+		ID           string `json:"id"`
+		ResponseCode int    `json:"responseCode"`
+		UserInput    struct {
+			Title string `json:"title"`
+			Form  []struct {
+				Name        string `json:"name"`
+				Hint        string `json:"hint"`
+				ContentType string `json:"contentType"`
+				MaxLength   int    `json:"maxLength"`
+			} `json:"form"`
+		} `json:"userInput"`
+	} `json:"data"`
+}
+
 func BenchmarkMonoRawHTTP(b *testing.B) {
-	srv := monotest.NewServer()
+	srv := benchServer()
 	defer srv.Close()
 	hc := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConns: 100, MaxIdleConnsPerHost: 100}}
 	defer hc.CloseIdleConnections()
 	ctx := context.Background()
 	key := srv.SecretKey()
+	b.Run("v2", func(b *testing.B) {
+		body := []byte(`{"account":"` + monotest.AccountOTP + `"}`)
+		b.ReportAllocs()
+		for i := 0; i < b.N; i++ {
+			var s rawStep
+			if err := rawPost(ctx, hc, srv.URL+"/v2/connect/reauth/session", key, body, &s); err != nil {
+				b.Fatal(err)
+			}
+			if s.Data.ID == "" || s.Data.ResponseCode != 102 {
+				b.Fatal("unexpected session")
+			}
+			if i%1024 == 1023 {
+				srv.ResetLog()
+			}
+		}
+	})
+	b.Run("v1", func(b *testing.B) { benchRawV1(b, ctx, hc, srv) })
+}
+
+func benchRawV1(b *testing.B, ctx context.Context, hc *http.Client, srv *monotest.Server) {
+	key := srv.SecretKey()
 	b.ReportAllocs()
-	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		var tok struct {
 			Token string `json:"token"`
@@ -153,5 +209,29 @@ func BenchmarkMonoRawHTTP(b *testing.B) {
 		if i%1024 == 1023 {
 			srv.ResetLog()
 		}
+	}
+}
+
+// BenchmarkCheckResponse: a healthy 2xx data answer (the common case: a
+// header look-up and a peek for the signal) and a re-auth error answer.
+func BenchmarkCheckResponse(b *testing.B) {
+	ok := []byte(`{"status":"successful","message":"Transaction retrieved successfully","data":[{"id":"txn_1","narration":"POS","amount":520000,"type":"debit"}],"meta":{"total":1}}`)
+	bad := []byte(`{"status":"failed","message":"This account requires reauthorisation","code":"REAUTHORISATION_REQUIRED","data":null}`)
+	for _, tc := range []struct {
+		name   string
+		status int
+		body   []byte
+	}{{"2xx", 200, ok}, {"reauth", 400, bad}} {
+		b.Run(tc.name, func(b *testing.B) {
+			req, _ := http.NewRequest(http.MethodGet, "https://api.withmono.com/v2/accounts/acc/transactions", nil)
+			b.ReportAllocs()
+			for i := 0; i < b.N; i++ {
+				resp := &http.Response{StatusCode: tc.status, Header: http.Header{}, Body: io.NopCloser(bytes.NewReader(tc.body)), Request: req}
+				err := mono.CheckResponse(resp)
+				if (err == nil) != (tc.status == 200) {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

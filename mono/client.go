@@ -27,6 +27,9 @@ const (
 	// HeaderJobStatus is set on real-time data answers: finished,
 	// processing or failed.
 	HeaderJobStatus = "x-job-status"
+	// HeaderReauthRequired is set on a data answer when the account needs
+	// the user to re-authenticate.
+	HeaderReauthRequired = "x-reauth-required"
 )
 
 // Credentials are the application's Mono credentials. SecretKey is a secret:
@@ -65,6 +68,7 @@ type Client struct {
 	key      string
 	secrets  []string // {key}: read-only, shared by key-only requests
 	linkMode bool
+	v1       bool
 }
 
 var _ reauth.Reauthenticator = (*Client)(nil)
@@ -73,6 +77,7 @@ type config struct {
 	http     httpx.Settings
 	baseURL  string
 	linkMode bool
+	v1       bool
 }
 
 // Option configures a [Client].
@@ -108,6 +113,12 @@ func WithBaseURL(u string) Option { return func(c *config) { c.baseURL = u } }
 // a redirect flow and Continue reads the callback. See package doc.
 func WithLinkMode() Option { return func(c *config) { c.linkMode = true } }
 
+// WithPartnersAPIV1 makes Begin use the legacy Partners API v1 flow
+// (POST /accounts/{id}/reauthorise, POST /v1/connect/session, POST
+// /v1/connect/commit) instead of the current v2 re-auth session. Mono
+// deprecated v1 in February 2024; use it only for an app still on it.
+func WithPartnersAPIV1() Option { return func(c *config) { c.v1 = true } }
+
 // New returns a Client for creds. It validates every argument and option,
 // reports all problems at once, makes no network call and reads no
 // environment variable.
@@ -142,17 +153,28 @@ func New(creds Credentials, opts ...Option) (*Client, error) {
 	core, err := httpx.New(httpx.Config{
 		Provider:         reauth.Mono,
 		Settings:         cfg.http,
-		RequestIDHeaders: []string{"x-request-id", "x-mono-request-id"},
+		RequestIDHeaders: requestIDHeaders,
 		DecodeError:      decodeError,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("mono: new client: %w", err)
 	}
-	return &Client{http: core, base: base, key: creds.SecretKey, secrets: []string{creds.SecretKey}, linkMode: cfg.linkMode}, nil
+	return &Client{http: core, base: base, key: creds.SecretKey, secrets: []string{creds.SecretKey}, linkMode: cfg.linkMode, v1: cfg.v1}, nil
 }
 
 // Provider returns reauth.Mono.
 func (c *Client) Provider() reauth.Provider { return reauth.Mono }
+
+// errNilClient is what every method of a nil or zero *Client returns.
+var errNilClient = fmt.Errorf("mono: nil client (use mono.New): %w", reauth.ErrInvalidRequest)
+
+// usable reports an error for a nil or zero Client.
+func (c *Client) usable() error {
+	if c == nil || c.http == nil || c.base == nil {
+		return errNilClient
+	}
+	return nil
+}
 
 func (c *Client) now() time.Time { return c.http.Now() }
 
@@ -174,15 +196,27 @@ func validHeaderValue(s string) bool {
 	return true
 }
 
-// String describes the client without its secret key.
-func (c *Client) String() string {
-	return fmt.Sprintf("mono.Client{BaseURL: %s, LinkMode: %t, SecretKey: %s}", reauth.RedactURL(c.base.String()), c.linkMode, reauth.Redacted)
+// String describes the client without its secret key. It has a value
+// receiver so that a Client printed by value is redacted too.
+func (c Client) String() string {
+	base := ""
+	if c.base != nil {
+		base = reauth.RedactURL(c.base.String())
+	}
+	return fmt.Sprintf("mono.Client{BaseURL: %s, LinkMode: %t, PartnersAPIV1: %t, SecretKey: %s}", base, c.linkMode, c.v1, reauth.Redacted)
 }
 
 // GoString is String for %#v.
-func (c *Client) GoString() string { return c.String() }
+func (c Client) GoString() string { return c.String() }
 
 // LogValue logs the client without its secret key.
 func (c *Client) LogValue() slog.Value {
-	return slog.GroupValue(slog.String("BaseURL", reauth.RedactURL(c.base.String())), slog.Bool("LinkMode", c.linkMode))
+	if c == nil {
+		return slog.StringValue("mono.Client(nil)")
+	}
+	base := ""
+	if c.base != nil {
+		base = reauth.RedactURL(c.base.String())
+	}
+	return slog.GroupValue(slog.String("BaseURL", base), slog.Bool("LinkMode", c.linkMode), slog.Bool("PartnersAPIV1", c.v1))
 }

@@ -408,7 +408,7 @@ func TestCheckJobStatus(t *testing.T) {
 	require.NoError(t, mono.CheckJobStatus(http.Header{}))
 	require.NoError(t, mono.CheckJobStatus(http.Header{"X-Job-Status": {"finished"}}))
 	require.NoError(t, mono.CheckJobStatus(http.Header{"X-Job-Status": {"processing"}}))
-	err := mono.CheckJobStatus(http.Header{"X-Job-Status": {" FAILED "}, "X-Job-Id": {"job_1"}})
+	err := mono.CheckJobStatus(http.Header{"X-Job-Status": {" FAILED "}, "X-Job-Id": {"job_1"}, "X-Reauth-Required": {"true"}})
 	require.ErrorIs(t, err, reauth.ErrReauthRequired)
 	wrapped := fmt.Errorf("fetching transactions: %w", err)
 	require.True(t, errors.Is(wrapped, reauth.ErrReauthRequired))
@@ -420,9 +420,9 @@ func TestCheckJobStatus(t *testing.T) {
 
 // Adapter paths that need exact wire shapes: 99 from Begin with a code,
 // a 2xx "failed" commit, an unknown response code.
-func TestAdapterOnMockedWire(t *testing.T) {
+func TestAdapterOnMockedWireV1(t *testing.T) {
 	t.Parallel()
-	c, mt := mockClient(t)
+	c, mt := mockClient(t, mono.WithPartnersAPIV1())
 	mt.RegisterResponder(http.MethodPost, testBase+"/accounts/acc/reauthorise", httpmock.NewStringResponder(200, `{"token":"tok_abc_1"}`))
 	mt.RegisterResponder(http.MethodPost, testBase+"/v1/connect/session",
 		httpmock.ResponderFromMultipleResponses([]*http.Response{

@@ -8,8 +8,9 @@ import (
 	"github.com/reauthkit/reauthkit/reauth"
 )
 
-// CreateSession creates a Connect session from a re-auth token (POST
-// /v1/connect/session {"reauth_token"}). Mono tries to log in in the
+// CreateSession creates a legacy Partners API v1 Connect session from a
+// re-auth token (POST /v1/connect/session {"reauth_token"}); the current
+// API is [Client.StartReauthSession]. Mono tries to log in in the
 // background: Reauth.ResponseCode ResponseDone means nothing is asked of the
 // user; ResponseInputRequired (102) and ResponseAccountSelection (101) mean
 // UI.Form must be answered with Commit before ExpiresAt.
@@ -21,6 +22,9 @@ import (
 //
 // Mono API docs: https://docs.mono.co/docs/connect-partners-api-reauthorisation
 func (c *Client) CreateSession(ctx context.Context, reauthToken string) (*Session, error) {
+	if err := c.usable(); err != nil {
+		return nil, err
+	}
 	if reauthToken == "" {
 		return nil, reauth.MissingInput(reauth.Mono, "reauthToken")
 	}
@@ -48,8 +52,9 @@ func (c *Client) CreateSession(ctx context.Context, reauthToken string) (*Sessio
 	return s, nil
 }
 
-// Commit sends the user's answers to a session's form (POST
-// /v1/connect/commit, header x-session-id), one JSON key per form field
+// Commit sends the user's answers to a legacy v1 session's form (POST
+// /v1/connect/commit, header x-session-id; the current API is
+// [Client.CommitAnswers]), one JSON key per form field
 // name. Values are sent as JSON strings so that an OTP such as "0123" keeps
 // its leading zero (Mono's docs show a number; a string is assumed to be
 // accepted).
@@ -67,34 +72,8 @@ func (c *Client) CreateSession(ctx context.Context, reauthToken string) (*Sessio
 //
 // Mono API docs: https://docs.mono.co/docs/connect-partners-api-reauthorisation
 func (c *Client) Commit(ctx context.Context, sessionID string, inputs map[string]string) (*CommitResult, error) {
-	if sessionID == "" {
-		return nil, reauth.MissingInput(reauth.Mono, "sessionID")
-	}
-	if len(inputs) == 0 {
-		return nil, reauth.MissingInput(reauth.Mono, "inputs")
-	}
-	if !validHeaderValue(sessionID) {
-		return nil, reauth.InvalidInput(reauth.Mono, "sessionID", "contains invalid characters")
-	}
-	secrets := make([]string, 0, len(inputs)+1)
-	secrets = append(secrets, c.key)
-	for k, v := range inputs {
-		if k == "" {
-			return nil, reauth.InvalidInput(reauth.Mono, "inputs", "has an empty field name")
-		}
-		secrets = append(secrets, v)
-	}
-	h := c.header()
-	h.Set(HeaderSessionID, sessionID)
-	req := &httpx.Request{
-		Method:  http.MethodPost,
-		Base:    c.base,
-		Path:    "/v1/connect/commit",
-		Header:  h,
-		OneTime: true,
-		Secrets: secrets,
-	}
-	if err := req.SetJSON(inputs); err != nil {
+	req, err := c.commitRequest("/v1/connect/commit", sessionID, inputs)
+	if err != nil {
 		return nil, err
 	}
 	var w wireCommit
@@ -102,6 +81,6 @@ func (c *Client) Commit(ctx context.Context, sessionID string, inputs map[string
 		return nil, err
 	}
 	r := w.decode()
-	r.Message = httpx.Scrub(r.Message, secrets) // as the core scrubs error answers
+	r.Message = httpx.Scrub(r.Message, req.Secrets) // as the core scrubs error answers
 	return r, nil
 }

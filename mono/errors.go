@@ -2,10 +2,10 @@ package mono
 
 import (
 	"encoding/json"
-	"errors"
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/reauthkit/reauthkit/internal/jsonx"
 	"github.com/reauthkit/reauthkit/reauth"
@@ -24,11 +24,11 @@ const (
 	CodeJobFailed = "JOB_FAILED"
 )
 
-// ErrInputRejected is wrapped by the error Continue returns when Mono
-// refused the user's answers (a wrong OTP, a wrong security answer). The
-// session is still open: ask the user again and call Continue with the
-// same flow. See [InputRejectedError].
-var ErrInputRejected = errors.New("mono: the answers were rejected")
+// ErrInputRejected is reauth.ErrInputRejected, wrapped by the error
+// Continue returns when Mono refused the user's answers (a wrong OTP, a
+// wrong security answer). The session is still open: ask the user again and
+// call Continue with the same flow. See [InputRejectedError].
+var ErrInputRejected = reauth.ErrInputRejected
 
 // InputRejectedError is a commit Mono refused because of the answers. It
 // wraps [ErrInputRejected] and the provider's [*reauth.APIError] (so
@@ -114,6 +114,43 @@ func decodeError(e *reauth.APIError, body []byte, _ http.Header) {
 	if kind := kindFor(code, msg); kind != nil {
 		e.Kind = kind
 	}
+	if rateLimited(code, msg) {
+		e.Kind = reauth.ErrRateLimited
+		if e.RetryAfter == 0 {
+			e.RetryAfter = retryAfterIn(msg)
+		}
+	}
+}
+
+// rateLimited reports Mono refusing a request for its rate (one real-time
+// session per account every 5 minutes, one manual sync every 2), whatever
+// the status it comes with.
+func rateLimited(code, msg string) bool {
+	c, m := strings.ToUpper(code), strings.ToLower(msg)
+	return c == "RATE_LIMITED" || c == "TOO_MANY_REQUESTS" || strings.Contains(m, "too many") ||
+		strings.Contains(m, "rate limit") || strings.Contains(m, "try again in")
+}
+
+// retryAfterIn reads "try again in 42 seconds" / "in 5 minutes" from a
+// message; 0 when it says no duration.
+func retryAfterIn(msg string) time.Duration {
+	words := strings.Fields(strings.ToLower(msg))
+	for i := 0; i+2 < len(words); i++ {
+		if words[i] != "in" {
+			continue
+		}
+		n, err := strconv.Atoi(words[i+1])
+		if err != nil || n <= 0 || n > 24*3600 {
+			continue
+		}
+		switch unit := strings.Trim(words[i+2], ".,;:)"); {
+		case strings.HasPrefix(unit, "sec"):
+			return time.Duration(n) * time.Second
+		case strings.HasPrefix(unit, "min"):
+			return time.Duration(n) * time.Minute
+		}
+	}
+	return 0
 }
 
 // kindFor maps Mono's re-auth and session signals to sentinels; nil keeps
@@ -131,34 +168,3 @@ func kindFor(code, msg string) error {
 	}
 	return nil
 }
-
-// CheckJobStatus reads the headers of a real-time data answer (request
-// header x-realtime: true). Mono reports a job that needs the user as
-// x-job-status: failed; CheckJobStatus turns that into an *reauth.APIError
-// wrapping reauth.ErrReauthRequired (Code CodeJobFailed), so that
-// errors.Is(err, reauth.ErrReauthRequired) works on data calls made outside
-// this package. Any other status (finished, processing, none) returns nil.
-//
-// Assumption: Mono's docs say a failed job means "use the reauthorization
-// endpoint"; a failed job for another cause reads the same way.
-//
-// Mono API docs: https://docs.mono.co/docs/financial-data/realtime-data
-func CheckJobStatus(h http.Header) error {
-	if !strings.EqualFold(strings.TrimSpace(h.Get(HeaderJobStatus)), "failed") {
-		return nil
-	}
-	e := &reauth.APIError{
-		Provider: reauth.Mono,
-		Op:       "real-time job",
-		Code:     CodeJobFailed,
-		Message:  "x-job-status: failed; the account needs reauthorisation",
-		Kind:     reauth.ErrReauthRequired,
-	}
-	if id := h.Get("x-job-id"); id != "" && len(id) <= 64 {
-		e.RequestID = id
-	}
-	return e
-}
-
-// itoa is strconv.Itoa, for codes in messages.
-func itoa(n int) string { return strconv.Itoa(n) }

@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
 	"net/http/httptest"
 
 	"github.com/reauthkit/reauthkit/mono"
@@ -75,7 +77,8 @@ func ExampleWithLinkMode() {
 		panic(err)
 	}
 	fmt.Println("step:", flow.Step)
-	reply, _ := srv.Approve(ctx, flow) // the user's browser comes back to the callback
+	cb, _ := srv.Approve(ctx, flow.URL) // the user's browser comes back to the callback
+	reply := reauth.Reply{Callback: cb}
 	done, err := c.Continue(ctx, flow, reply)
 	if err != nil {
 		panic(err)
@@ -92,7 +95,7 @@ func ExampleNewWebhookVerifier() {
 	if err != nil {
 		panic(err)
 	}
-	body, header := monotest.GenerateTestWebhook("my-webhook-secret", mono.EventReauthorisationRequired, "acc_123")
+	body, header := monotest.WebhookBody(mono.EventReauthorisationRequired, "acc_123"), monotest.WebhookHeader("my-webhook-secret")
 	r := httptest.NewRequest("POST", "/webhooks/mono", bytes.NewReader(body))
 	r.Header = header
 	ev, err := v.Verify(context.Background(), r, body)
@@ -102,4 +105,69 @@ func ExampleNewWebhookVerifier() {
 	dd := mono.NewDeduper(0, 0, nil)
 	fmt.Println(ev.Type, ev.ConnectionID, dd.Seen(*ev), dd.Seen(*ev))
 	// Output: reauth_required acc_123 false true
+}
+
+// Your own data call reports that the account needs re-auth; CheckResponse
+// says so and leaves the body readable.
+func ExampleCheckResponse() {
+	srv := monotest.NewServer()
+	defer srv.Close()
+	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/v2/accounts/"+monotest.AccountOTP+"/transactions", nil)
+	req.Header.Set(mono.HeaderSecretKey, srv.SecretKey())
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		panic(err)
+	}
+	defer resp.Body.Close()
+	err = mono.CheckResponse(resp)
+	fmt.Println("re-auth required:", errors.Is(err, reauth.ErrReauthRequired))
+	fmt.Println("next:", reauth.NextAction(err))
+	body, _ := io.ReadAll(resp.Body)
+	fmt.Println("body still readable:", len(body) > 0)
+	// Output:
+	// re-auth required: true
+	// next: begin_again
+	// body still readable: true
+}
+
+// Inspect reads the account's health without the user.
+func ExampleClient_Inspect() {
+	srv := monotest.NewServer()
+	defer srv.Close()
+	c, _ := mono.New(mono.Credentials{SecretKey: srv.SecretKey()}, mono.WithBaseURL(srv.URL))
+	ctx := context.Background()
+	h, _ := c.Inspect(ctx, reauth.Request{ConnectionID: monotest.AccountOTP})
+	fmt.Println(h.State, h.ProviderStatus)
+	srv.MarkHealthy(monotest.AccountOTP)
+	h, _ = c.Inspect(ctx, reauth.Request{ConnectionID: monotest.AccountOTP})
+	fmt.Println(h.State)
+	// Output:
+	// needs_reauth available/REAUTHORISATION_REQUIRED
+	// healthy
+}
+
+// The bank wants the username and password again: the flow asks for them,
+// Continue logs in (POST /v2/connect/reauth/login), then the OTP follows.
+func ExampleClient_Continue_credentials() {
+	srv := monotest.NewServer()
+	defer srv.Close()
+	c, _ := mono.New(mono.Credentials{SecretKey: srv.SecretKey()}, mono.WithBaseURL(srv.URL))
+	ctx := context.Background()
+	flow, _ := c.Begin(ctx, reauth.Request{ConnectionID: monotest.AccountCredentials})
+	for _, f := range flow.Fields {
+		fmt.Printf("%s (secret=%t)\n", f.Name, f.Secret)
+	}
+	flow, err := c.Continue(ctx, flow, reauth.Reply{Inputs: map[string]string{
+		"username": monotest.DefaultUsername, "password": monotest.DefaultPassword}})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println("then:", flow.Fields[0].Name)
+	flow, _ = c.Continue(ctx, flow, reauth.Reply{Inputs: map[string]string{"otp": srv.OTP()}})
+	fmt.Println(flow.Step, "logins:", srv.Logins(), "commits:", srv.Commits())
+	// Output:
+	// username (secret=false)
+	// password (secret=true)
+	// then: otp
+	// done logins: 1 commits: 1
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -104,14 +105,19 @@ func runFault(t *testing.T, tc faultCase, call func(ctx context.Context) (*reaut
 func TestFaultsBegin(t *testing.T) {
 	t.Parallel()
 	for name, route := range map[string]string{
-		"reauthorise": monotest.ReauthoriseRoute(monotest.AccountOTP),
-		"session":     monotest.RouteSession,
+		"v1 reauthorise": monotest.ReauthoriseRoute(monotest.AccountOTP),
+		"v1 session":     monotest.RouteSession,
+		"v2 session":     monotest.RouteReauthSession,
 	} {
 		for _, tc := range beginFaults {
 			t.Run(name+"/"+tc.name, func(t *testing.T) {
 				t.Parallel()
 				srv := newSim(t)
-				c := simClient(t, srv, faultOptions()...)
+				opts := faultOptions()
+				if strings.HasPrefix(name, "v1") {
+					opts = append(opts, mono.WithPartnersAPIV1())
+				}
+				c := simClient(t, srv, opts...)
 				srv.Inject(route, tc.times, tc.fault)
 				runFault(t, tc, func(ctx context.Context) (*reauth.Flow, error) {
 					return c.Begin(ctx, reauth.Request{ConnectionID: monotest.AccountOTP})
@@ -122,22 +128,37 @@ func TestFaultsBegin(t *testing.T) {
 	}
 }
 
+// TestFaultsCommit runs the one-time faults on each generation's answer
+// requests: v1 commit, v2 commit and v2 login.
 func TestFaultsCommit(t *testing.T) {
 	t.Parallel()
-	for _, tc := range commitFaults {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			srv := newSim(t)
-			c := simClient(t, srv, faultOptions()...)
-			flow, err := c.Begin(context.Background(), reauth.Request{ConnectionID: monotest.AccountOTP})
-			require.NoError(t, err)
-			reply := approve(t, srv, flow)
-			srv.Inject(monotest.RouteCommit, tc.times, tc.fault)
-			runFault(t, tc, func(ctx context.Context) (*reauth.Flow, error) {
-				return c.Continue(ctx, flow, reply)
+	for _, target := range []struct {
+		name, account, route string
+		v1                   bool
+	}{
+		{"v1 commit", monotest.AccountOTP, monotest.RouteCommit, true},
+		{"v2 commit", monotest.AccountOTP, monotest.RouteCommitV2, false},
+		{"v2 login", monotest.AccountCredentials, monotest.RouteReauthLogin, false},
+	} {
+		for _, tc := range commitFaults {
+			t.Run(target.name+"/"+tc.name, func(t *testing.T) {
+				t.Parallel()
+				srv := newSim(t)
+				opts := faultOptions()
+				if target.v1 {
+					opts = append(opts, mono.WithPartnersAPIV1())
+				}
+				c := simClient(t, srv, opts...)
+				flow, err := c.Begin(context.Background(), reauth.Request{ConnectionID: target.account})
+				require.NoError(t, err)
+				reply := approve(t, srv, flow)
+				srv.Inject(target.route, tc.times, tc.fault)
+				runFault(t, tc, func(ctx context.Context) (*reauth.Flow, error) {
+					return c.Continue(ctx, flow, reply)
+				})
+				assert.Equal(t, tc.sent, srv.Count(target.route), "a one-time operation goes out once")
 			})
-			assert.Equal(t, tc.sent, srv.Commits(), "commits sent: a one-time operation goes out once")
-		})
+		}
 	}
 }
 

@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/reauthkit/reauthkit/reauth"
@@ -39,7 +42,7 @@ func FuzzDecodeSession(f *testing.F) {
 				t.Fatalf("negative max length %d", el.MaxLength)
 			}
 		}
-		flow, err := c.inputFlow("op", "acc", s.ID, s.Reauth.ResponseCode, s.UI.Title, s.UI, s.ExpiresAt, c.now())
+		flow, err := c.inputFlow("op", "acc", formFields(s.UI), s.UI.Title, v1Resume(s.ID), s.ExpiresAt, c.now())
 		if err == nil && (len(flow.Fields) == 0 || flow.Resume[resumeSessionID] == "") {
 			t.Fatalf("input flow without fields or session: %+v", flow)
 		}
@@ -138,7 +141,7 @@ func FuzzValidateInputs(f *testing.F) {
 		if err == nil && (key != name || value == "") {
 			t.Fatal("accepted an answer to another field")
 		}
-		if err == nil || !utf8.ValidString(value) || contains(fl.Options, value) {
+		if err == nil || !utf8.ValidString(value) || slices.Contains(fl.Options, value) {
 			return
 		}
 		// The error does not depend on the value: another value of the same
@@ -146,7 +149,7 @@ func FuzzValidateInputs(f *testing.F) {
 		// Contains would trip on a value that happens to be part of the
 		// message, such as "long".)
 		other := strings.Repeat("§", utf8.RuneCountInString(value))
-		if contains(fl.Options, other) {
+		if slices.Contains(fl.Options, other) {
 			return
 		}
 		err2 := validateInputs([]reauth.Field{fl}, map[string]string{key: other})
@@ -213,5 +216,114 @@ func FuzzEndpointAnswers(f *testing.F) {
 		check("CreateSession", ss != nil, err)
 		cr, err := c.Commit(ctx, "s", map[string]string{"otp": "0123"})
 		check("Commit", cr != nil, err)
+		st, err := c.StartReauthSession(ctx, "acc")
+		check("StartReauthSession", st != nil, err)
+		st, err = c.CommitAnswers(ctx, "s", map[string]string{"otp": "0123"})
+		check("CommitAnswers", st != nil, err)
+		st, err = c.ReauthLogin(ctx, "s", Login{Username: "u", Password: "p"})
+		check("ReauthLogin", st != nil, err)
+		a, err := c.AccountDetails(ctx, "acc")
+		check("AccountDetails", a != nil, err)
+		h, err := c.Inspect(ctx, reauth.Request{ConnectionID: "acc"})
+		check("Inspect", h != nil, err)
+		flow, err := c.Begin(ctx, reauth.Request{ConnectionID: "acc"})
+		check("Begin", flow != nil, err)
+		if err == nil && flow.Step == reauth.StepInput && (len(flow.Fields) == 0 || flow.Resume[resumeSessionID] == "") {
+			t.Fatalf("input flow without fields or session: %+v", flow)
+		}
 	})
+}
+
+// FuzzDecodeStep: any v2 answer decodes without panic into a Step whose
+// flow is either an error or a usable flow.
+func FuzzDecodeStep(f *testing.F) {
+	f.Add([]byte(`{"status":"successful","data":{"responseCode":99,"code":"code_q90t4ar2uriet5ey4rs22v0x"}}`))
+	f.Add([]byte(`{"data":{"id":"s","responseCode":102,"userInput":{"title":"T","form":[{"name":"otp","maxLength":"6"}]}}}`))
+	f.Add([]byte(`{"data":{"session_id":"s","responseCode":"101","accounts":[{"accountNumber":1},"x",null,[],{"name":"n"}]}}`))
+	f.Add([]byte(`{"data":{"sessionId":"s","response_code":102,"user_input":{"form":[{"name":"password","contentType":"password"}]}}}`))
+	f.Add([]byte(`{"data":"x","ui":{"form":[1]}}`))
+	c := fuzzClient(f)
+	f.Fuzz(func(t *testing.T, body []byte) {
+		var w wireStep
+		if json.Unmarshal(body, &w) != nil {
+			return
+		}
+		st := w.decode()
+		_ = st.String()
+		flow, err := c.stepFlow("op", "acc", st, time.Time{})
+		if (flow == nil) == (err == nil) {
+			t.Fatalf("flow %v and err %v", flow, err)
+		}
+		if err == nil && flow.Step == reauth.StepInput {
+			if len(flow.Fields) == 0 || flow.Resume[resumeSessionID] == "" {
+				t.Fatalf("input flow without fields or session: %+v", flow)
+			}
+			if flow.Fields[0].Name == FieldAccountNumber && len(flow.Fields[0].Options) == 0 && st.ResponseCode == ResponseAccountSelection && len(st.Accounts) > 0 {
+				t.Fatal("an account choice without options")
+			}
+		}
+	})
+}
+
+// FuzzCheckResponse: any status, header and body; never a panic, never a
+// read past the cap, and the body the caller reads afterwards is the body
+// that was sent.
+func FuzzCheckResponse(f *testing.F) {
+	f.Add(200, "", "", []byte(`{"data":[]}`))
+	f.Add(400, "", "", []byte(`{"status":"failed","code":"REAUTHORISATION_REQUIRED"}`))
+	f.Add(200, "true", "failed", []byte(`{}`))
+	f.Add(429, "", "", []byte(`{"message":"Try again in 5 minutes"}`))
+	f.Add(503, "0", "", []byte(`<html>`))
+	f.Add(200, "", "", []byte(`{"x":"REAUTHORISATION_REQUIRED"`))
+	f.Fuzz(func(t *testing.T, status int, reauthHdr, job string, body []byte) {
+		h := http.Header{}
+		h.Set(HeaderReauthRequired, reauthHdr)
+		h.Set(HeaderJobStatus, job)
+		src := &countingReader{r: bytes.NewReader(body)}
+		resp := &http.Response{StatusCode: status, Header: h, Body: io.NopCloser(src)}
+		err := CheckResponse(resp)
+		if status >= 200 && status <= 299 && err == nil && reauthHeader(h) {
+			t.Fatal("x-reauth-required on a 2xx was missed")
+		}
+		if err != nil && (status < 200 || status > 299) && !errors.Is(err, reauth.ErrReauthRequired) && reauthHeader(h) {
+			t.Fatal("x-reauth-required on an error was missed")
+		}
+		if src.n > 1<<20 {
+			t.Fatalf("read %d bytes before the caller", src.n)
+		}
+		rest, _ := io.ReadAll(resp.Body)
+		if !bytes.Equal(rest, body) {
+			t.Fatal("the body changed")
+		}
+		_ = CheckJobStatus(h)
+	})
+}
+
+type countingReader struct {
+	r *bytes.Reader
+	n int
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += n
+	return n, err
+}
+
+// TestCheckResponseReadsAtMostTheCap: a 5 MiB answer is read to 1 MiB by
+// CheckResponse, and wholly by the caller afterwards.
+func TestCheckResponseReadsAtMostTheCap(t *testing.T) {
+	body := bytes.Repeat([]byte("a"), 5<<20)
+	src := &countingReader{r: bytes.NewReader(body)}
+	resp := &http.Response{StatusCode: 500, Header: http.Header{}, Body: io.NopCloser(src)}
+	if err := CheckResponse(resp); !errors.Is(err, reauth.ErrProviderUnavailable) {
+		t.Fatalf("err %v", err)
+	}
+	if src.n > 1<<20 {
+		t.Fatalf("CheckResponse read %d bytes", src.n)
+	}
+	rest, _ := io.ReadAll(resp.Body)
+	if len(rest) != len(body) {
+		t.Fatalf("caller read %d of %d", len(rest), len(body))
+	}
 }

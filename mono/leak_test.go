@@ -38,7 +38,7 @@ func TestNoSecretLeaksAgainstSimulator(t *testing.T) {
 	logger := scan.Logger()
 	srv := newSim(t, monotest.WithSecretKey(leakKey), monotest.WithOTP(leakOTP),
 		monotest.WithSecurityAnswer(leakAnswer), monotest.WithWebhookSecret(leakWebhook))
-	c := simClient(t, srv, mono.WithLogger(logger))
+	c := v1Client(t, srv, mono.WithLogger(logger))
 	ctx := context.Background()
 	run := func(f *reauth.Flow, err error) *reauth.Flow { scan.Add(f, err); return f }
 
@@ -122,7 +122,7 @@ func TestNoSecretLeaksAgainstSimulator(t *testing.T) {
 	v, err := mono.NewWebhookVerifier(leakWebhook)
 	require.NoError(t, err)
 	scan.Add(v)
-	body, _ := monotest.GenerateTestWebhook(leakWebhook, mono.EventAccountReauthorized, "acc")
+	body := monotest.WebhookBody(mono.EventAccountReauthorized, "acc")
 	r, _ := http.NewRequest(http.MethodPost, "http://x/", bytes.NewReader(body))
 	r.Header.Set(mono.HeaderWebhookSecret, leakWebhook+"x")
 	_, err = v.Verify(ctx, r, body)
@@ -183,4 +183,44 @@ func TestNoSecretLeaksWhenMonoEchoesThem(t *testing.T) {
 	scan.Add(res, *res, res.Message)
 	scan.Add(flow, *flow, in)
 	require.Equal(t, 15, scan.Check(t), "values scanned")
+}
+
+// The v2 flows, with every wrong turn, leak no key, OTP, answer, password
+// or code into errors, printed flows or logs.
+func TestNoSecretLeaksV2(t *testing.T) {
+	t.Parallel()
+	scan := reauthtest.NewLeakScan(leakKey, leakOTP, leakAnswer, monotest.DefaultPassword, leakWebhook)
+	srv := newSim(t, monotest.WithSecretKey(leakKey), monotest.WithOTP(leakOTP),
+		monotest.WithSecurityAnswer(leakAnswer), monotest.WithWebhookSecret(leakWebhook))
+	c := simClient(t, srv, mono.WithLogger(scan.Logger()))
+	ctx := context.Background()
+	run := func(f *reauth.Flow, err error) *reauth.Flow { scan.Add(f, err); return f }
+	creds := map[string]string{"username": monotest.DefaultUsername, "password": monotest.DefaultPassword}
+
+	login := run(c.Begin(ctx, reauth.Request{ConnectionID: monotest.AccountCredentials}))
+	require.NotNil(t, login)
+	run(c.Continue(ctx, login, reauth.Reply{Inputs: map[string]string{"username": monotest.DefaultUsername, "password": monotest.DefaultPassword + "x"}}))
+	srv.Inject(monotest.RouteReauthLogin, 1, sim.Fault{Kind: sim.FaultStatus, Status: 503})
+	run(c.Continue(ctx, login, reauth.Reply{Inputs: creds}))
+	otp := run(c.Continue(ctx, login, reauth.Reply{Inputs: creds}))
+	require.NotNil(t, otp)
+	run(c.Continue(ctx, otp, reauth.Reply{Inputs: map[string]string{"otp": "00000"}}))
+	done := run(c.Continue(ctx, otp, reauth.Reply{Inputs: map[string]string{"otp": leakOTP}}))
+	require.NotNil(t, done)
+	scan.AddSecrets(done.Result.Credentials.Code)
+	scan.Add(*done, done.Result)
+
+	q := run(c.Begin(ctx, reauth.Request{ConnectionID: monotest.AccountOTPThenQuestion}))
+	q = run(c.Continue(ctx, q, reauth.Reply{Inputs: map[string]string{"otp": leakOTP}}))
+	require.NotNil(t, q)
+	run(c.Continue(ctx, q, reauth.Reply{Inputs: map[string]string{"answer": leakAnswer + "?"}}))
+	inst := run(c.Begin(ctx, reauth.Request{ConnectionID: monotest.AccountInstitutionError}))
+	run(c.Continue(ctx, inst, reauth.Reply{Inputs: map[string]string{"otp": leakOTP}}))
+	st, err := c.CommitAnswers(ctx, "session_x", map[string]string{"otp": leakOTP})
+	scan.Add(st, err)
+	st, err = c.ReauthLogin(ctx, "session_x", mono.Login{Username: "u", Password: monotest.DefaultPassword})
+	scan.Add(st, err, mono.Login{Username: "u", Password: monotest.DefaultPassword})
+	h, err := c.Inspect(ctx, reauth.Request{ConnectionID: monotest.AccountOTP})
+	scan.Add(h, err)
+	require.Equal(t, 24, scan.Check(t), "values scanned")
 }

@@ -7,6 +7,7 @@ import (
 	"net/url"
 
 	"github.com/reauthkit/reauthkit/internal/httpx"
+	"github.com/reauthkit/reauthkit/internal/jsonx"
 	"github.com/reauthkit/reauthkit/reauth"
 )
 
@@ -29,6 +30,9 @@ type LinkRequest struct {
 //
 // Mono API docs: https://docs.mono.co/api/bank-data/authorisation/initiate-account-reauth
 func (c *Client) InitiateReauthLink(ctx context.Context, lr LinkRequest) (*Link, error) {
+	if err := c.usable(); err != nil {
+		return nil, err
+	}
 	if lr.AccountID == "" {
 		return nil, reauth.MissingInput(reauth.Mono, "AccountID")
 	}
@@ -55,8 +59,8 @@ func (c *Client) InitiateReauthLink(ctx context.Context, lr LinkRequest) (*Link,
 		return nil, err
 	}
 	var out struct {
-		MonoURL str       `json:"mono_url"`
-		Data    *wireData `json:"data"`
+		MonoURL jsonx.String `json:"mono_url"`
+		Data    *wireData    `json:"data"`
 	}
 	if _, err := c.http.DoJSON(ctx, req, &out); err != nil {
 		return nil, err

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 	"time"
 
@@ -200,17 +201,17 @@ type SyncResult struct {
 // --- wire shapes, decoded leniently ---
 
 type wireUI struct {
-	Title str               `json:"title"`
+	Title jsonx.String      `json:"title"`
 	Form  []json.RawMessage `json:"form"`
 }
 
 type wireElement struct {
-	Type         str             `json:"type"`
-	Name         str             `json:"name"`
-	Hint         str             `json:"hint"`
-	Label        str             `json:"label"`
-	ContentType  str             `json:"contentType"`
-	ContentType2 str             `json:"content_type"`
+	Type         jsonx.String    `json:"type"`
+	Name         jsonx.String    `json:"name"`
+	Hint         jsonx.String    `json:"hint"`
+	Label        jsonx.String    `json:"label"`
+	ContentType  jsonx.String    `json:"contentType"`
+	ContentType2 jsonx.String    `json:"content_type"`
 	MaxLength    jsonx.Int       `json:"maxLength"`
 	MaxLength2   jsonx.Int       `json:"max_length"`
 	Options      json.RawMessage `json:"options"`
@@ -219,14 +220,14 @@ type wireElement struct {
 }
 
 type wireOption struct {
-	Value  str `json:"value"`
-	ID     str `json:"id"`
-	ID2    str `json:"_id"`
-	Index  str `json:"index"`
-	Label  str `json:"label"`
-	Name   str `json:"name"`
-	Title  str `json:"title"`
-	Number str `json:"accountNumber"`
+	Value  jsonx.String `json:"value"`
+	ID     jsonx.String `json:"id"`
+	ID2    jsonx.String `json:"_id"`
+	Index  jsonx.String `json:"index"`
+	Label  jsonx.String `json:"label"`
+	Name   jsonx.String `json:"name"`
+	Title  jsonx.String `json:"title"`
+	Number jsonx.String `json:"accountNumber"`
 }
 
 func (w *wireUI) decode() UI {
@@ -261,69 +262,83 @@ func (w *wireUI) decode() UI {
 // value (value, id, _id, index) and a label (label, name, title,
 // accountNumber).
 func decodeOptions(raw json.RawMessage) []FormOption {
+	return decodeItems(raw, func(_ int, s string) (FormOption, bool) {
+		return FormOption{Value: s, Label: s}, true
+	}, func(i int, it json.RawMessage) (FormOption, bool) {
+		var o wireOption
+		if json.Unmarshal(it, &o) != nil {
+			return FormOption{}, false
+		}
+		v := cmp.Or(string(o.Value), string(o.ID), string(o.ID2), string(o.Index), strconv.Itoa(i))
+		return FormOption{Value: v, Label: cmp.Or(string(o.Label), string(o.Name), string(o.Title), string(o.Number), v)}, true
+	})
+}
+
+// decodeItems reads a JSON array whose items are text (a string or
+// number, read by text) or objects (read by object); items either refuses
+// and anything that is not an array, are skipped.
+func decodeItems[T any](raw json.RawMessage, text func(i int, s string) (T, bool), object func(i int, it json.RawMessage) (T, bool)) []T {
 	var items []json.RawMessage
 	if len(raw) == 0 || json.Unmarshal(raw, &items) != nil {
 		return nil
 	}
-	var out []FormOption
+	var out []T
 	for i, it := range items {
-		var s str
+		var (
+			s  jsonx.String
+			v  T
+			ok bool
+		)
 		if json.Unmarshal(it, &s) == nil {
-			out = append(out, FormOption{Value: string(s), Label: string(s)})
-			continue
+			v, ok = text(i, string(s))
+		} else {
+			v, ok = object(i, it)
 		}
-		var o wireOption
-		if json.Unmarshal(it, &o) != nil {
-			continue
+		if ok {
+			out = append(out, v)
 		}
-		v := cmp.Or(string(o.Value), string(o.ID), string(o.ID2), string(o.Index))
-		if v == "" {
-			v = itoa(i)
-		}
-		l := cmp.Or(string(o.Label), string(o.Name), string(o.Title), string(o.Number), v)
-		out = append(out, FormOption{Value: v, Label: l})
 	}
 	return out
 }
 
 type wireReauth struct {
-	ResponseCode  jsonx.Int `json:"response_code"`
-	ResponseCode2 jsonx.Int `json:"responseCode"`
-	Message       str       `json:"message"`
+	ResponseCode  jsonx.Int    `json:"response_code"`
+	ResponseCode2 jsonx.Int    `json:"responseCode"`
+	Message       jsonx.String `json:"message"`
 }
 
 type wireData struct {
-	Code    str `json:"code"`
-	ID      str `json:"id"`
-	MonoURL str `json:"mono_url"`
-	URL     str `json:"url"`
-	Ref     str `json:"ref"`
-	Token   str `json:"token"`
+	Code    jsonx.String `json:"code"`
+	ID      jsonx.String `json:"id"`
+	MonoURL jsonx.String `json:"mono_url"`
+	URL     jsonx.String `json:"url"`
+	Ref     jsonx.String `json:"ref"`
+	Token   jsonx.String `json:"token"`
 	Meta    *struct {
-		Ref str `json:"ref"`
+		Ref jsonx.String `json:"ref"`
 	} `json:"meta"`
-	RedirectURL   str        `json:"redirect_url"`
-	CreatedAt     jsonx.Time `json:"created_at"`
-	ResponseCode  jsonx.Int  `json:"responseCode"`
-	ResponseCode2 jsonx.Int  `json:"response_code"`
+	RedirectURL   jsonx.String `json:"redirect_url"`
+	CreatedAt     jsonx.Time   `json:"created_at"`
+	ResponseCode  jsonx.Int    `json:"responseCode"`
+	ResponseCode2 jsonx.Int    `json:"response_code"`
 }
 
 type wireSession struct {
-	ID           str        `json:"id"`
-	SessionID    str        `json:"session_id"`
-	SessionID2   str        `json:"sessionId"`
-	Status       str        `json:"status"`
-	Message      str        `json:"message"`
-	App          str        `json:"app"`
-	Institution  idField    `json:"institution"`
-	AuthMethod   str        `json:"auth_method"`
-	AuthMethod2  str        `json:"authMethod"`
-	ExpiresAt    jsonx.Time `json:"expiresAt"`
-	ExpiresAt2   jsonx.Time `json:"expires_at"`
-	UI           wireUI     `json:"ui"`
-	Reauth       wireReauth `json:"reauth"`
-	ResponseCode jsonx.Int  `json:"responseCode"`
-	Data         *wireData  `json:"data"`
+	ID           jsonx.String `json:"id"`
+	SessionID    jsonx.String `json:"session_id"`
+	SessionID2   jsonx.String `json:"sessionId"`
+	Status       jsonx.String `json:"status"`
+	Message      jsonx.String `json:"message"`
+	App          jsonx.String `json:"app"`
+	Institution  idField      `json:"institution"`
+	AuthMethod   jsonx.String `json:"auth_method"`
+	AuthMethod2  jsonx.String `json:"authMethod"`
+	ExpiresAt    jsonx.Time   `json:"expiresAt"`
+	ExpiresAt2   jsonx.Time   `json:"expires_at"`
+	UI           wireUI       `json:"ui"`
+	Reauth       wireReauth   `json:"reauth"`
+	ResponseCode jsonx.Int    `json:"responseCode"`
+	Data         *wireData    `json:"data"`
 }
 
 func (w *wireSession) decode() *Session {
@@ -365,8 +380,8 @@ type idField string
 func (f *idField) UnmarshalJSON(b []byte) error {
 	if len(b) > 0 && b[0] == '{' {
 		var o struct {
-			ID  str `json:"id"`
-			ID2 str `json:"_id"`
+			ID  jsonx.String `json:"id"`
+			ID2 jsonx.String `json:"_id"`
 		}
 		if json.Unmarshal(b, &o) != nil {
 			return nil // lenient: an odd shape is no id
@@ -374,7 +389,7 @@ func (f *idField) UnmarshalJSON(b []byte) error {
 		*f = idField(cmp.Or(string(o.ID), string(o.ID2)))
 		return nil
 	}
-	var v str
+	var v jsonx.String
 	if v.UnmarshalJSON(b) != nil {
 		return nil
 	}
@@ -383,13 +398,13 @@ func (f *idField) UnmarshalJSON(b []byte) error {
 }
 
 type wireCommit struct {
-	Status        str        `json:"status"`
-	ResponseCode  jsonx.Int  `json:"responseCode"`
-	ResponseCode2 jsonx.Int  `json:"response_code"`
-	Message       str        `json:"message"`
-	Data          *wireData  `json:"data"`
-	UI            wireUI     `json:"ui"`
-	Reauth        wireReauth `json:"reauth"`
+	Status        jsonx.String `json:"status"`
+	ResponseCode  jsonx.Int    `json:"responseCode"`
+	ResponseCode2 jsonx.Int    `json:"response_code"`
+	Message       jsonx.String `json:"message"`
+	Data          *wireData    `json:"data"`
+	UI            wireUI       `json:"ui"`
+	Reauth        wireReauth   `json:"reauth"`
 }
 
 func (w *wireCommit) decode() *CommitResult {
@@ -413,6 +428,3 @@ func (w *wireCommit) decode() *CommitResult {
 	}
 	return r
 }
-
-// str is jsonx.String: a string, number or boolean as text; null is empty.
-type str = jsonx.String

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -39,7 +40,6 @@ const (
 // concurrent use.
 type WebhookVerifier struct {
 	secretHash [sha256.Size]byte
-	maxBytes   int
 }
 
 var _ reauth.WebhookVerifier = (*WebhookVerifier)(nil)
@@ -47,35 +47,33 @@ var _ reauth.WebhookVerifier = (*WebhookVerifier)(nil)
 // WebhookOption configures a [WebhookVerifier].
 type WebhookOption func(*webhookConfig)
 
-type webhookConfig struct {
-	maxBytes int
-}
+type webhookConfig struct{}
 
-// WithMaxWebhookBytes caps the body Verify accepts (default
-// reauth.DefaultMaxWebhookBytes); n <= 0 keeps the default.
-func WithMaxWebhookBytes(n int) WebhookOption {
-	return func(c *webhookConfig) {
-		if n > 0 {
-			c.maxBytes = n
-		}
-	}
-}
+// WithMaxWebhookBytes does nothing: reauth.NewWebhookHandler caps the body
+// before the verifier sees it.
+//
+// Deprecated: set the cap on reauth.NewWebhookHandler.
+func WithMaxWebhookBytes(int) WebhookOption { return func(*webhookConfig) {} }
 
 // NewWebhookVerifier returns a verifier for deliveries carrying secret in
-// the mono-webhook-secret header. An empty secret is an error.
+// the mono-webhook-secret header. An empty secret or a nil option is an
+// error. The verifier
+// trusts the body it is given: serve it through reauth.NewWebhookHandler,
+// which caps the body.
 //
 // Mono API docs: https://docs.mono.co/docs/financial-data/webhook-introduction
 func NewWebhookVerifier(secret string, opts ...WebhookOption) (*WebhookVerifier, error) {
 	if secret == "" {
 		return nil, errors.New("mono: webhook verifier: secret is required")
 	}
-	cfg := webhookConfig{maxBytes: reauth.DefaultMaxWebhookBytes}
-	for _, o := range opts {
-		if o != nil {
-			o(&cfg)
+	var cfg webhookConfig
+	for i, o := range opts {
+		if o == nil {
+			return nil, fmt.Errorf("mono: webhook verifier: option %d is nil", i)
 		}
+		o(&cfg)
 	}
-	return &WebhookVerifier{secretHash: sha256.Sum256([]byte(secret)), maxBytes: cfg.maxBytes}, nil
+	return &WebhookVerifier{secretHash: sha256.Sum256([]byte(secret))}, nil
 }
 
 // String never shows the secret.
@@ -99,23 +97,38 @@ type webhookBody struct {
 	Data      json.RawMessage    `json:"data"`
 }
 
-// webhookData is the part of data that names the account.
+// webhookData is the part of data that names the account and carries its
+// status: meta.sync_status (account_updated), status (jobs.update), and an
+// event_id inside data.
 type webhookData struct {
-	Account idField `json:"account"`
-	ID      idField `json:"id"`
-	ID2     idField `json:"_id"`
+	Account idField        `json:"account"`
+	ID      idField        `json:"id"`
+	ID2     idField        `json:"_id"`
+	EventID idField        `json:"event_id"`
+	Status  jsonx.String   `json:"status"`
+	Meta    *webhookStatus `json:"meta"`
+	Job     *webhookStatus `json:"job"`
+}
+
+type webhookStatus struct {
+	SyncStatus jsonx.String `json:"sync_status"`
+	Status     jsonx.String `json:"status"`
+	DataStatus jsonx.String `json:"data_status"`
 }
 
 // Verify checks the mono-webhook-secret header (constant time) before it
 // parses anything, then normalises the delivery:
-// mono.events.reauthorisation_required → reauth.ReauthRequired,
-// mono.events.account_reauthorized → reauth.ReauthCompleted, everything else
-// → reauth.Other. ConnectionID is data.account._id (or .id, or data.id).
-// A missing or wrong secret wraps reauth.ErrInvalidSignature; an authentic
-// body that is too large or not a Mono envelope wraps
-// reauth.ErrInvalidPayload.
+// mono.events.reauthorisation_required, an account_updated with
+// meta.sync_status REAUTHORISATION_REQUIRED and a jobs.update with status
+// REAUTHORISATION_REQUIRED → reauth.ReauthRequired;
+// mono.events.account_reauthorized → reauth.ReauthCompleted;
+// mono.events.account_unlinked → reauth.ConsentRevoked; everything else →
+// reauth.Other. ID is event_id (top level or in data), ConnectionID
+// data.account._id (or .id, or data.id). A missing or wrong secret wraps
+// reauth.ErrInvalidSignature; an authentic body that is not a Mono envelope
+// wraps reauth.ErrInvalidPayload.
 func (v *WebhookVerifier) Verify(_ context.Context, r *http.Request, body []byte) (*reauth.Event, error) {
-	if v == nil {
+	if v == nil || v.secretHash == ([sha256.Size]byte{}) {
 		return nil, fmt.Errorf("mono: webhook: no verifier: %w", reauth.ErrInvalidSignature)
 	}
 	if r == nil {
@@ -128,9 +141,6 @@ func (v *WebhookVerifier) Verify(_ context.Context, r *http.Request, body []byte
 	gotHash := sha256.Sum256([]byte(got))
 	if subtle.ConstantTimeCompare(gotHash[:], v.secretHash[:]) != 1 {
 		return nil, fmt.Errorf("mono: webhook: %s does not match: %w", HeaderWebhookSecret, reauth.ErrInvalidSignature)
-	}
-	if len(body) > v.maxBytes {
-		return nil, fmt.Errorf("mono: webhook: body over %d bytes: %w", v.maxBytes, reauth.ErrInvalidPayload)
 	}
 	return parseWebhook(body)
 }
@@ -152,17 +162,42 @@ func parseWebhook(body []byte) (*reauth.Event, error) {
 		OccurredAt:   b.Timestamp.Time.Time,
 		Raw:          append(json.RawMessage(nil), body...),
 	}
-	switch name {
-	case EventReauthorisationRequired:
-		ev.Type = reauth.ReauthRequired
-	case EventAccountReauthorized:
-		ev.Type = reauth.ReauthCompleted
-	}
 	var d webhookData
 	if json.Unmarshal(b.Data, &d) == nil { // data that is not an object names no account
 		ev.ConnectionID = cmp.Or(string(d.Account), string(d.ID), string(d.ID2))
+		ev.ID = cmp.Or(ev.ID, string(d.EventID))
 	}
+	ev.Type = eventType(name, &d)
 	return ev, nil
+}
+
+// eventType maps Mono's event to reauth's: reauthorisation_required, an
+// account_updated whose meta.sync_status and a jobs.update whose status is
+// REAUTHORISATION_REQUIRED → ReauthRequired; account_reauthorized →
+// ReauthCompleted; account_unlinked → ConsentRevoked; the rest → Other.
+func eventType(name string, d *webhookData) reauth.EventType {
+	switch name {
+	case EventReauthorisationRequired:
+		return reauth.ReauthRequired
+	case EventAccountReauthorized:
+		return reauth.ReauthCompleted
+	case EventAccountUnlinked:
+		return reauth.ConsentRevoked
+	case EventAccountUpdated, EventJobsUpdate:
+		var st []jsonx.String
+		st = append(st, d.Status)
+		for _, m := range []*webhookStatus{d.Meta, d.Job} {
+			if m != nil {
+				st = append(st, m.SyncStatus, m.Status)
+			}
+		}
+		for _, v := range st {
+			if strings.EqualFold(string(v), CodeReauthorisationRequired) {
+				return reauth.ReauthRequired
+			}
+		}
+	}
+	return reauth.Other
 }
 
 // Deduper remembers the deliveries it has seen for a while, so that a
@@ -183,14 +218,20 @@ type dedupeEntry struct {
 	at  time.Time
 }
 
+// Defaults of a Deduper.
+const (
+	defaultDedupeTTL = 24 * time.Hour
+	defaultDedupeMax = 100_000
+)
+
 // NewDeduper remembers up to max keys for ttl each (defaults: 24 h, 100 000
 // keys, when <= 0). now is the clock; nil is time.Now.
 func NewDeduper(ttl time.Duration, max int, now func() time.Time) *Deduper {
 	if ttl <= 0 {
-		ttl = 24 * time.Hour
+		ttl = defaultDedupeTTL
 	}
 	if max <= 0 {
-		max = 100_000
+		max = defaultDedupeMax
 	}
 	if now == nil {
 		now = time.Now
@@ -210,19 +251,37 @@ func Key(ev reauth.Event) string {
 
 // Seen records ev and reports whether it was already recorded within the
 // ttl. Call it in the handler; acknowledge (return nil) when it is true.
+//
+// A zero Deduper uses the defaults of NewDeduper; a nil one remembers
+// nothing and reports false.
 func (d *Deduper) Seen(ev reauth.Event) bool {
+	if d == nil {
+		return false
+	}
 	k := Key(ev)
-	now := d.now()
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if t, ok := d.seen[k]; ok && now.Sub(t) < d.ttl {
+	if d.seen == nil {
+		d.seen = map[string]time.Time{}
+	}
+	ttl, limit, now := d.ttl, d.max, time.Now()
+	if ttl <= 0 {
+		ttl = defaultDedupeTTL
+	}
+	if limit <= 0 {
+		limit = defaultDedupeMax
+	}
+	if d.now != nil {
+		now = d.now()
+	}
+	if t, ok := d.seen[k]; ok && now.Sub(t) < ttl {
 		return true
 	}
 	for len(d.order) > 0 {
 		old := d.order[0]
 		t, ok := d.seen[old.key]
 		stale := !ok || !t.Equal(old.at) // refreshed or gone: a dead entry
-		if !stale && len(d.seen) < d.max && now.Sub(t) < d.ttl {
+		if !stale && len(d.seen) < limit && now.Sub(t) < ttl {
 			break
 		}
 		if !stale {

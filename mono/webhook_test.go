@@ -3,6 +3,7 @@ package mono_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -33,21 +34,44 @@ func TestWebhookEvents(t *testing.T) {
 	t.Parallel()
 	v, err := mono.NewWebhookVerifier(whSecret)
 	require.NoError(t, err)
+	const acc = "5fbcde8f8699984153e65537"
 	cases := []struct {
-		event string
-		typ   reauth.EventType
+		name, body string
+		typ        reauth.EventType
+		id         string
 	}{
-		{mono.EventReauthorisationRequired, reauth.ReauthRequired},
-		{mono.EventAccountReauthorized, reauth.ReauthCompleted},
-		{mono.EventAccountUpdated, reauth.Other},
-		{"mono.events.something_new", reauth.Other},
+		{"reauthorisation_required", `{"event":"mono.events.reauthorisation_required","data":{"account":{"_id":"` + acc + `"}}}`, reauth.ReauthRequired, ""},
+		{"account_updated needing re-auth", `{"event":"mono.events.account_updated","data":{"meta":{"data_status":"AVAILABLE","sync_status":"REAUTHORISATION_REQUIRED"},"account":{"_id":"` + acc + `"}}}`, reauth.ReauthRequired, ""},
+		{"account_updated synced", `{"event":"mono.events.account_updated","data":{"meta":{"data_status":"available","sync_status":"SUCCESSFUL"},"account":{"_id":"` + acc + `"}}}`, reauth.Other, ""},
+		{"jobs.update needing re-auth", `{"event":"mono.accounts.jobs.update","data":{"status":"reauthorisation_required","account":{"_id":"` + acc + `"}}}`, reauth.ReauthRequired, ""},
+		{"jobs.update finished", `{"event":"mono.accounts.jobs.update","data":{"status":"finished","account":{"_id":"` + acc + `"}}}`, reauth.Other, ""},
+		{"account_unlinked", `{"event":"mono.events.account_unlinked","data":{"account":{"id":"` + acc + `"}}}`, reauth.ConsentRevoked, ""},
+		{"account_reauthorized, event_id on top", `{"event":"mono.events.account_reauthorized","event_id":"evt_top","data":{"account":{"_id":"` + acc + `"}}}`, reauth.ReauthCompleted, "evt_top"},
+		{"account_reauthorized, event_id in data", `{"event":"mono.events.account_reauthorized","data":{"event_id":"evt_data","app":"a","business":"b","account":{"_id":"` + acc + `"}}}`, reauth.ReauthCompleted, "evt_data"},
+		{"unknown event", `{"event":"mono.events.something_new","data":{"account":{"_id":"` + acc + `"}}}`, reauth.Other, ""},
 	}
 	for _, tc := range cases {
-		body, h := monotest.GenerateTestWebhook(whSecret, tc.event, "5fbcde8f8699984153e65537")
-		ev, err := v.Verify(context.Background(), delivery(h, body), body)
-		require.NoError(t, err, tc.event)
-		assert.Equal(t, reauth.Event{Provider: reauth.Mono, Type: tc.typ, ProviderType: tc.event,
-			ConnectionID: "5fbcde8f8699984153e65537", Raw: body}, *ev, tc.event)
+		body := []byte(tc.body)
+		ev, err := v.Verify(context.Background(), delivery(monotest.WebhookHeader(whSecret), body), body)
+		require.NoError(t, err, tc.name)
+		var name struct{ Event string }
+		require.NoError(t, json.Unmarshal(body, &name))
+		assert.Equal(t, reauth.Event{ID: tc.id, Provider: reauth.Mono, Type: tc.typ, ProviderType: name.Event,
+			ConnectionID: acc, Raw: body}, *ev, tc.name)
+	}
+	// the simulator's own deliveries read the same way
+	for event, typ := range map[string]reauth.EventType{
+		monotest.EventAccountUpdated: reauth.ReauthRequired, monotest.EventJobsUpdate: reauth.ReauthRequired,
+		monotest.EventAccountUnlinked: reauth.ConsentRevoked, monotest.EventAccountReauthorized: reauth.ReauthCompleted,
+	} {
+		body := monotest.WebhookBody(event, acc)
+		ev, err := v.Verify(context.Background(), delivery(monotest.WebhookHeader(whSecret), body), body)
+		require.NoError(t, err, event)
+		assert.Equal(t, typ, ev.Type, event)
+		assert.Equal(t, acc, ev.ConnectionID, event)
+		if typ == reauth.ReauthCompleted {
+			assert.NotEmpty(t, ev.ID, "account_reauthorized carries an event_id")
+		}
 	}
 }
 
@@ -90,9 +114,9 @@ func TestWebhookOptionalFields(t *testing.T) {
 
 func TestWebhookRefusals(t *testing.T) {
 	t.Parallel()
-	v, err := mono.NewWebhookVerifier(whSecret, mono.WithMaxWebhookBytes(4096))
+	v, err := mono.NewWebhookVerifier(whSecret)
 	require.NoError(t, err)
-	good, _ := monotest.GenerateTestWebhook(whSecret, mono.EventAccountReauthorized, "acc")
+	good := monotest.WebhookBody(mono.EventAccountReauthorized, "acc")
 	cases := []struct {
 		name   string
 		header http.Header
@@ -106,7 +130,7 @@ func TestWebhookRefusals(t *testing.T) {
 		{"not json", monotest.WebhookHeader(whSecret), []byte("{{{"), reauth.ErrInvalidPayload},
 		{"array", monotest.WebhookHeader(whSecret), []byte(`[1]`), reauth.ErrInvalidPayload},
 		{"no event", monotest.WebhookHeader(whSecret), []byte(`{"data":{}}`), reauth.ErrInvalidPayload},
-		{"too large", monotest.WebhookHeader(whSecret), append([]byte(`{"event":"x","pad":"`), bytes.Repeat([]byte("a"), 5000)...), reauth.ErrInvalidPayload},
+		{"cut short", monotest.WebhookHeader(whSecret), append([]byte(`{"event":"x","pad":"`), bytes.Repeat([]byte("a"), 5000)...), reauth.ErrInvalidPayload},
 	}
 	scan := reauthtest.NewLeakScan(whSecret)
 	for _, tc := range cases {
@@ -114,6 +138,11 @@ func TestWebhookRefusals(t *testing.T) {
 		require.ErrorIs(t, err, tc.kind, tc.name)
 		scan.Add(err)
 	}
+	// The verifier trusts its body (reauth.NewWebhookHandler caps it):
+	// a large authentic delivery is no refusal.
+	large := []byte(`{"event":"x","pad":"` + strings.Repeat("a", 5000) + `"}`)
+	_, err = v.Verify(context.Background(), delivery(monotest.WebhookHeader(whSecret), large), large)
+	require.NoError(t, err)
 	_, err = v.Verify(context.Background(), nil, good)
 	require.ErrorIs(t, err, reauth.ErrInvalidSignature)
 	scan.Add(err, v)

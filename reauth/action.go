@@ -6,12 +6,12 @@ import (
 	"net"
 )
 
-// ErrInputRejected: the provider refused the user's answer (a wrong OTP or
+// ErrInputRejected means the provider refused the user's answer (a wrong OTP or
 // security answer). The flow is unchanged and can be continued again with a
 // new answer.
 var ErrInputRejected = errors.New("reauth: the answer was rejected")
 
-// ErrNewConnectionRequired: re-authentication cannot repair this connection
+// ErrNewConnectionRequired means re-authentication cannot repair this connection
 // (it was deleted, it belongs to someone else, or the provider wants a new
 // setup); the user must connect again from scratch.
 var ErrNewConnectionRequired = errors.New("reauth: a new connection is required")

@@ -2,6 +2,7 @@ package reauth
 
 import (
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -78,6 +79,9 @@ type APIError struct {
 
 // Error formats the error without any secret.
 func (e *APIError) Error() string {
+	if e == nil {
+		return "<nil>"
+	}
 	var b strings.Builder
 	b.WriteString(string(e.Provider))
 	if e.Op != "" {
@@ -111,8 +115,16 @@ func (e *APIError) Error() string {
 	return b.String()
 }
 
+// Format prints Error() under every verb.
+func (e *APIError) Format(s fmt.State, verb rune) { FormatError(s, verb, e) }
+
 // Unwrap returns the sentinel error this APIError is a kind of.
-func (e *APIError) Unwrap() error { return e.Kind }
+func (e *APIError) Unwrap() error {
+	if e == nil {
+		return nil
+	}
+	return e.Kind
+}
 
 // KindForStatus is the sentinel a bare HTTP status maps to before a provider
 // looks at the body: 400/422 invalid request, 401 unauthorized, 404 not
@@ -147,11 +159,22 @@ type InputError struct {
 
 // Error formats the error; it never contains the value.
 func (e *InputError) Error() string {
+	if e == nil {
+		return "<nil>"
+	}
 	return string(e.Provider) + ": " + e.Field + " " + e.Reason
 }
 
+// Format prints Error() under every verb.
+func (e *InputError) Format(s fmt.State, verb rune) { FormatError(s, verb, e) }
+
 // Unwrap returns the sentinel error this InputError is a kind of.
-func (e *InputError) Unwrap() error { return e.Kind }
+func (e *InputError) Unwrap() error {
+	if e == nil {
+		return nil
+	}
+	return e.Kind
+}
 
 // MissingInput returns an [*InputError] for a required value that is empty.
 func MissingInput(p Provider, field string) error {

@@ -37,7 +37,7 @@ func ExampleRegistry() {
 // Branch on the sentinel with errors.Is, whatever the provider, and read the
 // details with errors.As.
 func ExampleAPIError() {
-	var err error = fmt.Errorf("sync payroll: %w", &reauth.APIError{
+	err := fmt.Errorf("sync payroll: %w", &reauth.APIError{
 		Provider: reauth.Finch, Op: "GET /employer/directory", StatusCode: 401,
 		Code: "reauthenticate_user", Kind: reauth.ErrReauthRequired,
 	})

@@ -7,6 +7,15 @@ import (
 
 // Inspector is implemented by Reauthenticators that can tell, without the
 // user, whether a connection needs re-authentication soon.
+//
+// One rule for every provider: an answer that says something about the
+// connection is a Health, never an error. A provider refusing the
+// connection's consent or token (a 401 or 403 on the consent, an expired or
+// revoked consent, a "reauthenticate" code) is a Health with State
+// NeedsReauth (the user can repair it) or Revoked (a new connection is
+// needed), and a nil error. Errors are for failures that say nothing about
+// the connection: the provider unreachable or failing, the application's
+// own credentials refused, a bad request, a cancelled ctx.
 type Inspector interface {
 	Inspect(ctx context.Context, req Request) (*Health, error)
 }

@@ -141,8 +141,8 @@ type Result struct {
 	CompletedAt        time.Time `json:"completed_at,omitzero"`
 }
 
-// Credentials are the tokens a provider hands back. They are secrets: String,
-// GoString and LogValue print REDACTED, while JSON keeps them for storage.
+// Credentials are the tokens a provider hands back. They are secrets: every
+// fmt verb and slog print REDACTED, while JSON keeps them for storage.
 type Credentials struct {
 	AccessToken  string    `json:"access_token,omitempty"`
 	RefreshToken string    `json:"refresh_token,omitempty"`

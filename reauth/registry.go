@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"sort"
 )
 
@@ -14,13 +15,13 @@ type Registry struct {
 }
 
 // NewRegistry returns a Registry holding rs. It rejects a nil
-// Reauthenticator, an empty provider name and two Reauthenticators for the
-// same provider.
+// Reauthenticator (a nil pointer of any type inside the interface too), an
+// empty provider name and two Reauthenticators for the same provider.
 func NewRegistry(rs ...Reauthenticator) (*Registry, error) {
 	reg := &Registry{byProvider: make(map[Provider]Reauthenticator, len(rs))}
 	var errs []error
 	for i, r := range rs {
-		if r == nil {
+		if isNil(r) {
 			errs = append(errs, fmt.Errorf("reauth: registry: reauthenticator %d is nil", i))
 			continue
 		}
@@ -41,8 +42,11 @@ func NewRegistry(rs ...Reauthenticator) (*Registry, error) {
 	return reg, nil
 }
 
-// Providers lists the registered providers, sorted.
+// Providers lists the registered providers, sorted; nil for a nil Registry.
 func (r *Registry) Providers() []Provider {
+	if r == nil {
+		return nil
+	}
 	ps := make([]Provider, 0, len(r.byProvider))
 	for p := range r.byProvider {
 		ps = append(ps, p)
@@ -51,13 +55,20 @@ func (r *Registry) Providers() []Provider {
 	return ps
 }
 
-// Get returns the Reauthenticator registered for p.
+// Get returns the Reauthenticator registered for p; false for a nil
+// Registry.
 func (r *Registry) Get(p Provider) (Reauthenticator, bool) {
+	if r == nil {
+		return nil, false
+	}
 	ra, ok := r.byProvider[p]
 	return ra, ok
 }
 
 func (r *Registry) lookup(p Provider) (Reauthenticator, error) {
+	if r == nil {
+		return nil, fmt.Errorf("reauth: registry: nil *Registry: %w", ErrInvalidRequest)
+	}
 	ra, ok := r.byProvider[p]
 	if !ok {
 		return nil, fmt.Errorf("reauth: registry: %q: %w", p, ErrUnknownProvider)
@@ -71,6 +82,9 @@ func (r *Registry) Begin(ctx context.Context, p Provider, req Request) (*Flow, e
 	if err != nil {
 		return nil, err
 	}
+	if ctx == nil {
+		return nil, fmt.Errorf("reauth: registry: nil context: %w", ErrInvalidRequest)
+	}
 	return ra.Begin(ctx, req)
 }
 
@@ -78,6 +92,9 @@ func (r *Registry) Begin(ctx context.Context, p Provider, req Request) (*Flow, e
 func (r *Registry) Continue(ctx context.Context, flow *Flow, reply Reply) (*Flow, error) {
 	if flow == nil {
 		return nil, fmt.Errorf("reauth: registry: nil flow: %w", ErrInvalidRequest)
+	}
+	if ctx == nil {
+		return nil, fmt.Errorf("reauth: registry: nil context: %w", ErrInvalidRequest)
 	}
 	ra, err := r.lookup(flow.Provider)
 	if err != nil {
@@ -95,8 +112,24 @@ func (r *Registry) Inspect(ctx context.Context, p Provider, req Request) (*Healt
 		return nil, err
 	}
 	in, ok := ra.(Inspector)
-	if !ok {
+	if !ok || isNil(in) {
 		return nil, fmt.Errorf("reauth: registry: %q cannot inspect connections: %w", p, ErrInvalidRequest)
 	}
+	if ctx == nil {
+		return nil, fmt.Errorf("reauth: registry: nil context: %w", ErrInvalidRequest)
+	}
 	return in.Inspect(ctx, req)
+}
+
+// isNil reports whether v is nil or holds a nil pointer, map, slice, func
+// or channel: calling a method on it would panic.
+func isNil(v any) bool {
+	if v == nil {
+		return true
+	}
+	switch rv := reflect.ValueOf(v); rv.Kind() {
+	case reflect.Pointer, reflect.Map, reflect.Slice, reflect.Func, reflect.Chan, reflect.Interface:
+		return rv.IsNil()
+	}
+	return false
 }

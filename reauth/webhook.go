@@ -15,7 +15,8 @@ const DefaultMaxWebhookBytes = 1 << 20
 // WebhookVerifier authenticates one webhook delivery and normalises it.
 //
 // Verify receives the request (for its headers and path) and the raw body,
-// already read. It checks authenticity before it parses anything. It returns
+// already read and capped by [NewWebhookHandler]: a verifier trusts the
+// body it is given and caps nothing itself. It checks authenticity before it parses anything. It returns
 // an error wrapping [ErrInvalidSignature] for a delivery that is not
 // authentic, [ErrInvalidPayload] for an authentic one it cannot parse, and
 // any other error when it could not decide (a key or consent lookup failed),
@@ -56,7 +57,8 @@ type webhookHandler struct {
 //   - 405 to anything but POST;
 //   - 413 to a body over the cap (read no further);
 //   - 401 when the verifier says the delivery is not authentic, and always
-//     when v is nil: a handler without a verifier accepts nothing;
+//     when v is nil or a nil pointer: a handler without a verifier accepts
+//     nothing;
 //   - 400 to an authentic delivery that cannot be parsed;
 //   - 503 when the verifier could not decide, and 500 when handle returned
 //     an error, so that the provider delivers again;
@@ -65,6 +67,9 @@ type webhookHandler struct {
 // handle receives the request's context. A nil handle acknowledges every
 // authentic delivery.
 func NewWebhookHandler(v WebhookVerifier, handle func(context.Context, Event) error, opts ...WebhookHandlerOption) http.Handler {
+	if isNil(v) {
+		v = nil
+	}
 	h := &webhookHandler{verifier: v, handle: handle, maxBytes: DefaultMaxWebhookBytes}
 	for _, o := range opts {
 		if o != nil {
@@ -75,6 +80,9 @@ func NewWebhookHandler(v WebhookVerifier, handle func(context.Context, Event) er
 }
 
 func (h *webhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r == nil || w == nil {
+		return
+	}
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
 		h.refuse(w, r, http.StatusMethodNotAllowed, "method not allowed", nil)
@@ -84,7 +92,11 @@ func (h *webhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.refuse(w, r, http.StatusUnauthorized, "no webhook verifier configured", nil)
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.maxBytes))
+	src := r.Body
+	if src == nil {
+		src = http.NoBody
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, src, h.maxBytes))
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {

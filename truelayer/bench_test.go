@@ -175,3 +175,30 @@ func TestConnectionReuse(t *testing.T) {
 		t.Errorf("%d requests; want %d", n, goroutines*each)
 	}
 }
+
+// BenchmarkTokenSourceFresh: Token on a fresh pair (the path every data
+// call takes between refreshes).
+func BenchmarkTokenSourceFresh(b *testing.B) {
+	c, srv, _ := benchSetup(b)
+	conn := srv.Connect(redirectURI)
+	ts := c.TokenSource(reauth.Credentials{AccessToken: conn.AccessToken, RefreshToken: conn.RefreshToken, ExpiresAt: time.Now().Add(time.Hour)})
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := ts.Token(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkCheckResponse403: classifying a consent-expired data answer.
+func BenchmarkCheckResponse403(b *testing.B) {
+	const body = `{"error":"access_denied","error_description":"Consent expired or revoked"}`
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		if err := truelayer.CheckResponse(answer(403, "application/json", body)); err == nil {
+			b.Fatal("no error")
+		}
+	}
+}

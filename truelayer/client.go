@@ -69,6 +69,9 @@ func (c Credentials) String() string { return c.render(false) }
 // GoString is String for %#v.
 func (c Credentials) GoString() string { return c.render(true) }
 
+// Format prints the credentials without the secret under every verb.
+func (c Credentials) Format(f fmt.State, verb rune) { format(f, verb, c) }
+
 // LogValue logs the client id and REDACTED for the secret.
 func (c Credentials) LogValue() slog.Value {
 	secret := ""
@@ -164,9 +167,11 @@ func WithLeadTime(d time.Duration) Option {
 // consent screen, so returning without error means the user has reconfirmed.
 type ExtendUserFunc func(ctx context.Context, req reauth.Request) (User, error)
 
-// WithExtendFlow makes Begin use POST connections/extend instead of POST
-// /v1/reauthuri. user supplies the end user's id, name and email or phone,
-// which extend requires.
+// WithExtendFlow makes Begin use POST connections/extend, TrueLayer's
+// recommended path, instead of POST /v1/reauthuri. user supplies the end
+// user's id, name and email or phone, which extend requires. TrueLayer
+// answers every extend request with 400 ([ErrExtendRefused]) until it has
+// reviewed and approved the app's own reconfirmation-of-consent screen.
 func WithExtendFlow(user ExtendUserFunc) Option {
 	return func(c *config) {
 		if user == nil {
@@ -187,6 +192,7 @@ type Client struct {
 	extendPath string
 	leadTime   time.Duration
 	extendUser ExtendUserFunc
+	locks      *memLocker // TokenSources' default Locker
 }
 
 var (
@@ -240,7 +246,7 @@ func New(creds Credentials, opts ...Option) (*Client, error) {
 	hc, err := httpx.New(httpx.Config{
 		Provider:         provider,
 		Settings:         cfg.http,
-		RequestIDHeaders: []string{"X-Tl-Correlation-Id", "X-Request-Id"},
+		RequestIDHeaders: requestIDHeaders,
 		DecodeError:      decodeError,
 	})
 	if err != nil {
@@ -254,6 +260,7 @@ func New(creds Credentials, opts ...Option) (*Client, error) {
 		extendPath: cfg.extendPath,
 		leadTime:   cfg.leadTime,
 		extendUser: cfg.extendUser,
+		locks:      newMemLocker(),
 	}, nil
 }
 
@@ -261,25 +268,43 @@ func (c *Client) now() time.Time { return c.http.Now() }
 
 // String describes the client without its secret. (Without it, fmt would
 // print the unexported credentials field raw: fmt does not call String on
-// unexported fields.)
+// unexported fields.) A zero Client prints empty URLs.
 func (c Client) String() string {
-	return fmt.Sprintf("truelayer.Client{AuthURL: %q, APIURL: %q, Credentials: %s}", c.authBase.String(), c.apiBase.String(), c.creds.String())
+	return fmt.Sprintf("truelayer.Client{AuthURL: %q, APIURL: %q, Credentials: %s}", urlString(c.authBase), urlString(c.apiBase), c.creds.String())
 }
 
 // GoString is String for %#v.
 func (c Client) GoString() string { return c.String() }
 
+// Format prints the client without its secret under every verb.
+func (c Client) Format(f fmt.State, verb rune) { format(f, verb, c) }
+
 // LogValue logs the client's endpoints and client id, never its secret.
 func (c Client) LogValue() slog.Value {
 	return slog.GroupValue(
-		slog.String("AuthURL", c.authBase.String()),
-		slog.String("APIURL", c.apiBase.String()),
+		slog.String("AuthURL", urlString(c.authBase)),
+		slog.String("APIURL", urlString(c.apiBase)),
 		slog.Any("Credentials", c.creds),
 	)
 }
 
-// timeZero is the zero time, for "unknown".
-var timeZero time.Time
+func urlString(u *url.URL) string {
+	if u == nil {
+		return ""
+	}
+	return u.String()
+}
+
+// errNilClient is what every method of a nil or zero *Client returns.
+var errNilClient = errors.New("truelayer: nil or zero Client: create it with New")
+
+// ready reports whether c was made by New.
+func (c *Client) ready() error {
+	if c == nil || c.http == nil {
+		return errNilClient
+	}
+	return nil
+}
 
 // psuHeader returns the X-PSU-IP header for userIP, or nil when it is
 // empty (no allocation on the common path).

@@ -2,6 +2,7 @@ package truelayer
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -74,6 +75,9 @@ func (r ExtendResult) GoString() string {
 	return fmt.Sprintf("truelayer.ExtendResult{ActionNeeded:%q, Token:%#v, UserInputLink:%q}", string(r.ActionNeeded), r.Token, reauth.RedactSecret(r.UserInputLink))
 }
 
+// Format prints the result without its tokens or link under every verb.
+func (r ExtendResult) Format(f fmt.State, verb rune) { format(f, verb, r) }
+
 // LogValue logs the result without secrets.
 func (r ExtendResult) LogValue() slog.Value {
 	attrs := []slog.Attr{slog.String("ActionNeeded", string(r.ActionNeeded)), slog.String("UserInputLink", reauth.RedactSecret(r.UserInputLink))}
@@ -99,12 +103,35 @@ type extendJSON struct {
 	tokenJSON
 }
 
+// ErrExtendRefused is wrapped by the error of a 400 from connections/extend
+// other than invalid_grant. TrueLayer answers 400 to every extend request
+// until it has reviewed and approved the application's own
+// reconfirmation-of-consent screen; after that, a 400 means the request was
+// malformed. The error also wraps the *reauth.APIError (and with it
+// reauth.ErrInvalidRequest: fix the configuration, do not send the user to
+// the bank).
+var ErrExtendRefused = errors.New("truelayer: connections/extend refused the request; TrueLayer answers 400 until it has reviewed the app's reconfirmation screen")
+
+// extendRefused wraps a 400 from extend in ErrExtendRefused.
+func extendRefused(err error) error {
+	var apiErr *reauth.APIError
+	if errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusBadRequest && !errors.Is(err, reauth.ErrReauthRequired) {
+		return fmt.Errorf("%w: %w", ErrExtendRefused, err)
+	}
+	return err
+}
+
 // ExtendConnection extends a connection's consent (UK reconfirmation and
-// re-auth). It may spend the refresh token, so it is sent as a one-time
-// request: retried only on a dial error or a 429.
+// re-auth; TrueLayer's recommended path). It may spend the refresh token,
+// so it is sent as a one-time request: retried only on a dial error or a
+// 429. A 400 other than invalid_grant wraps [ErrExtendRefused]: TrueLayer
+// refuses extend until the app's reconfirmation screen passed its review.
 //
 // TrueLayer API docs: https://docs.truelayer.com/reference/extendconnection
 func (c *Client) ExtendConnection(ctx context.Context, r ExtendRequest) (*ExtendResult, error) {
+	if err := c.ready(); err != nil {
+		return nil, err
+	}
 	switch {
 	case r.RefreshToken == "":
 		return nil, reauth.MissingInput(provider, "RefreshToken")
@@ -135,7 +162,7 @@ func (c *Client) ExtendConnection(ctx context.Context, r ExtendRequest) (*Extend
 	}
 	var out extendJSON
 	if _, err := c.http.DoJSON(ctx, req, &out); err != nil {
-		return nil, err
+		return nil, extendRefused(err)
 	}
 	res := &ExtendResult{ActionNeeded: ActionNeeded(out.ActionNeeded), UserInputLink: string(out.UserInputLink)}
 	switch {

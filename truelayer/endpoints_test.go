@@ -209,8 +209,8 @@ func TestErrorShapes(t *testing.T) {
 		{"invalid_client", 400, `{"error":"invalid_client"}`, nil, reauth.ErrUnauthorized, "invalid_client", "bad request", ""},
 		{"unauthorized_client 401", 401, `{"error":"unauthorized_client","error_description":"wrong environment"}`, nil, reauth.ErrUnauthorized, "unauthorized_client", "wrong environment", ""},
 		{"invalid_authorization_code restarts the flow", 400, `{"error":"invalid_authorization_code"}`, nil, reauth.ErrFlowExpired, "invalid_authorization_code", "bad request", ""},
-		{"nested error object", 401, `{"error":{"code":"invalid_token","message":"token expired"}}`, nil, reauth.ErrUnauthorized, "invalid_token", "token expired", ""},
-		{"unauthorized 401", 401, `{"error":"unauthorized"}`, nil, reauth.ErrUnauthorized, "unauthorized", "unauthorized", ""},
+		{"nested error object", 401, `{"error":{"code":"invalid_token","message":"token expired"}}`, nil, truelayer.ErrAccessTokenExpired, "invalid_token", "token expired", ""},
+		{"unauthorized 401", 401, `{"error":"unauthorized"}`, nil, truelayer.ErrAccessTokenExpired, "unauthorized", "unauthorized", ""},
 		{"provider_too_many_requests", 429, `{"error":"provider_too_many_requests"}`, []string{"Retry-After", "3600"}, reauth.ErrRateLimited, "provider_too_many_requests", "too many requests", ""},
 		{"account_not_found", 404, `{"error":"account_not_found"}`, nil, reauth.ErrNotFound, "account_not_found", "not found", ""},
 		{"problem+json 403", 403, `{"type":"https://docs.truelayer.com/docs/data-v3-errors#forbidden","title":"Forbidden","status":403,"detail":"Consent revoked","trace_id":"trace-1"}`, nil, reauth.ErrReauthRequired, "Forbidden", "Consent revoked", "trace-1"},
@@ -334,7 +334,7 @@ func TestMe(t *testing.T) {
 	me, err := c.Me(context.Background(), "at-me-1")
 	require.NoError(t, err)
 	assert.Equal(t, &truelayer.Me{
-		ClientID: "cid", CredentialsID: "cred-1", ConsentStatus: truelayer.ConsentAuthorised,
+		ClientID: "cid", CredentialsID: "cred-1", ConsentStatus: truelayer.StatusAuthorised,
 		ConsentStatusUpdatedAt: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC),
 		ConsentCreatedAt:       time.Unix(1767225600, 0).UTC(),
 		ConsentExpiresAt:       time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC),
@@ -397,6 +397,7 @@ func TestInspectStates(t *testing.T) {
 		c, mt := mockClient(t)
 		mt.RegisterResponder(http.MethodGet, apiURL+"/data/v1/me", jsonResponder(401, `{"error":"invalid_token"}`))
 		_, err := c.Inspect(context.Background(), reauth.Request{Token: "at-1234"})
-		assert.ErrorIs(t, err, reauth.ErrUnauthorized)
+		assert.ErrorIs(t, err, truelayer.ErrAccessTokenExpired, "the user's token, not the app's credentials")
+		assert.NotErrorIs(t, err, reauth.ErrUnauthorized)
 	})
 }

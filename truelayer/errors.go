@@ -22,9 +22,11 @@ const (
 	CodeInvalidAuthorizationCode = "invalid_authorization_code"
 	// CodeUnauthorizedClient: wrong environment, client id or redirect URI.
 	CodeUnauthorizedClient = "unauthorized_client"
-	// CodeUnauthorized: the access token is not accepted; refresh it.
+	// CodeUnauthorized (401): the access token is not accepted; refresh
+	// it. Wraps [ErrAccessTokenExpired].
 	CodeUnauthorized = "unauthorized"
-	// CodeInvalidToken: the access token is not accepted; refresh it.
+	// CodeInvalidToken (401): the access token is not accepted; refresh
+	// it. Wraps [ErrAccessTokenExpired].
 	CodeInvalidToken = "invalid_token"
 	// CodeAccessDenied (403): consent expired or revoked. Wraps
 	// reauth.ErrReauthRequired.
@@ -137,6 +139,8 @@ func decodeError(e *reauth.APIError, body []byte, _ http.Header) {
 			e.Details = d
 		}
 		switch {
+		case e.StatusCode == http.StatusUnauthorized:
+			e.Kind = ErrAccessTokenExpired
 		case e.StatusCode == http.StatusForbidden:
 			e.Kind = reauth.ErrReauthRequired
 		case e.StatusCode == http.StatusBadRequest && strings.EqualFold(strings.TrimSpace(p.Title), "Invalid State"):
@@ -157,5 +161,9 @@ func applyKind(e *reauth.APIError) {
 		e.Kind = reauth.ErrUnauthorized
 	case CodeInvalidAuthorizationCode:
 		e.Kind = reauth.ErrFlowExpired
+	case CodeInvalidToken, CodeUnauthorized:
+		if e.StatusCode == http.StatusUnauthorized {
+			e.Kind = ErrAccessTokenExpired
+		}
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"time"
 
 	"github.com/reauthkit/reauthkit/reauth"
@@ -82,12 +81,12 @@ func ExampleWebhookVerifier_Verify() {
 		panic(err)
 	}
 	body := []byte(`{"event_type":"example","event_id":"ev-42"}`)
-	h, err := srv.SignWebhook("/webhooks/truelayer", body, time.Now())
+	// The delivery as TrueLayer would send it to your webhook URL.
+	r, err := srv.WebhookRequest(context.Background(), "https://app.example/webhooks/truelayer", body)
 	if err != nil {
 		panic(err)
 	}
-	r := httptest.NewRequest(http.MethodPost, "/webhooks/truelayer", bytes.NewReader(body))
-	r.Header = h
+	r.RequestURI = r.URL.RequestURI() // as your server receives it
 	ev, err := v.Verify(context.Background(), r, body)
 	if err != nil {
 		panic(err)
@@ -95,4 +94,58 @@ func ExampleWebhookVerifier_Verify() {
 	fmt.Println(ev.Type, ev.ProviderType, ev.ID)
 	// Output:
 	// other example ev-42
+}
+
+// CheckResponse classifies the application's own data call: here the
+// consent has lapsed, so the answer says "re-authenticate", and the body
+// is still readable.
+func ExampleCheckResponse() {
+	srv := truelayertest.NewServer()
+	defer srv.Close()
+	conn := srv.Connect("https://app.example/callback")
+	srv.ExpireConsent(conn.CredentialsID, 0)
+
+	req, _ := http.NewRequest(http.MethodGet, srv.APIURL()+"/data/v1/accounts", nil)
+	req.Header.Set("Authorization", "Bearer "+conn.AccessToken)
+	resp, err := srv.Client().Do(req)
+	if err != nil {
+		panic(err)
+	}
+	defer resp.Body.Close()
+	err = truelayer.CheckResponse(resp)
+	fmt.Println(errors.Is(err, reauth.ErrReauthRequired), reauth.NextAction(err))
+	var body bytes.Buffer
+	_, _ = body.ReadFrom(resp.Body)
+	fmt.Println(body.Len() > 0)
+	// Output:
+	// true begin_again
+	// true
+}
+
+// A TokenSource refreshes the expired pair once, however many callers ask,
+// and saves the new pair before handing it out.
+func ExampleClient_TokenSource() {
+	ctx := context.Background()
+	srv := truelayertest.NewServer()
+	defer srv.Close()
+	conn := srv.Connect("https://app.example/callback")
+	c, err := truelayer.New(truelayer.Credentials{ClientID: srv.ClientID(), ClientSecret: srv.ClientSecret()},
+		truelayer.WithAuthURL(srv.AuthURL()), truelayer.WithAPIURL(srv.APIURL()))
+	if err != nil {
+		panic(err)
+	}
+	stored := reauth.Credentials{AccessToken: conn.AccessToken, RefreshToken: conn.RefreshToken, ExpiresAt: time.Now().Add(-time.Minute)}
+	ts := c.TokenSource(stored, truelayer.WithTokenKey(conn.CredentialsID),
+		truelayer.WithTokenStore(
+			func(context.Context) (reauth.Credentials, error) { return stored, nil },
+			func(_ context.Context, t reauth.Credentials) error { stored = t; return nil },
+		))
+	for range 3 {
+		if _, err := ts.Token(ctx); err != nil {
+			panic(err)
+		}
+	}
+	fmt.Println("refreshes:", srv.Count(truelayertest.RouteToken), "rotated:", stored.RefreshToken != conn.RefreshToken)
+	// Output:
+	// refreshes: 1 rotated: true
 }

@@ -23,14 +23,7 @@ func simClient(t testing.TB, opts ...truelayer.Option) (*truelayer.Client, *true
 	t.Helper()
 	srv := truelayertest.NewServer()
 	t.Cleanup(srv.Close)
-	all := append([]truelayer.Option{
-		truelayer.WithAuthURL(srv.AuthURL()),
-		truelayer.WithAPIURL(srv.APIURL()),
-		truelayer.WithRetries(2, time.Millisecond, 5*time.Millisecond),
-	}, opts...)
-	c, err := truelayer.New(truelayer.Credentials{ClientID: srv.ClientID(), ClientSecret: srv.ClientSecret()}, all...)
-	require.NoError(t, err)
-	return c, srv
+	return clientFor(t, srv, opts...), srv
 }
 
 // lapsed creates a connection whose consent expired a day ago.
@@ -186,12 +179,7 @@ func extendClient(t testing.TB, opts ...truelayer.Option) (*truelayer.Client, *t
 	t.Helper()
 	srv := truelayertest.NewServer()
 	t.Cleanup(srv.Close)
-	c, err := truelayer.New(truelayer.Credentials{ClientID: srv.ClientID(), ClientSecret: srv.ClientSecret()},
-		append([]truelayer.Option{truelayer.WithAuthURL(srv.URL), truelayer.WithAPIURL(srv.URL), extendUser(srv)}, opts...)...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c, srv
+	return clientFor(t, srv, append([]truelayer.Option{extendUser(srv)}, opts...)...), srv
 }
 
 // browseAs returns a conformance Approve or Deny: the simulated user

@@ -2,7 +2,6 @@ package truelayer
 
 import (
 	"context"
-	"crypto/ecdh"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"encoding/base64"
@@ -10,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/big"
 	"net/http"
 	"sync"
 	"time"
@@ -23,6 +21,9 @@ const p521Len = 66
 
 // maxJWKSBytes caps a JWKS answer.
 const maxJWKSBytes = 256 << 10
+
+// jwksTimeout bounds one JWKS fetch, whatever the HTTP client's timeout.
+const jwksTimeout = 10 * time.Second
 
 type jwk struct {
 	Kty string `json:"kty"`
@@ -68,11 +69,11 @@ func p521Key(xs, ys string) (*ecdsa.PublicKey, error) {
 	if err != nil {
 		return nil, err
 	}
-	point := append(append([]byte{4}, x...), y...)
-	if _, err := ecdh.P521().NewPublicKey(point); err != nil {
+	pub, err := ecdsa.ParseUncompressedPublicKey(elliptic.P521(), append(append([]byte{4}, x...), y...))
+	if err != nil {
 		return nil, errors.New("point not on P-521")
 	}
-	return &ecdsa.PublicKey{Curve: elliptic.P521(), X: new(big.Int).SetBytes(x), Y: new(big.Int).SetBytes(y)}, nil
+	return pub, nil
 }
 
 func coord(s string) ([]byte, error) {
@@ -86,8 +87,15 @@ func coord(s string) ([]byte, error) {
 	return b, nil
 }
 
-// jwksCache fetches and keeps JWKS per allow-listed URL. Concurrent lookups
-// share one fetch; an unknown kid refetches, at most every minRefetch.
+// jwksCache fetches and keeps JWKS per allow-listed URL. Every fetch,
+// failed or not, opens a window of minRefetch in which that URL is not
+// fetched again: forged deliveries cannot make the verifier hammer the JWKS
+// host, up or down. Lookups of one URL are serialised (a one-slot
+// semaphore), so concurrent deliveries share one fetch.
+//
+// It is not internal/tokencache: that caches one token by expiry and
+// forgets failures, while this keeps key sets per URL and must remember
+// when it last tried, failures included.
 type jwksCache struct {
 	client     *http.Client
 	now        func() time.Time
@@ -99,92 +107,80 @@ type jwksCache struct {
 }
 
 type jwksEntry struct {
-	keys     map[string]*ecdsa.PublicKey
-	fetched  time.Time
-	inflight chan struct{}
-	err      error // of the last fetch, for waiters
+	sem     chan struct{} // held while looking up or fetching
+	keys    map[string]*ecdsa.PublicKey
+	gen     int       // counts successful fetches
+	fetched time.Time // of keys
+	tried   time.Time // last fetch attempt, failed or not
+	err     error     // of the last attempt
 }
+
+// errRetryLater is a key that cannot be looked up inside the refetch
+// window: the provider retries the delivery, by which time it can.
+var errRetryLater = fmt.Errorf("truelayer: webhook: signing keys were fetched moments ago; retry later: %w", reauth.ErrProviderUnavailable)
 
 func newJWKSCache(hc *http.Client, now func() time.Time, ttl, minRefetch time.Duration) *jwksCache {
 	return &jwksCache{client: hc, now: now, ttl: ttl, minRefetch: minRefetch, sets: map[string]*jwksEntry{}}
 }
 
-// key returns the key kid of the JWKS at jku (already allow-listed).
-func (c *jwksCache) key(ctx context.Context, jku, kid string) (*ecdsa.PublicKey, error) {
-	waited := false
-	for {
-		c.mu.Lock()
-		e := c.sets[jku]
-		if e == nil {
-			e = &jwksEntry{}
-			c.sets[jku] = e
-		}
-		now := c.now()
-		fresh := e.keys != nil && now.Sub(e.fetched) < c.ttl
-		if k := e.keys[kid]; k != nil && fresh {
-			c.mu.Unlock()
-			return k, nil
-		}
-		if ch := e.inflight; ch != nil {
-			c.mu.Unlock()
-			select {
-			case <-ch:
-			case <-ctx.Done():
-				return nil, fmt.Errorf("truelayer: webhook: waiting for JWKS: %w", ctx.Err())
-			}
-			waited = true
-			continue
-		}
-		if waited {
-			// A fetch just finished without this kid (or failed).
-			err := e.err
-			k := e.keys[kid]
-			if k == nil && ctx.Err() == nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
-				// The fetch was abandoned because its caller gave up,
-				// not refused by the provider: this caller fetches itself.
-				c.mu.Unlock()
-				waited = false
-				continue
-			}
-			c.mu.Unlock()
-			if k != nil {
-				return k, nil
-			}
-			if err != nil {
-				return nil, err
-			}
-			return nil, sigError("unknown kid")
-		}
-		if fresh && now.Sub(e.fetched) < c.minRefetch {
-			c.mu.Unlock()
-			return nil, sigError("unknown kid")
-		}
-		ch := make(chan struct{})
-		e.inflight = ch
-		c.mu.Unlock()
+// cachedKey is a key and what the verifier needs to know about it.
+type cachedKey struct {
+	key *ecdsa.PublicKey
+	gen int  // generation of the set it came from
+	new bool // fetched during this lookup
+}
 
-		keys, err := c.fetch(ctx, jku)
-
-		c.mu.Lock()
-		e.err = err
-		if err == nil {
-			e.keys, e.fetched = keys, c.now()
-		}
-		e.inflight = nil
-		close(ch)
-		k := e.keys[kid]
-		c.mu.Unlock()
-		switch {
-		case err != nil:
-			return nil, err
-		case k == nil:
-			return nil, sigError("unknown kid")
-		}
-		return k, nil
+// key returns the key kid of the JWKS at jku (already allow-listed), from
+// a set newer than generation after (-1: any). It fetches when the cached
+// set is missing, older than the TTL, lacks kid or is not newer than
+// after; inside the refetch window it returns errRetryLater (or the last
+// fetch's error) instead. A kid missing from a set fetched just now is not
+// authentic.
+func (c *jwksCache) key(ctx context.Context, jku, kid string, after int) (cachedKey, error) {
+	c.mu.Lock()
+	e := c.sets[jku]
+	if e == nil {
+		e = &jwksEntry{sem: make(chan struct{}, 1), gen: -1}
+		c.sets[jku] = e
 	}
+	c.mu.Unlock()
+	select {
+	case e.sem <- struct{}{}:
+	case <-ctx.Done():
+		return cachedKey{}, fmt.Errorf("truelayer: webhook: waiting for JWKS: %w", ctx.Err())
+	}
+	defer func() { <-e.sem }()
+
+	now := c.now()
+	if k := e.keys[kid]; k != nil && e.gen > after && now.Sub(e.fetched) < c.ttl {
+		return cachedKey{key: k, gen: e.gen}, nil
+	}
+	if !e.tried.IsZero() && now.Sub(e.tried) < c.minRefetch {
+		if e.err != nil {
+			return cachedKey{}, e.err
+		}
+		return cachedKey{}, errRetryLater
+	}
+	e.tried = now
+	// The fetch outlives a delivery that gives up: its result serves the
+	// next one, and a caller hanging up cannot waste the window.
+	keys, err := c.fetch(context.WithoutCancel(ctx), jku)
+	e.err = err
+	if err != nil {
+		return cachedKey{}, err
+	}
+	e.keys, e.fetched = keys, c.now()
+	e.gen++
+	k := keys[kid]
+	if k == nil {
+		return cachedKey{}, sigError("unknown kid")
+	}
+	return cachedKey{key: k, gen: e.gen, new: true}, nil
 }
 
 func (c *jwksCache) fetch(ctx context.Context, jku string) (map[string]*ecdsa.PublicKey, error) {
+	ctx, cancel := context.WithTimeout(ctx, jwksTimeout)
+	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, jku, nil)
 	if err != nil {
 		return nil, errors.New("truelayer: webhook: bad JWKS URL")
@@ -192,9 +188,6 @@ func (c *jwksCache) fetch(ctx context.Context, jku string) (map[string]*ecdsa.Pu
 	req.Header.Set("Accept", "application/json")
 	resp, err := c.client.Do(req)
 	if err != nil {
-		if ctx.Err() != nil {
-			return nil, fmt.Errorf("truelayer: webhook: fetching JWKS: %w", ctx.Err())
-		}
 		return nil, fmt.Errorf("truelayer: webhook: fetching JWKS failed: %w", reauth.ErrProviderUnavailable)
 	}
 	defer resp.Body.Close()

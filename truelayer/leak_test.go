@@ -123,6 +123,31 @@ func TestNoSecretLeaks(t *testing.T) {
 	scan.Add(truelayer.Credentials{ClientID: "x", ClientSecret: clientSecret})
 	scan.Add(c, *c, wrongSecret) // New's own return value
 
+	// Token sources: a lost refresh answer, and a source printed.
+	lost := srv.Connect(redirectURI)
+	scan.AddSecrets(lost.RefreshToken, lost.AccessToken)
+	ts := c.TokenSource(reauth.Credentials{AccessToken: lost.AccessToken, RefreshToken: lost.RefreshToken})
+	srv.Inject(truelayertest.RouteToken, 1, sim.Fault{Kind: sim.FaultDropAfterRead})
+	record(ts.Token(ctx))
+	scan.Add(ts, *ts)
+
+	// A re-auth that lands on another connection: the error carries the
+	// stray pair.
+	pinned := lapsed(srv)
+	scan.AddSecrets(pinned.RefreshToken, pinned.AccessToken)
+	flow3, err := c.Begin(ctx, reauth.Request{ConnectionID: pinned.CredentialsID, Token: pinned.RefreshToken, RedirectURI: redirectURI})
+	require.NoError(t, err)
+	srv.LogIntoOtherAccount(pinned.CredentialsID)
+	cb3, err := srv.Approve(ctx, flow3.URL)
+	require.NoError(t, err)
+	scan.AddSecrets(flow3.State, cb3.Get("code"))
+	_, err = c.Continue(ctx, flow3, reauth.Reply{Callback: cb3})
+	var mm *truelayer.ConnectionMismatchError
+	require.ErrorAs(t, err, &mm)
+	scan.AddSecrets(mm.Token.AccessToken, mm.Token.RefreshToken)
+	record(nil, err)
+	scan.Add(mm, *mm)
+
 	require.GreaterOrEqual(t, errs, 15)
 	// 16 values added directly, and at least 15 failing calls recorded with
 	// their error and returned value (52 today).

@@ -16,9 +16,19 @@ type ConsentStatus string
 
 // Values seen for consent_status (assumed, not documented).
 const (
-	ConsentAuthorised ConsentStatus = "Authorised"
-	ConsentExpired    ConsentStatus = "Expired"
-	ConsentRevoked    ConsentStatus = "Revoked"
+	StatusAuthorised ConsentStatus = "Authorised"
+	StatusExpired    ConsentStatus = "Expired"
+	StatusRevoked    ConsentStatus = "Revoked"
+)
+
+// Former names of the consent_status values.
+const (
+	// Deprecated: use StatusAuthorised.
+	ConsentAuthorised = StatusAuthorised
+	// Deprecated: use StatusExpired.
+	ConsentExpired = StatusExpired
+	// Deprecated: use StatusRevoked.
+	ConsentRevoked = StatusRevoked
 )
 
 // MeProvider is the bank behind a connection.
@@ -72,6 +82,9 @@ const mePath = "/data/v1/me"
 //
 // TrueLayer API docs: https://docs.truelayer.com/reference/getme
 func (c *Client) Me(ctx context.Context, accessToken string) (*Me, error) {
+	if err := c.ready(); err != nil {
+		return nil, err
+	}
 	return c.me(ctx, accessToken, "")
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/reauthkit/reauthkit/internal/flowx"
 	"github.com/reauthkit/reauthkit/reauth"
@@ -23,17 +24,22 @@ func (c *Client) Provider() reauth.Provider { return provider }
 
 // Begin starts a re-authentication. req.Token is the connection's refresh
 // token and req.RedirectURI the redirect URI of the original authorisation
-// (both required); req.ConnectionID (the credentials id) is optional and
-// only carried along; req.UserIP is sent as X-PSU-IP.
+// (both required); req.ConnectionID (the credentials id) is optional but
+// recommended: Continue then checks that the new tokens belong to it;
+// req.UserIP is sent as X-PSU-IP.
 //
-// By default Begin calls POST /v1/reauthuri and returns a redirect flow to
-// the bank. With [WithExtendFlow] it calls connections/extend instead:
-// no_action_needed returns a done flow with the new pair at once, the other
-// actions a redirect flow to user_input_link.
+// With [WithExtendFlow] (TrueLayer's recommended path) Begin calls
+// connections/extend: no_action_needed returns a done flow with the new
+// pair at once, the other actions a redirect flow to user_input_link.
+// Without it Begin calls the older POST /v1/reauthuri and returns a
+// redirect flow to the bank.
 //
 // The flow's ExpiresAt is zero: TrueLayer does not say how long a bank link
 // lives (the code it returns must be exchanged within 5 minutes).
 func (c *Client) Begin(ctx context.Context, req reauth.Request) (*reauth.Flow, error) {
+	if err := c.ready(); err != nil {
+		return nil, err
+	}
 	if req.Token == "" {
 		return nil, reauth.MissingInput(provider, "Token")
 	}
@@ -51,7 +57,7 @@ func (c *Client) Begin(ctx context.Context, req reauth.Request) (*reauth.Flow, e
 		return nil, err
 	}
 	now := c.now()
-	return flowx.Redirect(provider, req.ConnectionID, state, link, timeZero, now, map[string]string{
+	return flowx.Redirect(provider, req.ConnectionID, state, link, time.Time{}, now, map[string]string{
 		resumeRedirectURI: req.RedirectURI,
 		resumeMode:        modeReauthURI,
 	}), nil
@@ -73,21 +79,29 @@ func (c *Client) beginExtend(ctx context.Context, req reauth.Request, state stri
 	if res.ActionNeeded == NoActionNeeded {
 		return flowx.Done(provider, req.ConnectionID, res.Token.Credentials(), true, now), nil
 	}
-	return flowx.Redirect(provider, req.ConnectionID, state, res.UserInputLink, timeZero, now, map[string]string{
+	return flowx.Redirect(provider, req.ConnectionID, state, res.UserInputLink, time.Time{}, now, map[string]string{
 		resumeRedirectURI: req.RedirectURI,
 		resumeMode:        modeExtend,
 	}), nil
 }
 
 // Continue finishes a flow with the callback's query. It checks, before any
-// request: the flow (provider, expiry, step), the state (constant time),
-// the callback's error (access_denied → reauth.ErrUserCancelled), and that
-// a code is present (code, or exchange_code after connections/extend).
-// Then it exchanges the code with the flow's redirect URI and returns a done
-// flow with the new pair (CredentialsChanged: true). An empty reply is
-// reauth.ErrMissingInput: TrueLayer's completion shows only in the
-// callback.
+// request: the flow (provider, expiry, step), the state (constant time;
+// after connections/extend only when the callback carries one, as TrueLayer
+// documents none there), the callback's error (access_denied →
+// reauth.ErrUserCancelled), and that a code is present (code, or
+// exchange_code after connections/extend). Then it exchanges the code with
+// the flow's redirect URI. When the flow knows its connection
+// (Request.ConnectionID at Begin, the credentials_id), it reads
+// /data/v1/me with the new access token and refuses tokens of another
+// connection with a *[ConnectionMismatchError] that carries them. It
+// returns a done flow with the new pair (CredentialsChanged: true). An
+// empty reply is reauth.ErrMissingInput: TrueLayer's completion shows only
+// in the callback.
 func (c *Client) Continue(ctx context.Context, flow *reauth.Flow, reply reauth.Reply) (*reauth.Flow, error) {
+	if err := c.ready(); err != nil {
+		return nil, err
+	}
 	if err := flowx.Check(provider, flow, c.now()); err != nil {
 		return nil, err
 	}
@@ -102,8 +116,14 @@ func (c *Client) Continue(ctx context.Context, flow *reauth.Flow, reply reauth.R
 	if len(cb) == 0 {
 		return nil, reauth.MissingInput(provider, "code")
 	}
-	if err := flowx.CheckState(provider, flow.State, cb.Get("state")); err != nil {
-		return nil, err
+	// TrueLayer documents state on the /v1/reauthuri redirect only. After
+	// connections/extend a callback without one is accepted: the flow is
+	// then bound by the single-use code, exchanged with the flow's redirect
+	// URI, and by the credentials_id check below.
+	if got := cb.Get("state"); got != "" || flow.Resume[resumeMode] != modeExtend {
+		if err := flowx.CheckState(provider, flow.State, got); err != nil {
+			return nil, err
+		}
 	}
 	if err := flowx.CallbackError(provider, cb); err != nil {
 		return nil, err
@@ -114,6 +134,9 @@ func (c *Client) Continue(ctx context.Context, flow *reauth.Flow, reply reauth.R
 	}
 	tok, err := c.ExchangeCode(ctx, code, redirectURI, "")
 	if err != nil {
+		return nil, err
+	}
+	if err := c.pin(ctx, flow.ConnectionID, tok, ""); err != nil {
 		return nil, err
 	}
 	return flowx.Done(provider, flow.ConnectionID, tok.Credentials(), true, c.now()), nil
@@ -136,8 +159,12 @@ func callbackCode(cb map[string][]string) string {
 // consent_status Revoked is reauth.Revoked, Expired (or a 403
 // access_denied) reauth.NeedsReauth; otherwise consent_expires_at decides,
 // with ExpiringSoon inside the lead time ([WithLeadTime]). A 401 (access
-// token expired) is returned as an error: refresh and ask again.
+// token expired) is returned as an error wrapping [ErrAccessTokenExpired]:
+// refresh and ask again (a [TokenSource] does).
 func (c *Client) Inspect(ctx context.Context, req reauth.Request) (*reauth.Health, error) {
+	if err := c.ready(); err != nil {
+		return nil, err
+	}
 	if req.Token == "" {
 		return nil, reauth.MissingInput(provider, "Token")
 	}
@@ -165,7 +192,7 @@ func (c *Client) Inspect(ctx context.Context, req reauth.Request) (*reauth.Healt
 	case "expired":
 		h.State = reauth.NeedsReauth
 	case "", "authorised", "authorized", "active":
-		h.State = reauth.ClassifyExpiry(now, me.ConsentExpiresAt, timeZero, c.leadTime)
+		h.State = reauth.ClassifyExpiry(now, me.ConsentExpiresAt, time.Time{}, c.leadTime)
 	default:
 		h.State = reauth.Unknown
 	}

@@ -49,10 +49,13 @@ const reauthURIPath = "/v1/reauthuri"
 // and wraps reauth.ErrUnauthorized instead.
 //
 // The request carries no client credentials: four independent
-// implementations send none (reference §2.3).
+// implementations send none.
 //
 // TrueLayer API docs: https://docs.truelayer.com/reference/generatereauthlink
 func (c *Client) ReauthURI(ctx context.Context, r ReauthURIRequest) (string, error) {
+	if err := c.ready(); err != nil {
+		return "", err
+	}
 	switch {
 	case r.RefreshToken == "":
 		return "", reauth.MissingInput(provider, "RefreshToken")
@@ -78,7 +81,7 @@ func (c *Client) ReauthURI(ctx context.Context, r ReauthURIRequest) (string, err
 		var apiErr *reauth.APIError
 		// A 401 means the window has passed, unless it names a client
 		// problem (unauthorized_client: wrong environment, client id or
-		// redirect URI; reference §2.6), which stays ErrUnauthorized.
+		// redirect URI), which stays ErrUnauthorized.
 		if errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusUnauthorized &&
 			!strings.EqualFold(apiErr.Code, CodeInvalidClient) && !strings.EqualFold(apiErr.Code, CodeUnauthorizedClient) {
 			apiErr.Kind = reauth.ErrReauthRequired

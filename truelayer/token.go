@@ -37,6 +37,9 @@ func (t Token) GoString() string {
 		reauth.RedactSecret(t.AccessToken), reauth.RedactSecret(t.RefreshToken), t.ExpiresAt.Format(time.RFC3339), t.TokenType, t.Scope)
 }
 
+// Format prints the token without its secrets under every verb.
+func (t Token) Format(f fmt.State, verb rune) { format(f, verb, t) }
+
 // LogValue logs the token without its secrets.
 func (t Token) LogValue() slog.Value {
 	return slog.GroupValue(
@@ -85,6 +88,9 @@ const tokenPath = "/connect/token"
 //
 // TrueLayer API docs: https://docs.truelayer.com/reference/generateaccesstoken
 func (c *Client) ExchangeCode(ctx context.Context, code, redirectURI, codeVerifier string) (*Token, error) {
+	if err := c.ready(); err != nil {
+		return nil, err
+	}
 	switch {
 	case code == "":
 		return nil, reauth.MissingInput(provider, "code")
@@ -106,24 +112,40 @@ func (c *Client) ExchangeCode(ctx context.Context, code, redirectURI, codeVerifi
 
 // RefreshToken trades a refresh token for a new pair. TrueLayer rotates the
 // pair: store both new tokens atomically and serialise refreshes per
-// connection. invalid_grant (the 90-day consent has lapsed) wraps
-// reauth.ErrReauthRequired. Network errors and 502/503/504 are retried
-// with the same token, as TrueLayer advises (reference §2.10); if an
+// connection — [Client.TokenSource] does both. invalid_grant (the 90-day
+// consent has lapsed) wraps reauth.ErrReauthRequired. Network errors and
+// 502/503/504 are retried with the same token, as TrueLayer advises; if an
 // answer was lost after TrueLayer rotated the pair, that retry meets
 // invalid_grant, so keep the stored pair until a refresh succeeds.
 //
 // TrueLayer API docs: https://docs.truelayer.com/reference/generateaccesstoken
 func (c *Client) RefreshToken(ctx context.Context, refreshToken string) (*Token, error) {
+	if err := c.ready(); err != nil {
+		return nil, err
+	}
 	if refreshToken == "" {
 		return nil, reauth.MissingInput(provider, "refreshToken")
 	}
-	form := url.Values{
+	return c.postToken(ctx, c.refreshForm(refreshToken), false, refreshToken)
+}
+
+// refresh is RefreshToken sent once (retried only on a dial error or a
+// 429), so a TokenSource sees a lost answer as such instead of as the
+// invalid_grant of a blind resend.
+func (c *Client) refresh(ctx context.Context, refreshToken string) (*Token, error) {
+	if refreshToken == "" {
+		return nil, reauth.MissingInput(provider, "refreshToken")
+	}
+	return c.postToken(ctx, c.refreshForm(refreshToken), true, refreshToken)
+}
+
+func (c *Client) refreshForm(refreshToken string) url.Values {
+	return url.Values{
 		"grant_type":    {"refresh_token"},
 		"client_id":     {c.creds.ClientID},
 		"client_secret": {c.creds.ClientSecret},
 		"refresh_token": {refreshToken},
 	}
-	return c.postToken(ctx, form, false, refreshToken)
 }
 
 func (c *Client) postToken(ctx context.Context, form url.Values, oneTime bool, secrets ...string) (*Token, error) {

@@ -2,6 +2,7 @@ package truelayer
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/ecdsa"
 	"encoding/base64"
@@ -9,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -108,8 +110,8 @@ func WithTolerance(d time.Duration) WebhookOption {
 }
 
 // WithJWKSCacheTTL sets how long fetched keys are used before a refetch
-// (default 1 hour). An unknown kid refetches sooner, at most every 10
-// seconds.
+// (default 1 hour). An unknown kid or a failed verification refetches
+// sooner, at most every 10 seconds.
 func WithJWKSCacheTTL(d time.Duration) WebhookOption {
 	return func(c *webhookConfig) {
 		if d <= 0 {
@@ -222,24 +224,34 @@ func parseSignatureHeader(sig string) (*jwsHeader, error) {
 // Tl-Signature header parses; alg is ES512 and tl_version "2"; jku is
 // exactly one of the allow-listed URLs (no other URL is ever fetched);
 // tl_headers includes X-Tl-Webhook-Timestamp and that timestamp is within
-// the tolerance; the key is found by kid (refetching the JWKS once on an
-// unknown kid); the ES512 signature verifies over "POST <path>\n", each
-// tl_headers header as "Name: value\n", and the raw body, retrying once
-// with the path's trailing slash toggled. Only then is the body parsed.
+// the tolerance; the key is found by kid; the ES512 signature verifies over
+// "POST <path>\n", each tl_headers header as "Name: value\n", and the raw
+// body, retrying once with the path's trailing slash toggled. The path is
+// the request target as received (r.RequestURI, percent-encoding intact)
+// unless [WithWebhookPath] sets it. Only then is the body parsed. The body
+// is trusted as given: cap it before (reauth.NewWebhookHandler does).
+//
+// An unknown kid, or a signature that fails with a cached key, refetches
+// the JWKS, as TrueLayer's signing guide says. Every fetch, failed or not,
+// opens a 10-second window without fetches; inside it such a delivery is
+// answered with an error wrapping reauth.ErrProviderUnavailable (the
+// handler answers 503 and TrueLayer retries), never as not authentic: a
+// key rotated moments after an attacker forced a refetch is found on the
+// retry.
 //
 // Errors wrap reauth.ErrInvalidSignature (not authentic),
-// reauth.ErrInvalidPayload (authentic but not a JSON object), or neither
-// (the JWKS could not be fetched: try again later).
+// reauth.ErrInvalidPayload (authentic but not a JSON object), or
+// reauth.ErrProviderUnavailable (keys unavailable: try again later).
 //
-// No TrueLayer Data API v1 webhook signals a consent expiry or re-auth
-// (reference §2.8), so every event's Type is reauth.Other, with
-// ProviderType set to event_type.
+// No TrueLayer Data API v1 webhook signals a consent expiry or re-auth, so
+// every event's Type is reauth.Other, with ProviderType set to event_type
+// (or type, as Payments v3 bodies name it) and ID to event_id.
 func (v *WebhookVerifier) Verify(ctx context.Context, r *http.Request, body []byte) (*reauth.Event, error) {
+	if v == nil || v.keys == nil {
+		return nil, sigError("verifier not created with NewWebhookVerifier")
+	}
 	if r == nil {
 		return nil, sigError("no request")
-	}
-	if len(body) > reauth.DefaultMaxWebhookBytes {
-		return nil, fmt.Errorf("truelayer: webhook: body over %d bytes: %w", reauth.DefaultMaxWebhookBytes, reauth.ErrInvalidPayload)
 	}
 	sig := r.Header.Get(SignatureHeader)
 	h, err := parseSignatureHeader(sig)
@@ -279,22 +291,49 @@ func (v *WebhookVerifier) Verify(ctx context.Context, r *http.Request, body []by
 	if d := now.Sub(ts); d > v.tolerance || d < -v.tolerance {
 		return nil, sigError(TimestampHeader + " is outside the tolerance")
 	}
-	key, err := v.keys.key(ctx, h.JKU, h.Kid)
+	path := v.signedPath(r)
+	signed := func(k *ecdsa.PublicKey) bool {
+		return verifyES512(sig, k, payload(path, names, r.Header, body)) ||
+			verifyES512(sig, k, payload(toggleSlash(path), names, r.Header, body))
+	}
+	k, err := v.keys.key(ctx, h.JKU, h.Kid, -1)
 	if err != nil {
 		return nil, err
 	}
-	path := v.path
-	if path == "" && r.URL != nil {
-		path = r.URL.Path
-	}
-	if path == "" {
-		path = "/"
-	}
-	if !verifyES512(sig, key, payload(path, names, r.Header, body)) &&
-		!verifyES512(sig, key, payload(toggleSlash(path), names, r.Header, body)) {
-		return nil, sigError("signature does not verify")
+	if !signed(k.key) {
+		if k.new {
+			return nil, sigError("signature does not verify")
+		}
+		// The cached key may be stale (TrueLayer rotated it under the same
+		// kid): refetch, rate-limited, and try the newer key.
+		if k, err = v.keys.key(ctx, h.JKU, h.Kid, k.gen); err != nil {
+			return nil, err
+		}
+		if !signed(k.key) {
+			return nil, sigError("signature does not verify")
+		}
 	}
 	return parseEvent(body, ts)
+}
+
+// signedPath is the path TrueLayer signed: WithWebhookPath, else the
+// request target as received (r.RequestURI, still percent-encoded), else
+// the URL's escaped path for a request built by hand.
+func (v *WebhookVerifier) signedPath(r *http.Request) string {
+	switch {
+	case v.path != "":
+		return v.path
+	case strings.HasPrefix(r.RequestURI, "/"):
+		return r.RequestURI
+	case r.RequestURI != "":
+		// Absolute form ("POST http://host/path"): keep its path as sent.
+		if u, err := url.ParseRequestURI(r.RequestURI); err == nil && u.EscapedPath() != "" {
+			return u.RequestURI()
+		}
+	case r.URL != nil && r.URL.EscapedPath() != "":
+		return r.URL.RequestURI()
+	}
+	return "/"
 }
 
 func splitHeaders(s string) []string {
@@ -340,7 +379,9 @@ func verifyES512(sig string, key *ecdsa.PublicKey, payload []byte) bool {
 }
 
 type eventJSON struct {
-	EventType     jsonx.String `json:"event_type"`
+	EventType jsonx.String `json:"event_type"`
+	// Type names the event in Payments v3 bodies.
+	Type          jsonx.String `json:"type"`
 	EventID       jsonx.String `json:"event_id"`
 	CredentialsID jsonx.String `json:"credentials_id"`
 	Timestamp     jsonx.Time   `json:"timestamp"`
@@ -360,7 +401,7 @@ func parseEvent(body []byte, ts time.Time) (*reauth.Event, error) {
 		ID:           string(e.EventID),
 		Provider:     provider,
 		Type:         reauth.Other,
-		ProviderType: string(e.EventType),
+		ProviderType: cmp.Or(string(e.EventType), string(e.Type)),
 		ConnectionID: string(e.CredentialsID),
 		OccurredAt:   occurred,
 		Raw:          append(json.RawMessage(nil), body...),

@@ -67,7 +67,7 @@ func hookRequest(t testing.TB, h http.Header, path string, body []byte) *http.Re
 func TestWebhookSimulatorSignature(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	v, srv, _ := hookSetup(t)
+	v, srv, clk := hookSetup(t)
 	h, err := srv.SignWebhook(hookPath, hookBody, testNow)
 	require.NoError(t, err)
 
@@ -113,6 +113,9 @@ func TestWebhookSimulatorSignature(t *testing.T) {
 		}},
 	} {
 		t.Run(name, func(t *testing.T) {
+			// Past the refetch window: a failed verification refetches the
+			// keys once, then is final.
+			clk.add(11 * time.Second)
 			hh := h.Clone()
 			path, body := tc.mutate(hh)
 			_, err := v.Verify(ctx, hookRequest(t, hh, path, body), body)
@@ -217,7 +220,8 @@ func TestWebhookUnknownKidAndRotation(t *testing.T) {
 	assert.ErrorIs(t, err, reauth.ErrInvalidSignature)
 	assert.Equal(t, 2, srv.Count(truelayertest.RouteJWKS), "unknown kid refetches")
 	_, err = v.Verify(ctx, hookRequest(t, h, hookPath, hookBody), hookBody)
-	assert.ErrorIs(t, err, reauth.ErrInvalidSignature)
+	assert.ErrorIs(t, err, reauth.ErrProviderUnavailable, "inside the window: retry later, never not authentic")
+	assert.NotErrorIs(t, err, reauth.ErrInvalidSignature)
 	assert.Equal(t, 2, srv.Count(truelayertest.RouteJWKS), "refetches are rate limited")
 
 	// The provider rotates its key: the next delivery refetches and passes.
@@ -256,7 +260,7 @@ func TestWebhookOneFetchUnderConcurrency(t *testing.T) {
 
 func TestWebhookJWKSUnavailableIsNotASignatureError(t *testing.T) {
 	t.Parallel()
-	v, srv, _ := hookSetup(t)
+	v, srv, clk := hookSetup(t)
 	srv.Inject(truelayertest.RouteJWKS, 1, faultStatus(503))
 	h, err := srv.SignWebhook(hookPath, hookBody, testNow)
 	require.NoError(t, err)
@@ -264,7 +268,11 @@ func TestWebhookJWKSUnavailableIsNotASignatureError(t *testing.T) {
 	require.Error(t, err)
 	assert.False(t, errors.Is(err, reauth.ErrInvalidSignature))
 	assert.False(t, errors.Is(err, reauth.ErrInvalidPayload))
-	// The failure is not cached: the next delivery fetches again.
+	// The failure is rate-limited too: inside the window nothing is fetched.
+	_, err = v.Verify(context.Background(), hookRequest(t, h, hookPath, hookBody), hookBody)
+	require.ErrorIs(t, err, reauth.ErrProviderUnavailable)
+	assert.Equal(t, 1, srv.Count(truelayertest.RouteJWKS))
+	clk.add(11 * time.Second)
 	_, err = v.Verify(context.Background(), hookRequest(t, h, hookPath, hookBody), hookBody)
 	require.NoError(t, err)
 }
@@ -280,6 +288,10 @@ func TestWebhookRequestWithoutURL(t *testing.T) {
 	assert.ErrorIs(t, err, reauth.ErrInvalidSignature)
 	_, err = v.Verify(context.Background(), nil, hookBody)
 	assert.ErrorIs(t, err, reauth.ErrInvalidSignature)
+	for _, bad := range []*truelayer.WebhookVerifier{nil, {}} {
+		require.NotPanics(t, func() { _, err = bad.Verify(context.Background(), r, hookBody) })
+		assert.ErrorIs(t, err, reauth.ErrInvalidSignature)
+	}
 }
 
 func TestWebhookAuthenticButNotJSON(t *testing.T) {
@@ -320,30 +332,20 @@ func TestWebhookPathOverride(t *testing.T) {
 
 func TestWebhookHandlerEndToEnd(t *testing.T) {
 	t.Parallel()
-	srv := truelayertest.NewServer()
-	t.Cleanup(srv.Close)
-	v, err := truelayer.NewWebhookVerifier(truelayer.WithJWKSURLs(srv.JWKSURL()))
-	require.NoError(t, err)
 	var got atomic.Value
-	app := httptest.NewServer(reauth.NewWebhookHandler(v, func(_ context.Context, ev reauth.Event) error {
+	srv, clk, target := hookApp(t, hookPath, func(_ context.Context, ev reauth.Event) error {
 		got.Store(ev.ID)
 		return nil
-	}))
-	t.Cleanup(app.Close)
-	status, err := srv.DeliverWebhook(context.Background(), app.URL+hookPath, hookBody)
+	})
+	status, err := srv.DeliverWebhook(context.Background(), target, hookBody)
 	require.NoError(t, err)
 	assert.Equal(t, http.StatusOK, status)
 	assert.Equal(t, "ev-1", got.Load())
 
-	// A delivery signed by someone else is refused with 401.
-	req, err := http.NewRequest(http.MethodPost, app.URL+hookPath, bytes.NewReader(hookBody))
-	require.NoError(t, err)
-	req.Header.Set("Tl-Signature", forge(`{"alg":"ES512","kid":"k","tl_version":"2","tl_headers":"X-Tl-Webhook-Timestamp","jku":"`+srv.JWKSURL()+`"}`))
-	req.Header.Set("X-Tl-Webhook-Timestamp", time.Now().UTC().Format(time.RFC3339))
-	resp, err := app.Client().Do(req)
-	require.NoError(t, err)
-	resp.Body.Close()
-	assert.Equal(t, http.StatusUnauthorized, resp.StatusCode)
+	// A delivery signed by someone else with a kid nobody published is
+	// refused with 401 once the keys may be refetched.
+	clk.add(11 * time.Second)
+	assert.Equal(t, http.StatusUnauthorized, forged(t, srv, clk, target))
 }
 
 func TestWebhookJWKSKeyFiltering(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -107,6 +108,44 @@ func BenchmarkYapilyRawHTTP(b *testing.B) {
 		var a answer
 		if err := json.Unmarshal(body, &a); err != nil || a.Data.AuthorisationURL == "" {
 			b.Fatal("bad answer", err)
+		}
+	}
+}
+
+// BenchmarkYapilyInspectAll walks 1,000 consents in pages of 100 (ten
+// requests): the cost per consent of a sweep source.
+func BenchmarkYapilyInspectAll(b *testing.B) {
+	srv, c, _ := benchSetup(b)
+	for i := 1; i < 1000; i++ {
+		srv.AddConsent(yapilytest.ConsentSpec{})
+	}
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		n := 0
+		for _, err := range c.InspectAll(ctx, yapily.ConsentFilter{Limit: 100}) {
+			if err != nil {
+				b.Fatal(err)
+			}
+			n++
+		}
+		if n != 1000 {
+			b.Fatalf("%d consents", n)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*1000), "ns/consent")
+}
+
+// BenchmarkYapilyCheckResponse classifies a 403 data answer and leaves its
+// body readable.
+func BenchmarkYapilyCheckResponse(b *testing.B) {
+	body := `{"error":{"code":403,"status":"FORBIDDEN","message":"The consent is no longer authorised","source":"YAPILY","tracingId":"t1"}}`
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		resp := &http.Response{StatusCode: 403, Header: http.Header{}, Body: io.NopCloser(strings.NewReader(body))}
+		if yapily.CheckResponse(resp) == nil {
+			b.Fatal("nil")
 		}
 	}
 }

@@ -3,10 +3,12 @@ package yapily
 import (
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -53,6 +55,9 @@ func (c Credentials) String() string { return c.redacted() }
 // GoString is String for %#v.
 func (c Credentials) GoString() string { return c.redacted() }
 
+// Format prints String under every verb.
+func (c Credentials) Format(f fmt.State, verb rune) { formatAs(f, verb, c.redacted()) }
+
 // LogValue logs the credentials with the secret replaced by REDACTED.
 func (c Credentials) LogValue() slog.Value {
 	secret := ""
@@ -71,6 +76,7 @@ type config struct {
 	subApplication string
 	leadTime       time.Duration
 	flowTTL        time.Duration
+	mode           CallbackMode
 }
 
 // WithHTTPClient sets the *http.Client used for every request. By default
@@ -127,10 +133,33 @@ func WithFlowTTL(d time.Duration) Option {
 	}
 }
 
+// WithCallbackMode says what the application's callback or redirect
+// receives after the bank (default CallbackModeConsentToken): own-licence
+// customers, whose own redirect gets code and state, use
+// CallbackModeAuthCode; applications whose authorisations ask for a
+// oneTimeToken use CallbackModeOneTimeToken. Begin records the mode in the
+// flow, so a flow continues the same way on any instance.
+func WithCallbackMode(m CallbackMode) Option {
+	return func(c *config) {
+		switch m {
+		case CallbackModeConsentToken, CallbackModeAuthCode, CallbackModeOneTimeToken:
+			c.mode = m
+		default:
+			c.http.Fail("WithCallbackMode: unknown mode %q", m)
+		}
+	}
+}
+
 // Client calls Yapily's consent endpoints and implements
 // reauth.Reauthenticator and reauth.Inspector. A Client is safe for
 // concurrent use and immutable after New.
 type Client struct {
+	// The state sits behind a pointer so that a Client copied by value
+	// prints as an address, never as its credentials.
+	*clientCore
+}
+
+type clientCore struct {
 	http     *httpx.Client
 	base     *url.URL
 	auth     string // "Basic ..." header value
@@ -138,6 +167,7 @@ type Client struct {
 	subApp   string
 	leadTime time.Duration
 	flowTTL  time.Duration
+	mode     CallbackMode
 	secrets  []string
 }
 
@@ -152,7 +182,7 @@ var uuidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[
 // credentials and every option and reports all problems at once; it makes no
 // network call and reads no environment variable.
 func New(creds Credentials, opts ...Option) (*Client, error) {
-	cfg := config{http: httpx.DefaultSettings(), baseURL: DefaultBaseURL, leadTime: DefaultLeadTime, flowTTL: DefaultFlowTTL}
+	cfg := config{http: httpx.DefaultSettings(), baseURL: DefaultBaseURL, leadTime: DefaultLeadTime, flowTTL: DefaultFlowTTL, mode: CallbackModeConsentToken}
 	var errs []error
 	for i, o := range opts {
 		if o == nil {
@@ -195,7 +225,7 @@ func New(creds Credentials, opts ...Option) (*Client, error) {
 	req, _ := http.NewRequest(http.MethodGet, "http://x", nil)
 	req.SetBasicAuth(creds.ApplicationID, creds.ApplicationSecret)
 	auth := req.Header.Get("Authorization")
-	return &Client{
+	return &Client{&clientCore{
 		http:     core,
 		base:     base,
 		auth:     auth,
@@ -203,24 +233,57 @@ func New(creds Credentials, opts ...Option) (*Client, error) {
 		subApp:   cfg.subApplication,
 		leadTime: cfg.leadTime,
 		flowTTL:  cfg.flowTTL,
+		mode:     cfg.mode,
 		secrets:  []string{creds.ApplicationSecret, auth, strings.TrimPrefix(auth, "Basic ")},
-	}, nil
+	}}, nil
+}
+
+// errNilClient is returned by every method of a nil or zero Client.
+var errNilClient = fmt.Errorf("yapily: client not created with New: %w", reauth.ErrInvalidRequest)
+
+// usable reports whether c was made by New.
+func (c *Client) usable() error {
+	if c == nil || c.clientCore == nil || c.http == nil || c.base == nil {
+		return errNilClient
+	}
+	return nil
 }
 
 // String describes the client without its credentials.
 func (c *Client) String() string {
+	if c.usable() != nil {
+		return "yapily.Client{}"
+	}
 	return fmt.Sprintf("yapily.Client{ApplicationID: %q, BaseURL: %q}", c.creds.ApplicationID, c.base.String())
 }
 
 // GoString is String for %#v.
 func (c *Client) GoString() string { return c.String() }
 
+// Format prints String under every verb (%v, %+v, %#v, %s, %q, %d, %x,
+// ...), so that no verb reaches the credentials. Its receiver is a value so
+// that a Client printed by value is covered too; a nil *Client prints
+// <nil>.
+func (c Client) Format(f fmt.State, verb rune) { formatAs(f, verb, c.String()) }
+
+// formatAs writes s (quoted for %q) whatever the verb: the Format of every
+// type that holds a secret, so that %d, %x or %t cannot reach its fields.
+func formatAs(f fmt.State, verb rune, s string) {
+	if verb == 'q' {
+		s = strconv.Quote(s)
+	}
+	_, _ = io.WriteString(f, s)
+}
+
 // LogValue logs the client without its credentials.
 func (c *Client) LogValue() slog.Value {
+	if c.usable() != nil {
+		return slog.GroupValue()
+	}
 	return slog.GroupValue(slog.String("applicationId", c.creds.ApplicationID), slog.String("baseUrl", c.base.String()))
 }
 
-// Provider returns reauth.Yapily.
+// Provider returns reauth.Yapily (also on a nil Client).
 func (c *Client) Provider() reauth.Provider { return reauth.Yapily }
 
 func (c *Client) now() time.Time { return c.http.Now() }

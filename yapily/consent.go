@@ -3,6 +3,7 @@ package yapily
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -235,6 +236,25 @@ func decodeAccountAuthorisation(body []byte) (*AccountAuthorisation, error) {
 	}, nil
 }
 
+// decodeBareConsent decodes a Consent sent without the envelope, as POST
+// /consent-auth-code and /consent-one-time-token answer; an enveloped one
+// is accepted too.
+func decodeBareConsent(body []byte) (*Consent, error) {
+	if env, err := decodeData[wireConsent](body); err == nil {
+		c := consentOf(env)
+		return &c, nil
+	}
+	var d wireConsent
+	if err := json.Unmarshal(body, &d); err != nil {
+		return nil, err
+	}
+	if d.ID == "" && d.ConsentToken == "" {
+		return nil, errNoConsent
+	}
+	c := consentOf(&wireEnvelope[wireConsent]{Data: &d})
+	return &c, nil
+}
+
 // decodeConsent decodes ApiResponseOfConsent.
 func decodeConsent(body []byte) (*Consent, error) {
 	env, err := decodeData[wireConsent](body)
@@ -270,11 +290,10 @@ func decodeDeletion(body []byte) (*ConsentDeletion, error) {
 	}, nil
 }
 
-type decodeErr string
-
-func (e decodeErr) Error() string { return string(e) }
-
-const errNoData = decodeErr("no data object in the answer")
+var (
+	errNoData    = errors.New("no data object in the answer")
+	errNoConsent = errors.New("no consent in the answer")
+)
 
 // checkID validates a consent id argument.
 func checkID(field, id string) error {
@@ -304,6 +323,9 @@ func checkHeaderValue(field, v string) error {
 //
 // Yapily API docs: https://docs.yapily.com/api-reference/authorisations/re-authorise-account-consent
 func (c *Client) ReauthoriseConsent(ctx context.Context, consentToken string, psu PSU) (*AccountAuthorisation, error) {
+	if err := c.usable(); err != nil {
+		return nil, err
+	}
 	if consentToken == "" {
 		return nil, reauth.MissingInput(reauth.Yapily, "consentToken")
 	}
@@ -339,6 +361,9 @@ func (c *Client) ReauthoriseConsent(ctx context.Context, consentToken string, ps
 //
 // Yapily API docs: https://docs.yapily.com/api-reference/consents/get-consent
 func (c *Client) GetConsent(ctx context.Context, consentID string) (*Consent, error) {
+	if err := c.usable(); err != nil {
+		return nil, err
+	}
 	if err := checkID("consentID", consentID); err != nil {
 		return nil, err
 	}
@@ -363,6 +388,9 @@ func (c *Client) GetConsent(ctx context.Context, consentID string) (*Consent, er
 //
 // Yapily API docs: https://docs.yapily.com/api-reference/consents/extend-consent
 func (c *Client) ExtendConsent(ctx context.Context, consentID string, lastConfirmedAt time.Time) (*Consent, error) {
+	if err := c.usable(); err != nil {
+		return nil, err
+	}
 	if err := checkID("consentID", consentID); err != nil {
 		return nil, err
 	}
@@ -389,6 +417,69 @@ func (c *Client) ExtendConsent(ctx context.Context, consentID string, lastConfir
 	return send(ctx, c, req, "consent", decodeConsent)
 }
 
+// ExchangeAuthCode exchanges the authorisation code and state an
+// own-licence customer's redirect received from the bank for the consent
+// (POST /consent-auth-code {authCode, authState}); only then is the consent
+// AUTHORIZED. The code is spent: the request is never retried once it may
+// have reached Yapily.
+//
+// Yapily API docs: https://docs.yapily.com/api-reference/consents/create-consent-with-code
+func (c *Client) ExchangeAuthCode(ctx context.Context, authCode, authState string) (*Consent, error) {
+	if err := c.usable(); err != nil {
+		return nil, err
+	}
+	if authCode == "" {
+		return nil, reauth.MissingInput(reauth.Yapily, "authCode")
+	}
+	if authState == "" {
+		return nil, reauth.MissingInput(reauth.Yapily, "authState")
+	}
+	body := struct {
+		AuthCode  string `json:"authCode"`
+		AuthState string `json:"authState"`
+	}{authCode, authState}
+	return c.exchange(ctx, "/consent-auth-code", body, authCode, authState)
+}
+
+// ExchangeOneTimeToken exchanges the one-time token an application's
+// callback received (authorisations created with oneTimeToken) for the
+// consent and its consent token (POST /consent-one-time-token). The token is
+// spent: the request is never retried once it may have reached Yapily.
+//
+// Yapily API docs: https://docs.yapily.com/api-reference/consents/get-consent-by-single-access-consent
+func (c *Client) ExchangeOneTimeToken(ctx context.Context, oneTimeToken string) (*Consent, error) {
+	if err := c.usable(); err != nil {
+		return nil, err
+	}
+	if oneTimeToken == "" {
+		return nil, reauth.MissingInput(reauth.Yapily, "oneTimeToken")
+	}
+	body := struct {
+		OneTimeToken string `json:"oneTimeToken"`
+	}{oneTimeToken}
+	return c.exchange(ctx, "/consent-one-time-token", body, oneTimeToken)
+}
+
+// exchange posts a one-time credential and decodes the bare Consent.
+func (c *Client) exchange(ctx context.Context, path string, body any, secrets ...string) (*Consent, error) {
+	req := &httpx.Request{
+		Method:  http.MethodPost,
+		Base:    c.base,
+		Path:    path,
+		Header:  c.header(),
+		OneTime: true,
+		Secrets: c.secretsWith(secrets...),
+	}
+	if err := req.SetJSON(body); err != nil {
+		return nil, fmt.Errorf("yapily: %s: %w", req.Op(), err)
+	}
+	consent, err := send(ctx, c, req, "consent", decodeBareConsent)
+	if err != nil {
+		return nil, err
+	}
+	return consent, nil
+}
+
 // send sends req and decodes the 2xx answer with decode; an answer decode
 // refuses is reauth.ErrInvalidResponse naming what was expected.
 func send[T any](ctx context.Context, c *Client, req *httpx.Request, what string, decode func([]byte) (*T, error)) (*T, error) {
@@ -411,6 +502,9 @@ func send[T any](ctx context.Context, c *Client, req *httpx.Request, what string
 //
 // Yapily API docs: https://docs.yapily.com/api-reference/consents/delete-consent
 func (c *Client) DeleteConsent(ctx context.Context, consentID string) (*ConsentDeletion, error) {
+	if err := c.usable(); err != nil {
+		return nil, err
+	}
 	if err := checkID("consentID", consentID); err != nil {
 		return nil, err
 	}
@@ -434,6 +528,9 @@ func (a AccountAuthorisation) String() string {
 
 // GoString is String for %#v.
 func (a AccountAuthorisation) GoString() string { return a.String() }
+
+// Format prints String under every verb.
+func (a AccountAuthorisation) Format(f fmt.State, verb rune) { formatAs(f, verb, a.String()) }
 
 // LogValue logs the authorisation's non-secret fields.
 func (a AccountAuthorisation) LogValue() slog.Value {
@@ -462,6 +559,9 @@ func (c Consent) String() string {
 
 // GoString is String for %#v.
 func (c Consent) GoString() string { return c.String() }
+
+// Format prints String under every verb.
+func (c Consent) Format(f fmt.State, verb rune) { formatAs(f, verb, c.String()) }
 
 // LogValue logs the consent's non-secret fields.
 func (c Consent) LogValue() slog.Value {

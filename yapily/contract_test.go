@@ -6,7 +6,8 @@ package yapily_test
 // Yapily's own OpenAPI documents: the seed document for PATCH
 // /account-auth-requests (../shared/seeds/002_*.txt, the YAML between its
 // ```yaml fences) and the complete spec (../shared/specs/yapily-openapi.json)
-// for GET, extend and DELETE /consents/{consentId}. Prism validates every
+// for GET, extend and DELETE /consents/{consentId}, GET /consents and the
+// POST /consent-auth-code and /consent-one-time-token exchanges. Prism validates every
 // request against the spec (a violation is a 422 with sl-violations) and
 // answers with the spec's examples, which the client must decode fully.
 //
@@ -15,8 +16,10 @@ package yapily_test
 //
 //	npm install --prefix .ci/node @stoplight/prism-cli@5.14.2
 //
-// The test uses <repo>/.ci/node/node_modules/.bin/prism, else prism on PATH,
-// else npx @stoplight/prism-cli@5.14.2, and skips only when npx is absent too.
+// The test runs $REAUTHKIT_PRISM, else <repo>/.ci/node/node_modules/.bin/prism,
+// and never downloads anything. Without Prism or without ../shared it skips
+// saying what it needs; REAUTHKIT_REQUIRE_PRISM=1 and
+// REAUTHKIT_REQUIRE_SHARED=1 turn those skips into failures.
 
 import (
 	"bufio"
@@ -47,8 +50,7 @@ import (
 const PrismVersion = "5.14.2"
 
 // prismStartTimeout bounds Prism's start; it takes a few seconds on the full
-// spec, the bound is generous for a loaded 2-core CI machine and leaves room
-// for npx to download Prism first.
+// spec, the bound is generous for a loaded 2-core CI machine.
 const prismStartTimeout = 3 * time.Minute
 
 func repoRoot(t *testing.T) string {
@@ -67,32 +69,40 @@ func repoRoot(t *testing.T) string {
 	}
 }
 
-// prismCommand returns the command that runs Prism: the copy .ci/run
-// installs, else prism on PATH, else the pinned version through npx (which
-// downloads it). The test skips only when none of them exists.
+// prismCommand returns the Prism binary: $REAUTHKIT_PRISM, else the copy
+// .ci/run installs under <repo>/.ci/node. The test never downloads Prism:
+// without it the test skips, or fails under REAUTHKIT_REQUIRE_PRISM=1.
 func prismCommand(t *testing.T, root string) []string {
 	t.Helper()
-	local := filepath.Join(root, ".ci", "node", "node_modules", ".bin", "prism")
-	if fi, err := os.Stat(local); err == nil && !fi.IsDir() {
-		return []string{local}
+	path := os.Getenv("REAUTHKIT_PRISM")
+	if path == "" {
+		path = filepath.Join(root, ".ci", "node", "node_modules", ".bin", "prism")
 	}
-	if p, err := exec.LookPath("prism"); err == nil {
-		return []string{p}
+	if fi, err := os.Stat(path); err == nil && !fi.IsDir() {
+		return []string{path}
 	}
-	if p, err := exec.LookPath("npx"); err == nil {
-		return []string{p, "--yes", "@stoplight/prism-cli@" + PrismVersion}
-	}
-	t.Skipf("contract test skipped: npx not found (nor Prism at %s or on PATH); install Node.js, or Prism with "+
-		"`npm install --prefix .ci/node @stoplight/prism-cli@%s`", local, PrismVersion)
+	need(t, "REAUTHKIT_REQUIRE_PRISM", "contract test needs Prism at %s (set REAUTHKIT_PRISM, or install it with "+
+		"`npm install --prefix .ci/node @stoplight/prism-cli@%s`)", path, PrismVersion)
 	return nil
 }
 
-// sharedFile finds a file of ../shared (beside the repository) by glob.
+// need skips the test saying what it needs, or fails it when the variable
+// env is "1" (CI sets it so that missing material cannot pass silently).
+func need(t *testing.T, env, format string, args ...any) {
+	t.Helper()
+	if os.Getenv(env) == "1" {
+		t.Fatalf(format+" ("+env+"=1)", args...)
+	}
+	t.Skipf(format, args...)
+}
+
+// sharedFile finds a file of ../shared (beside the repository) by glob; a
+// fresh clone has no ../shared, and the test skips.
 func sharedFile(t *testing.T, root, glob string) string {
 	t.Helper()
 	matches, _ := filepath.Glob(filepath.Join(root, "..", "shared", glob))
 	if len(matches) == 0 {
-		t.Fatalf("contract test: %s not found beside the repository (../shared/%s)", glob, glob)
+		need(t, "REAUTHKIT_REQUIRE_SHARED", "contract test needs ../shared/%s beside the repository", glob)
 	}
 	return matches[0]
 }
@@ -305,6 +315,44 @@ func TestContractPrism(t *testing.T) {
 			TracingID:            delEx["meta"].(map[string]any)["tracingId"].(string),
 		}, del)
 
+		// The sweep's list call, with filter[status] and paging, passes
+		// Prism's validation and decodes the spec's example.
+		page, err := c.ListConsents(ctx, yapily.ConsentFilter{
+			ApplicationUserIDs: []string{"user-1"},
+			Statuses:           []yapily.AuthorisationStatus{yapily.StatusExpired, yapily.StatusAwaitingReAuthorization},
+			Institutions:       []string{"modelo-sandbox"},
+			Limit:              2, Offset: 4,
+		})
+		require.NoError(t, err)
+		listEx := examples["consents-example-response"]
+		require.Len(t, page.Consents, len(listEx["data"].([]any)))
+		assert.Equal(t, listEx["data"].([]any)[0].(map[string]any)["id"], page.Consents[0].ID)
+		assert.Equal(t, 1, page.TotalCount)
+		healths := 0
+		for h, err := range c.InspectAll(ctx, yapily.ConsentFilter{Limit: 10}) {
+			require.NoError(t, err)
+			assert.NotEmpty(t, h.ConnectionID)
+			healths++
+		}
+		assert.Equal(t, len(page.Consents), healths)
+
+		// The own-licence and one-time-token exchanges: bare Consent answers.
+		for name, exchange := range map[string]func() (*yapily.Consent, error){
+			"consent-auth-code-example-response": func() (*yapily.Consent, error) {
+				return c.ExchangeAuthCode(ctx, "6b965fbb-ff09-4afa-b897-90c34797cb8f", "1270cb2ffc4842b78953afa2228e0a87")
+			},
+			"consent-one-time-token-example-response": func() (*yapily.Consent, error) {
+				return c.ExchangeOneTimeToken(ctx, "eyJ0eXAiOiJKV1QiLCJhbGciOiJIUzUxMiJ9.e30.sig")
+			},
+		} {
+			got, err := exchange()
+			require.NoError(t, err, name)
+			ex := examples[name]
+			assert.Equal(t, ex["id"], got.ID, name)
+			assert.Equal(t, ex["consentToken"], got.ConsentToken, name)
+			assert.Equal(t, yapily.StatusAuthorized, got.Status, name)
+		}
+
 		// The adapter's Inspect reads the same consent.
 		h, err := c.Inspect(ctx, reauth.Request{ConnectionID: id})
 		require.NoError(t, err)
@@ -344,7 +392,8 @@ func specExamples(t *testing.T, spec []byte) map[string]map[string]any {
 	}
 	require.NoError(t, json.Unmarshal(spec, &doc))
 	out := map[string]map[string]any{}
-	for _, k := range []string{"consent-get-example-response", "consent-delete-example-response"} {
+	for _, k := range []string{"consent-get-example-response", "consent-delete-example-response", "consents-example-response",
+		"consent-auth-code-example-response", "consent-one-time-token-example-response"} {
 		var v map[string]any
 		require.NoError(t, json.Unmarshal(doc.Components.Examples[k].Value, &v), k)
 		out[k] = v

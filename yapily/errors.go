@@ -51,10 +51,12 @@ const (
 	DetailSource = "source"
 	// DetailSupportURL is the supportUrl (string).
 	DetailSupportURL = "supportUrl"
-	// DetailInstitutionError is the institution's own error
-	// (InstitutionError).
+	// DetailInstitutionError is the institution's own error, as a
+	// map[string]any with errorMessage and httpStatusCode; read it with
+	// InstitutionErrorOf.
 	DetailInstitutionError = "institutionError"
-	// DetailIssues are the issues of ApiErrorResponse/V2 ([]Issue).
+	// DetailIssues are the issues of ApiErrorResponse/V2, as a []any of
+	// map[string]any; read them with IssuesOf.
 	DetailIssues = "issues"
 )
 
@@ -115,16 +117,25 @@ type wireIssue struct {
 // maxIssues bounds how many issues are kept in Details.
 const maxIssues = 16
 
-// decodeError reads any of Yapily's error shapes into e. Kind: 401 is
-// reauth.ErrUnauthorized; 403 is reauth.ErrReauthRequired (the consent is no
-// longer authorised) unless an issue says a scope is missing, which is an
-// application problem (reauth.ErrUnauthorized); 424 keeps its code and wraps
-// no sentinel (the institution cannot do it; not a re-auth). Other statuses
-// keep reauth.KindForStatus.
+// decodeError reads any of Yapily's error shapes into e. Details hold plain
+// values (strings, numbers, maps, slices) so that every string in them is
+// scrubbed of the request's secrets like the message; IssuesOf and
+// InstitutionErrorOf read them back as typed values. Kind:
+//
+//   - 401: reauth.ErrReauthRequired when the body blames the consent (the
+//     error's source is INSTITUTION or USER, or it relays an
+//     institutionError: the bank refused the consent), else
+//     reauth.ErrUnauthorized (Yapily's gateway refused the application's
+//     credentials: issue type CREDENTIALS, code 10700, or no body);
+//   - 403: reauth.ErrReauthRequired (the consent is no longer authorised)
+//     unless an issue says a scope or the credentials are missing, which is
+//     an application problem (reauth.ErrUnauthorized);
+//   - 424 keeps its code and wraps no sentinel (the institution cannot do
+//     it; not a re-auth); other statuses keep reauth.KindForStatus.
 func decodeError(e *reauth.APIError, body []byte, _ http.Header) {
 	var w wireError
 	if err := json.Unmarshal(body, &w); err != nil || w.Error == nil {
-		applyKind(e, nil)
+		applyKind(e, nil, false)
 		return
 	}
 	we := w.Error
@@ -138,30 +149,38 @@ func decodeError(e *reauth.APIError, body []byte, _ http.Header) {
 	if we.SupportURL != "" {
 		details[DetailSupportURL] = clip(string(we.SupportURL), 256)
 	}
+	bankRefused := false
 	if ie := we.InstitutionError.value(); ie != nil {
-		details[DetailInstitutionError] = *ie
+		details[DetailInstitutionError] = ie.plain()
+		bankRefused = true
 	}
 	var issues []Issue
 	for i, is := range we.Issues {
 		if i == maxIssues {
 			break
 		}
-		issues = append(issues, Issue{
+		issue := Issue{
 			Type:             clip(string(is.Type), 64),
 			Code:             clip(string(is.Code), 128),
 			Parameter:        clip(string(is.Parameter), 256),
 			Message:          clip(string(is.Message), 512),
 			InstitutionError: is.InstitutionError.value(),
-		})
+		}
+		bankRefused = bankRefused || issue.InstitutionError != nil
+		issues = append(issues, issue)
 	}
 	if len(issues) > 0 {
-		details[DetailIssues] = issues
+		plain := make([]any, len(issues))
+		for i, is := range issues {
+			plain[i] = is.plain()
+		}
+		details[DetailIssues] = plain
 	}
 	if len(details) > 0 {
 		e.Details = details
 	}
 	if we.TracingID != "" {
-		e.RequestID = string(we.TracingID)
+		e.RequestID = clip(string(we.TracingID), 128)
 	}
 	switch {
 	case len(issues) > 0 && issues[0].Code != "":
@@ -175,43 +194,97 @@ func decodeError(e *reauth.APIError, body []byte, _ http.Header) {
 	case len(issues) > 0 && issues[0].Message != "":
 		e.Message = issues[0].Message
 	}
-	applyKind(e, issues)
+	src := strings.ToUpper(string(we.Source))
+	applyKind(e, issues, bankRefused || src == SourceInstitution || src == SourceUser)
 }
 
-func applyKind(e *reauth.APIError, issues []Issue) {
+// applyKind sets e.Kind from the status; consentFault says the body blames
+// the consent rather than the application.
+func applyKind(e *reauth.APIError, issues []Issue, consentFault bool) {
+	appFault := false
+	for _, is := range issues {
+		if is.Code == IssueCodeScopeRequired || strings.EqualFold(is.Type, "CREDENTIALS") || is.Code == IssueCodeCredentials {
+			appFault = true
+		}
+	}
 	switch e.StatusCode {
 	case http.StatusUnauthorized:
 		e.Kind = reauth.ErrUnauthorized
+		if consentFault && !appFault {
+			e.Kind = reauth.ErrReauthRequired
+		}
 	case http.StatusForbidden:
 		e.Kind = reauth.ErrReauthRequired
-		for _, is := range issues {
-			if is.Code == IssueCodeScopeRequired || strings.EqualFold(is.Type, "CREDENTIALS") || is.Code == IssueCodeCredentials {
-				e.Kind = reauth.ErrUnauthorized
-			}
+		if appFault {
+			e.Kind = reauth.ErrUnauthorized
 		}
 	case http.StatusFailedDependency:
 		e.Kind = nil
 	}
 }
 
+// plain is the InstitutionError as a Details value.
+func (ie *InstitutionError) plain() map[string]any {
+	m := map[string]any{"errorMessage": ie.ErrorMessage}
+	if ie.HTTPStatusCode != 0 {
+		m["httpStatusCode"] = ie.HTTPStatusCode
+	}
+	return m
+}
+
+// plain is the Issue as a Details value.
+func (is Issue) plain() map[string]any {
+	m := map[string]any{"type": is.Type, "code": is.Code, "parameter": is.Parameter, "message": is.Message}
+	if is.InstitutionError != nil {
+		m["institutionError"] = is.InstitutionError.plain()
+	}
+	return m
+}
+
+// institutionErrorFrom reads an InstitutionError back from Details.
+func institutionErrorFrom(v any) *InstitutionError {
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil
+	}
+	ie := &InstitutionError{}
+	ie.ErrorMessage, _ = m["errorMessage"].(string)
+	ie.HTTPStatusCode, _ = m["httpStatusCode"].(int)
+	return ie
+}
+
 // IssuesOf returns the issues of a Yapily error (ApiErrorResponse and V2),
-// or nil.
+// or nil. Their strings are scrubbed of the request's secrets.
 func IssuesOf(e *reauth.APIError) []Issue {
 	if e == nil {
 		return nil
 	}
-	is, _ := e.Details[DetailIssues].([]Issue)
-	return is
+	list, _ := e.Details[DetailIssues].([]any)
+	var out []Issue
+	for _, v := range list {
+		m, ok := v.(map[string]any)
+		if !ok {
+			continue
+		}
+		var is Issue
+		is.Type, _ = m["type"].(string)
+		is.Code, _ = m["code"].(string)
+		is.Parameter, _ = m["parameter"].(string)
+		is.Message, _ = m["message"].(string)
+		is.InstitutionError = institutionErrorFrom(m["institutionError"])
+		out = append(out, is)
+	}
+	return out
 }
 
 // InstitutionErrorOf returns the bank's own error relayed in a Yapily error,
-// or nil.
+// or nil. Its message is scrubbed of the request's secrets.
 func InstitutionErrorOf(e *reauth.APIError) *InstitutionError {
 	if e == nil {
 		return nil
 	}
-	if ie, ok := e.Details[DetailInstitutionError].(InstitutionError); ok {
-		return &ie
+	if ie := institutionErrorFrom(e.Details[DetailInstitutionError]); ie != nil {
+		return ie
 	}
 	for _, is := range IssuesOf(e) {
 		if is.InstitutionError != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"time"
 
 	"github.com/reauthkit/reauthkit/reauth"
@@ -93,4 +94,53 @@ func ExampleNewWebhookVerifier() {
 	ev, err := v.Verify(context.Background(), req, body)
 	fmt.Println(ev.Type, ev.ProviderType, ev.ID, err)
 	// Output: other payment.state.success ev-1 <nil>
+}
+
+// CheckResponse on the application's own data call: a consent the bank no
+// longer honours is reauth.ErrReauthRequired, even while Yapily still shows
+// it AUTHORIZED.
+func ExampleCheckResponse() {
+	srv := yapilytest.NewServer()
+	defer srv.Close()
+	consent := srv.AddConsent(yapilytest.ConsentSpec{})
+	srv.RequireReauth(consent.ID)
+
+	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/accounts", nil)
+	req.SetBasicAuth(yapilytest.ApplicationID, yapilytest.ApplicationSecret)
+	req.Header.Set("consent", consent.Token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer resp.Body.Close()
+	err = yapily.CheckResponse(resp)
+	fmt.Println(resp.StatusCode, errors.Is(err, reauth.ErrReauthRequired), reauth.NextAction(err))
+	// Output: 401 true begin_again
+}
+
+// InspectAll sweeps consents page by page: here every EXPIRED one.
+func ExampleClient_InspectAll() {
+	srv := yapilytest.NewServer()
+	defer srv.Close()
+	for i := 0; i < 3; i++ {
+		srv.AddConsent(yapilytest.ConsentSpec{Status: yapilytest.StatusExpired})
+	}
+	srv.AddConsent(yapilytest.ConsentSpec{})
+	client, _ := yapily.New(yapily.Credentials{ApplicationID: yapilytest.ApplicationID, ApplicationSecret: yapilytest.ApplicationSecret},
+		yapily.WithBaseURL(srv.URL))
+	filter := yapily.ConsentFilter{Statuses: []yapily.AuthorisationStatus{yapily.StatusExpired}, Limit: 2}
+	for h, err := range client.InspectAll(context.Background(), filter) {
+		if err != nil {
+			fmt.Println(err)
+			return
+		}
+		fmt.Println(h.State, h.ProviderStatus)
+	}
+	fmt.Println("pages read:", srv.Count(yapilytest.RouteConsents))
+	// Output:
+	// needs_reauth EXPIRED
+	// needs_reauth EXPIRED
+	// needs_reauth EXPIRED
+	// pages read: 2
 }

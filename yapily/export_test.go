@@ -12,6 +12,8 @@ var (
 	DecodeAccountAuthorisation = decodeAccountAuthorisation
 	DecodeConsent              = decodeConsent
 	DecodeDeletion             = decodeDeletion
+	DecodeConsentList          = decodeConsentList
+	DecodeBareConsent          = decodeBareConsent
 )
 
 // DecodeError runs the error decoder as the HTTP core would.
@@ -23,5 +25,6 @@ func DecodeError(status int, body []byte) *reauth.APIError {
 
 // CheckCallback runs Continue's callback check.
 func (c *Client) CheckCallback(flow *reauth.Flow, cb url.Values) error {
-	return c.checkCallback(flow, cb)
+	_, err := c.checkCallback(flow, cb)
+	return err
 }

@@ -46,6 +46,22 @@ func FuzzDecodeConsent(f *testing.F) {
 	})
 }
 
+func FuzzDecodeConsentList(f *testing.F) {
+	f.Add([]byte(`{"meta":{"tracingId":"t","count":1,"pagination":{"totalCount":"3"}},"data":[` + consentResponse[strings.Index(consentResponse, `"data":`)+7:len(consentResponse)-1] + `]}`))
+	f.Add([]byte(`{"data":[{}],"meta":{"pagination":null}}`))
+	f.Add([]byte(`{"id":"x","consentToken":"t"}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		p, err := yapily.DecodeConsentList(body)
+		if err == nil && p == nil {
+			t.Fatal("nil page without error")
+		}
+		c, err := yapily.DecodeBareConsent(body)
+		if err == nil && c == nil {
+			t.Fatal("nil consent without error")
+		}
+	})
+}
+
 func FuzzDecodeError(f *testing.F) {
 	f.Add(403, []byte(`{"error":{"code":403,"status":"FORBIDDEN","message":"m","tracingId":"t"}}`))
 	f.Add(400, []byte(`{"error":{"issues":[{"code":10600,"institutionError":{"httpStatusCode":"500"}}]}}`))

@@ -5,7 +5,9 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"strings"
 	"time"
@@ -16,10 +18,28 @@ import (
 
 // Keys of Flow.Resume. Their values are opaque to the application.
 const (
-	resumeAuthorizedAt = "authorized_at"  // authorizedAt before the re-auth (RFC 3339), may be empty
-	resumeTokenHash    = "consent_sha256" // SHA-256 of the consent token, to recognise the callback
-	resumeConsentState = "consent_state"  // the consent's institution state, may be empty
+	resumeAuthorizedAt    = "authorized_at"     // authorizedAt in the PATCH answer (RFC 3339), may be empty
+	resumeLastConfirmedAt = "last_confirmed_at" // lastConfirmedAt in the PATCH answer, may be empty
+	resumeExpiresAt       = "expires_at"        // expiresAt in the PATCH answer, may be empty
+	resumeReconfirmBy     = "reconfirm_by"      // reconfirmBy in the PATCH answer, may be empty
+	resumeStatus          = "status"            // status in the PATCH answer; absent means AWAITING_RE_AUTHORIZATION
+	resumeTokenHash       = "consent_sha256"    // SHA-256 of the consent token, to recognise the callback
+	resumeConsentState    = "consent_state"     // the consent's institution state, may be empty
+	resumeMode            = "callback_mode"     // the CallbackMode, absent for CallbackConsentToken
 )
+
+// movers are the consent fields Yapily documents to advance when a
+// re-authorisation completes, with the Resume key their value at Begin is
+// kept under.
+var movers = []struct {
+	key string
+	get func(*Consent) time.Time
+}{
+	{resumeLastConfirmedAt, func(c *Consent) time.Time { return c.LastConfirmedAt }},
+	{resumeExpiresAt, func(c *Consent) time.Time { return c.ExpiresAt }},
+	{resumeReconfirmBy, func(c *Consent) time.Time { return c.ReconfirmBy }},
+	{resumeAuthorizedAt, func(c *Consent) time.Time { return c.AuthorizedAt }},
+}
 
 // Callback query parameters Yapily's auth service is assumed to send to the
 // application's callback. Yapily does not document their names; these are
@@ -39,6 +59,48 @@ const (
 // in addition to CallbackConsent and state.
 var callbackIDKeys = []string{CallbackConsentID, "consent-id", "consent_id"}
 
+// oneTimeTokenKeys are the parameters that may carry a one-time token;
+// Yapily names none, CallbackOneTimeToken is tried first.
+var oneTimeTokenKeys = []string{CallbackOneTimeToken, "oneTimeToken", "one_time_token"}
+
+// CallbackOneTimeToken carries the one-time token on the callback of an
+// application whose authorisations ask for one (CallbackModeOneTimeToken).
+const CallbackOneTimeToken = "one-time-token"
+
+// CallbackMode says what the application receives when the user comes back
+// from the bank, and so how Continue completes a flow.
+type CallbackMode string
+
+// The callback modes; see WithCallbackMode.
+const (
+	// CallbackModeConsentToken: Yapily's auth service (redirect
+	// https://auth.yapily.com/) sends the user to the consent's callback
+	// with the consent token in "consent". The default.
+	CallbackModeConsentToken CallbackMode = "consent_token"
+	// CallbackModeAuthCode: an own-licence customer's own redirect receives
+	// "code" and "state" from the bank; Continue exchanges them with POST
+	// /consent-auth-code before the consent is AUTHORIZED.
+	CallbackModeAuthCode CallbackMode = "auth_code"
+	// CallbackModeOneTimeToken: the authorisation asked for a oneTimeToken,
+	// so the callback carries a one-time token (CallbackOneTimeToken)
+	// instead of the consent token; Continue exchanges it with POST
+	// /consent-one-time-token.
+	CallbackModeOneTimeToken CallbackMode = "one_time_token"
+)
+
+// CallbackID returns what a Yapily callback carries to name its consent
+// without a secret in the clear: the hex SHA-256 of the consent token in
+// its "consent" parameter, or "" when it has none (an error, a one-time
+// token or an own-licence code). It equals the hex SHA-256 of the
+// Request.Token given to Begin, so an application that stored that hash
+// finds a flow finished on another device (the QR code) without its cookie.
+func CallbackID(callback url.Values) string {
+	if t := callback.Get(CallbackConsent); t != "" {
+		return tokenHash(t)
+	}
+	return ""
+}
+
 // Begin asks Yapily to re-authorise a consent and returns a redirect flow to
 // its authorisationUrl. req.ConnectionID is the consent id and req.Token the
 // consent token (both required); req.UserIP is sent as psu-ip-address.
@@ -51,6 +113,9 @@ var callbackIDKeys = []string{CallbackConsentID, "consent-id", "consent_id"}
 // another consent than req.ConnectionID (the token is another consent's),
 // Begin fails with reauth.ErrInvalidRequest.
 func (c *Client) Begin(ctx context.Context, req reauth.Request) (*reauth.Flow, error) {
+	if err := c.usable(); err != nil {
+		return nil, err
+	}
 	if req.ConnectionID == "" {
 		return nil, reauth.MissingInput(reauth.Yapily, "ConnectionID")
 	}
@@ -75,11 +140,19 @@ func (c *Client) Begin(ctx context.Context, req reauth.Request) (*reauth.Flow, e
 	}
 	now := c.now()
 	resume := map[string]string{resumeTokenHash: tokenHash(req.Token)}
-	if !auth.AuthorizedAt.IsZero() {
-		resume[resumeAuthorizedAt] = auth.AuthorizedAt.UTC().Format(time.RFC3339Nano)
+	for _, m := range movers {
+		if t := m.get(&auth.Consent); !t.IsZero() {
+			resume[m.key] = t.UTC().Format(time.RFC3339Nano)
+		}
+	}
+	if auth.Status != StatusAwaitingReAuthorization && auth.Status != "" {
+		resume[resumeStatus] = string(auth.Status)
 	}
 	if auth.State != "" {
 		resume[resumeConsentState] = auth.State
+	}
+	if c.mode != CallbackModeConsentToken {
+		resume[resumeMode] = string(c.mode)
 	}
 	flow := flowx.Redirect(reauth.Yapily, req.ConnectionID, flowx.State(req), auth.AuthorisationURL, now.Add(c.flowTTL), now, resume)
 	flow.QRCodeURL = auth.QRCodeURL
@@ -97,18 +170,28 @@ func tokenHash(token string) string {
 // state parameter must match, and a callback carrying none of them is
 // refused with reauth.ErrStateMismatch unless it reports an error. A
 // callback error ("error" parameter) is reauth.ErrUserCancelled (or
-// reauth.ErrProviderUnavailable for server_error). Then it reads the consent:
+// reauth.ErrProviderUnavailable for server_error). In CallbackModeAuthCode
+// the callback's code and state (the consent's state, checked first) are
+// exchanged with POST /consent-auth-code; in CallbackModeOneTimeToken its
+// one-time token with POST /consent-one-time-token, and the consent it
+// names must be the flow's. Otherwise Continue reads the consent:
 //
-//   - AUTHORIZED with an authorizedAt newer than before Begin: a done flow;
-//     the consent id and token are unchanged (CredentialsChanged false);
-//   - still awaiting (AWAITING_RE_AUTHORIZATION, ...), or AUTHORIZED without
-//     a newer authorizedAt: the same flow, not an error (ask again later);
+//   - AUTHORIZED again after the PATCH (which left it
+//     AWAITING_RE_AUTHORIZATION), or with lastConfirmedAt, expiresAt,
+//     reconfirmBy or authorizedAt later than in the PATCH answer: a done
+//     flow; the consent id and token are unchanged (CredentialsChanged
+//     false);
+//   - still awaiting (AWAITING_RE_AUTHORIZATION, ...) with none of those
+//     fields moved: the same flow, not an error (ask again later);
 //   - REJECTED: a *ConsentStatusError wrapping reauth.ErrUserCancelled;
 //     FAILED, EXPIRED, REVOKED and others: one wrapping
 //     reauth.ErrReauthRequired.
 //
 // An empty Reply only asks "is it done yet?" and reads the consent.
 func (c *Client) Continue(ctx context.Context, flow *reauth.Flow, reply reauth.Reply) (*reauth.Flow, error) {
+	if err := c.usable(); err != nil {
+		return nil, err
+	}
 	now := c.now()
 	if err := flowx.Check(reauth.Yapily, flow, now); err != nil {
 		return nil, err
@@ -116,54 +199,109 @@ func (c *Client) Continue(ctx context.Context, flow *reauth.Flow, reply reauth.R
 	if flow.Step != reauth.StepRedirect {
 		return nil, reauth.InvalidInput(reauth.Yapily, "flow", "is not a Yapily redirect flow")
 	}
+	var consent *Consent
 	if len(reply.Callback) > 0 {
-		if err := c.checkCallback(flow, reply.Callback); err != nil {
+		p, err := c.checkCallback(flow, reply.Callback)
+		if err != nil {
+			return nil, err
+		}
+		if consent, err = c.exchangeCallback(ctx, flow, p); err != nil {
 			return nil, err
 		}
 	}
-	consent, err := c.GetConsent(ctx, flow.ConnectionID)
-	if err != nil {
-		return nil, err
+	if consent == nil {
+		var err error
+		if consent, err = c.GetConsent(ctx, flow.ConnectionID); err != nil {
+			return nil, err
+		}
 	}
 	switch st := consent.Status; {
-	case st == StatusAuthorized:
-		if !authorizedSince(consent.AuthorizedAt, flow.Resume[resumeAuthorizedAt]) {
-			return flowx.Clone(flow), nil
+	case st == StatusAuthorized && (beganAwaiting(flow) || advanced(consent, flow.Resume)),
+		st.Awaiting() && advanced(consent, flow.Resume):
+		creds := reauth.Credentials{ExpiresAt: consent.ExpiresAt}
+		changed := consent.ConsentToken != "" && !constEq(flow.Resume[resumeTokenHash], tokenHash(consent.ConsentToken))
+		if changed {
+			// Yapily keeps the token across a re-authorisation; should an
+			// exchange hand back another, the application must store it.
+			creds.AccessToken = consent.ConsentToken
 		}
-		done := flowx.Done(reauth.Yapily, flow.ConnectionID, reauth.Credentials{ExpiresAt: consent.ExpiresAt}, false, now)
-		return done, nil
-	case st.Awaiting():
+		return flowx.Done(reauth.Yapily, flow.ConnectionID, creds, changed, now), nil
+	case st == StatusAuthorized || st.Awaiting():
 		return flowx.Clone(flow), nil
 	default:
 		return nil, &ConsentStatusError{ConsentID: flow.ConnectionID, Status: st}
 	}
 }
 
-// authorizedSince reports whether authorizedAt is newer than the one
-// recorded at Begin (RFC 3339; empty when the consent had none).
-func authorizedSince(authorizedAt time.Time, before string) bool {
-	if authorizedAt.IsZero() {
-		return false
+// exchangeCallback spends the callback's code or one-time token when the
+// flow's mode calls for it and returns the consent Yapily answered with, or
+// nil when there is nothing to exchange.
+func (c *Client) exchangeCallback(ctx context.Context, flow *reauth.Flow, p callbackID) (*Consent, error) {
+	var consent *Consent
+	var err error
+	switch {
+	case flowMode(flow) == CallbackModeAuthCode && p.code != "":
+		consent, err = c.ExchangeAuthCode(ctx, p.code, p.state)
+	case flowMode(flow) == CallbackModeOneTimeToken && p.oneTime != "":
+		consent, err = c.ExchangeOneTimeToken(ctx, p.oneTime)
+	default:
+		return nil, nil
 	}
-	if before == "" {
-		return true
-	}
-	prev, err := time.Parse(time.RFC3339Nano, before)
 	if err != nil {
-		return true
+		return nil, err
 	}
-	return authorizedAt.After(prev)
+	if consent.ID != "" && !constEq(flow.ConnectionID, consent.ID) {
+		return nil, fmt.Errorf("yapily: the callback authorised another consent than the flow's: %w", reauth.ErrStateMismatch)
+	}
+	return consent, nil
+}
+
+func flowMode(flow *reauth.Flow) CallbackMode {
+	if m := flow.Resume[resumeMode]; m != "" {
+		return CallbackMode(m)
+	}
+	return CallbackModeConsentToken
+}
+
+// beganAwaiting reports whether the PATCH answer left the consent awaiting
+// re-authorisation (flows stored before the status was kept did).
+func beganAwaiting(flow *reauth.Flow) bool {
+	st := flow.Resume[resumeStatus]
+	return st == "" || AuthorisationStatus(st).Awaiting()
+}
+
+// advanced reports whether one of the documented movers is later than in
+// the PATCH answer; a field the answer lacked does not count.
+func advanced(consent *Consent, resume map[string]string) bool {
+	for _, m := range movers {
+		before, ok := resume[m.key]
+		if !ok {
+			continue
+		}
+		prev, err := time.Parse(time.RFC3339Nano, before)
+		if err == nil && m.get(consent).After(prev) {
+			return true
+		}
+	}
+	return false
 }
 
 // callbackID is what a callback says about which consent it belongs to.
 type callbackID struct {
 	token, id, state string
+	code, oneTime    string
 	errCode, errDesc string
 }
 
 // parseCallback reads the parameters Continue uses from a callback query.
 func parseCallback(cb url.Values) callbackID {
-	out := callbackID{token: cb.Get(CallbackConsent), state: cb.Get("state"), errCode: cb.Get(CallbackError)}
+	out := callbackID{token: cb.Get(CallbackConsent), state: cb.Get("state"), code: cb.Get("code"), errCode: cb.Get(CallbackError)}
+	for _, k := range oneTimeTokenKeys {
+		if v := cb.Get(k); v != "" {
+			out.oneTime = v
+			break
+		}
+	}
 	for _, k := range callbackIDKeys {
 		if v := cb.Get(k); v != "" {
 			out.id = v
@@ -179,9 +317,26 @@ func parseCallback(cb url.Values) callbackID {
 	return out
 }
 
-func (c *Client) checkCallback(flow *reauth.Flow, cb url.Values) error {
+func (c *Client) checkCallback(flow *reauth.Flow, cb url.Values) (callbackID, error) {
 	p := parseCallback(cb)
+	err := c.matchCallback(flow, p, cb)
+	return p, err
+}
+
+func (c *Client) matchCallback(flow *reauth.Flow, p callbackID, cb url.Values) error {
 	identified := false
+	switch flowMode(flow) {
+	case CallbackModeAuthCode:
+		// The code is spent by the exchange: it needs the consent's state
+		// beside it, checked here first.
+		if p.code != "" && p.state == "" {
+			return mismatch()
+		}
+	case CallbackModeOneTimeToken:
+		// The one-time token names its consent only once exchanged;
+		// exchangeCallback checks that it is the flow's.
+		identified = p.oneTime != ""
+	}
 	if p.token != "" {
 		if !constEq(flow.Resume[resumeTokenHash], tokenHash(p.token)) {
 			return mismatch()
@@ -245,27 +400,53 @@ func constEq(want, got string) bool {
 // of expiresAt or reconfirmBy, or NeedsReauth once one has passed; awaiting
 // statuses are Pending; EXPIRED, REJECTED and FAILED are NeedsReauth;
 // REVOKED, or a consent deleted by the institution, is Revoked; anything
-// else is Unknown. A 403 from Yapily is returned as an error wrapping
-// reauth.ErrReauthRequired.
+// else is Unknown. A 403 that says the consent is no longer authorised is a
+// NeedsReauth health with a nil error, like every reauth.Inspector; other
+// failures are errors.
 func (c *Client) Inspect(ctx context.Context, req reauth.Request) (*reauth.Health, error) {
+	if err := c.usable(); err != nil {
+		return nil, err
+	}
 	if req.ConnectionID == "" {
 		return nil, reauth.MissingInput(reauth.Yapily, "ConnectionID")
 	}
 	consent, err := c.GetConsent(ctx, req.ConnectionID)
+	if h := c.forbiddenHealth(req.ConnectionID, err); h != nil {
+		return h, nil
+	}
 	if err != nil {
 		return nil, err
 	}
+	h := c.health(consent)
+	h.ConnectionID = req.ConnectionID
+	return h, nil
+}
+
+// forbiddenHealth turns a 403 "consent no longer authorised" into a
+// NeedsReauth health; nil for any other outcome.
+func (c *Client) forbiddenHealth(id string, err error) *reauth.Health {
+	var ae *reauth.APIError
+	if !errors.As(err, &ae) || ae.StatusCode != http.StatusForbidden || !errors.Is(err, reauth.ErrReauthRequired) {
+		return nil
+	}
+	return &reauth.Health{
+		Provider: reauth.Yapily, ConnectionID: id, State: reauth.NeedsReauth,
+		ProviderStatus: ae.Code, CheckedAt: c.now(), Message: ae.Message,
+	}
+}
+
+// health maps a consent to the Health that Inspect and InspectAll report.
+func (c *Client) health(consent *Consent) *reauth.Health {
 	now := c.now()
-	h := &reauth.Health{
+	return &reauth.Health{
 		Provider:       reauth.Yapily,
-		ConnectionID:   req.ConnectionID,
+		ConnectionID:   consent.ID,
+		State:          healthState(consent, now, c.leadTime),
 		ProviderStatus: string(consent.Status),
 		ExpiresAt:      consent.ExpiresAt,
 		ReconfirmBy:    consent.ReconfirmBy,
 		CheckedAt:      now,
 	}
-	h.State = healthState(consent, now, c.leadTime)
-	return h, nil
 }
 
 func healthState(consent *Consent, now time.Time, lead time.Duration) reauth.HealthState {

@@ -17,13 +17,18 @@ import (
 	"github.com/reauthkit/reauthkit/reauth"
 )
 
-// DefaultSignatureHeader is the header assumed to carry a delivery's
-// signature. Yapily documents that deliveries are signed with the HMAC secret
-// returned once at registration (webhookSecret) but not the header or the
-// encoding; this name and hex encoding follow community code and are
-// assumptions: confirm them against a sandbox delivery and override them with
-// WithSignatureHeader and WithSignatureEncoding.
-const DefaultSignatureHeader = "X-Yapily-Signature"
+// SignatureHeader is the header assumed to carry a delivery's signature,
+// the verifier's default. Yapily documents that deliveries are signed with
+// the HMAC secret returned once at registration (webhookSecret) but not the
+// header or the encoding; this name and hex encoding follow community code
+// and are assumptions: confirm them against a sandbox delivery and override
+// them with WithSignatureHeader and WithSignatureEncoding.
+const SignatureHeader = "X-Yapily-Signature"
+
+// DefaultSignatureHeader is the old name of SignatureHeader.
+//
+// Deprecated: use SignatureHeader.
+const DefaultSignatureHeader = SignatureHeader
 
 // SignatureEncoding is how the HMAC-SHA256 of the body is written in the
 // signature header.
@@ -42,14 +47,13 @@ type WebhookOption func(*webhookConfig)
 type webhookConfig struct {
 	header     string
 	encoding   SignatureEncoding
-	maxBytes   int
 	secrets    []string
 	eventTypes map[string]reauth.EventType
 	errs       []error
 }
 
 // WithSignatureHeader sets the header that carries the signature (default
-// DefaultSignatureHeader).
+// SignatureHeader, an assumption).
 func WithSignatureHeader(name string) WebhookOption {
 	return func(c *webhookConfig) {
 		if strings.TrimSpace(name) == "" {
@@ -60,7 +64,8 @@ func WithSignatureHeader(name string) WebhookOption {
 	}
 }
 
-// WithSignatureEncoding sets the signature's encoding (default Hex).
+// WithSignatureEncoding sets the signature's encoding (default Hex, an
+// assumption; Base64 accepts the standard and the URL-safe alphabet).
 func WithSignatureEncoding(e SignatureEncoding) WebhookOption {
 	return func(c *webhookConfig) {
 		if e != Hex && e != Base64 {
@@ -84,15 +89,15 @@ func WithPreviousSecret(secret string) WebhookOption {
 	}
 }
 
-// WithMaxWebhookBytes caps the body size the verifier accepts (default
-// reauth.DefaultMaxWebhookBytes).
+// WithMaxWebhookBytes has no effect: the verifier trusts the body it is
+// given, and reauth.NewWebhookHandler caps it (reauth.WithMaxBytes).
+//
+// Deprecated: cap the body in reauth.NewWebhookHandler.
 func WithMaxWebhookBytes(n int) WebhookOption {
 	return func(c *webhookConfig) {
 		if n <= 0 {
 			c.errs = append(c.errs, errors.New("WithMaxWebhookBytes: must be positive"))
-			return
 		}
-		c.maxBytes = n
 	}
 }
 
@@ -129,7 +134,6 @@ func DefaultEventTypes() map[string]reauth.EventType {
 type WebhookVerifier struct {
 	header     string
 	encoding   SignatureEncoding
-	maxBytes   int
 	keys       [][]byte
 	eventTypes map[string]reauth.EventType
 }
@@ -139,7 +143,7 @@ var _ reauth.WebhookVerifier = (*WebhookVerifier)(nil)
 // NewWebhookVerifier returns a verifier for deliveries signed with secret,
 // the webhookSecret Yapily returned when the webhook was registered.
 func NewWebhookVerifier(secret string, opts ...WebhookOption) (*WebhookVerifier, error) {
-	cfg := webhookConfig{header: DefaultSignatureHeader, encoding: Hex, maxBytes: reauth.DefaultMaxWebhookBytes, eventTypes: DefaultEventTypes()}
+	cfg := webhookConfig{header: SignatureHeader, encoding: Hex, eventTypes: DefaultEventTypes()}
 	if secret == "" {
 		cfg.errs = append(cfg.errs, errors.New("secret is required"))
 	}
@@ -154,7 +158,7 @@ func NewWebhookVerifier(secret string, opts ...WebhookOption) (*WebhookVerifier,
 	if len(cfg.errs) > 0 {
 		return nil, fmt.Errorf("yapily: new webhook verifier: %w", errors.Join(cfg.errs...))
 	}
-	v := &WebhookVerifier{header: cfg.header, encoding: cfg.encoding, maxBytes: cfg.maxBytes, eventTypes: cfg.eventTypes}
+	v := &WebhookVerifier{header: cfg.header, encoding: cfg.encoding, eventTypes: cfg.eventTypes}
 	for _, s := range cfg.secrets {
 		v.keys = append(v.keys, []byte(s))
 	}
@@ -163,22 +167,30 @@ func NewWebhookVerifier(secret string, opts ...WebhookOption) (*WebhookVerifier,
 
 // String describes the verifier without its secrets.
 func (v *WebhookVerifier) String() string {
+	if v == nil {
+		return "yapily.WebhookVerifier{}"
+	}
 	return fmt.Sprintf("yapily.WebhookVerifier{Header: %q, Encoding: %q, Secrets: %d}", v.header, v.encoding, len(v.keys))
 }
 
 // GoString is String for %#v.
 func (v *WebhookVerifier) GoString() string { return v.String() }
 
+// Format prints String under every verb, by value or pointer, so that no
+// verb reaches the secrets.
+func (v WebhookVerifier) Format(f fmt.State, verb rune) { formatAs(f, verb, v.String()) }
+
 // LogValue logs the verifier without its secrets.
 func (v *WebhookVerifier) LogValue() slog.Value { return slog.StringValue(v.String()) }
 
 // Verify checks the signature of body and returns the normalised event.
 // Errors wrap reauth.ErrInvalidSignature (missing, malformed or wrong
-// signature) or reauth.ErrInvalidPayload (too large, or authentic but not the
-// documented envelope).
+// signature; also a nil or zero verifier, which knows no secret) or
+// reauth.ErrInvalidPayload (authentic but not the documented envelope). It
+// reads body as given: reauth.NewWebhookHandler caps its size.
 func (v *WebhookVerifier) Verify(_ context.Context, r *http.Request, body []byte) (*reauth.Event, error) {
-	if len(body) > v.maxBytes {
-		return nil, fmt.Errorf("yapily: webhook body over %d bytes: %w", v.maxBytes, reauth.ErrInvalidPayload)
+	if v == nil || len(v.keys) == 0 || v.header == "" {
+		return nil, fmt.Errorf("yapily: webhook verifier not created with NewWebhookVerifier: %w", reauth.ErrInvalidSignature)
 	}
 	var sig string
 	if r != nil {

@@ -1,8 +1,9 @@
 // Package attotest is a simulated Atto for tests: a real HTTP server on
-// loopback with Atto's token endpoint, Consent API, stored-data refresh and
-// a Connect page, stateful consents, a simulated end user who approves or
-// denies a re-auth link, webhook notifications, fault injection and a
-// request log. It does not import package atto, so tests of code built on
+// loopback with Atto's token endpoint, Consent API, stored-data refresh,
+// one Bank Data read (GET /data/v2/consents/{consentId}/accounts) and a
+// Connect page (real HTML with Approve and Deny buttons), stateful
+// consents, a simulated end user who approves or denies a re-auth link,
+// webhook notifications, fault injection and a request log. It does not import package atto, so tests of code built on
 // any Atto client can use it.
 //
 //	srv := attotest.NewServer()
@@ -17,15 +18,16 @@
 // sim.FaultStatus, Status: 503, RetryAfter: "2"}) makes the next token
 // request answer 503; srv.Requests() and srv.Count(route) read the request
 // log; srv.Connections() counts accepted TCP connections.
+//
+// It behaves as Atto documents, where Atto documents it: a re-auth of an
+// Active consent keeps it Active (statusUpdated unchanged) and moves
+// consentEnd; a broken consent's data read answers 403 consent_expired,
+// consent_revoked or consent_denied.
 package attotest
 
 import (
-	"context"
 	"encoding/json"
-	"fmt"
-	"html"
 	"net/http"
-	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -121,68 +123,6 @@ func (c Consent) MarshalJSON() ([]byte, error) {
 	})
 }
 
-// Notification is a webhook the simulated Atto would send when a Connect
-// journey finishes. Atto documents eventType "Consent" and consentJourney
-// "Reauthentication" but not the full body; the simulator's body is an
-// assumption (see [NotificationBody]).
-type Notification struct {
-	ID                string
-	EventType         string
-	ConsentJourney    string
-	ConsentID         string
-	ConsentStatus     string
-	CustomerReference string
-	OccurredAt        time.Time
-}
-
-// NotificationBody is the JSON body of n as the simulator delivers it:
-// {"eventId", "eventType", "consentJourney", "consentId", "consentStatus",
-// "customerReference", "timestamp"}.
-func NotificationBody(n Notification) []byte {
-	b, _ := json.Marshal(map[string]any{
-		"eventId":           n.ID,
-		"eventType":         n.EventType,
-		"consentJourney":    n.ConsentJourney,
-		"consentId":         n.ConsentID,
-		"consentStatus":     n.ConsentStatus,
-		"customerReference": n.CustomerReference,
-		"timestamp":         jsonTime(n.OccurredAt),
-	})
-	return b
-}
-
-// NewWebhookRequest builds a delivery of body to target authenticated with
-// a shared-secret header, as a webhook configured with that header at Atto
-// would arrive. Pass it to a handler, or send it with an http.Client.
-func NewWebhookRequest(ctx context.Context, target string, body []byte, header, secret string) (*http.Request, error) {
-	r, err := newDelivery(ctx, target, body)
-	if err != nil {
-		return nil, err
-	}
-	r.Header.Set(header, secret)
-	return r, nil
-}
-
-// NewBasicWebhookRequest builds a delivery of body to target carrying HTTP
-// Basic credentials.
-func NewBasicWebhookRequest(ctx context.Context, target string, body []byte, user, password string) (*http.Request, error) {
-	r, err := newDelivery(ctx, target, body)
-	if err != nil {
-		return nil, err
-	}
-	r.SetBasicAuth(user, password)
-	return r, nil
-}
-
-func newDelivery(ctx context.Context, target string, body []byte) (*http.Request, error) {
-	r, err := http.NewRequestWithContext(ctx, http.MethodPost, target, strings.NewReader(string(body)))
-	if err != nil {
-		return nil, fmt.Errorf("attotest: webhook request: %w", err)
-	}
-	r.Header.Set("Content-Type", "application/json")
-	return r, nil
-}
-
 // Option configures a Server.
 type Option func(*Server)
 
@@ -218,6 +158,8 @@ type Server struct {
 	camel                  bool
 	callback               string
 	now                    func() time.Time
+	// webhook authentication: a header (hookHeader) or Basic (hookUser)
+	hookHeader, hookUser, hookSecret string
 
 	mu            sync.Mutex
 	lifetime      time.Duration
@@ -233,6 +175,8 @@ func NewServer(opts ...Option) *Server {
 		clientID:     DefaultClientID,
 		clientSecret: DefaultClientSecret,
 		callback:     DefaultCallbackURL,
+		hookHeader:   DefaultWebhookHeader,
+		hookSecret:   DefaultWebhookSecret,
 		now:          time.Now,
 		lifetime:     DefaultTokenLifetime,
 		tokens:       map[string]issued{},
@@ -249,8 +193,9 @@ func NewServer(opts ...Option) *Server {
 	mux.HandleFunc("GET /consents/v1/{id}", s.getConsent)
 	mux.HandleFunc("POST /consents/v1/{id}/revoke", s.revokeConsent)
 	mux.HandleFunc("POST /stored-data/v1/consents/{id}/refresh", s.refresh)
+	mux.HandleFunc("GET "+DataAccountsPath, s.dataAccounts)
 	mux.HandleFunc("GET "+ConnectPath, s.connectPage)
-	mux.HandleFunc("POST "+ConnectPath+"/authorize", s.authorize)
+	mux.HandleFunc("POST "+ConnectPath, s.submit)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "resource_not_found", "No such endpoint")
 	})
@@ -412,55 +357,6 @@ func (s *Server) Notifications() []Notification {
 	return append([]Notification(nil), s.notifications...)
 }
 
-// Approve plays the end user opening link (from a re-auth link or a flow's
-// URL) in a browser and approving at Connect and at the bank. Like the
-// Connect page, it reads consent_id from the query and access_token from
-// the fragment, and posts them. It returns the query of the callback URL
-// Connect redirects to (state=success&consent_id=...&customer_ref=...),
-// ready for reauth.Reply{Callback: ...}; the callback itself is never
-// requested.
-func (s *Server) Approve(ctx context.Context, link string) (url.Values, error) {
-	return s.decide(ctx, link, "approve", "")
-}
-
-// Deny plays the end user cancelling at Connect: the callback carries
-// state=error&error=access_denied.
-func (s *Server) Deny(ctx context.Context, link string) (url.Values, error) {
-	return s.decide(ctx, link, "deny", "access_denied")
-}
-
-// Fail plays a journey ending with Atto error code (for example
-// provider_permanent_error): the callback carries state=error&error=code.
-func (s *Server) Fail(ctx context.Context, link, code string) (url.Values, error) {
-	return s.decide(ctx, link, "deny", code)
-}
-
-func (s *Server) decide(ctx context.Context, link, decision, code string) (url.Values, error) {
-	u, err := url.Parse(link)
-	if err != nil {
-		return nil, fmt.Errorf("attotest: link is not a URL")
-	}
-	connect, _ := url.Parse(s.ConnectURL())
-	if u.Host != connect.Host || strings.TrimSuffix(u.Path, "/") != connect.Path {
-		return nil, fmt.Errorf("attotest: link does not point at the simulated Connect page")
-	}
-	frag, err := url.ParseQuery(u.EscapedFragment())
-	if err != nil {
-		return nil, fmt.Errorf("attotest: link fragment unreadable")
-	}
-	form := url.Values{
-		"consent_id":   {u.Query().Get("consent_id")},
-		"access_token": {frag.Get("access_token")},
-		"decision":     {decision},
-		"error":        {code},
-	}
-	cb, err := sim.Browse(ctx, http.MethodPost, s.URL+ConnectPath+"/authorize", form)
-	if err != nil {
-		return nil, err
-	}
-	return cb.Query(), nil
-}
-
 // writeError answers Atto's standard (PascalCase) error shape.
 func writeError(w http.ResponseWriter, status int, code, desc string) {
 	sim.WriteJSON(w, status, map[string]string{
@@ -602,70 +498,6 @@ func (s *Server) refresh(w http.ResponseWriter, r *http.Request) {
 	default:
 		writeError(w, http.StatusForbidden, "consent_denied", "Access denied for this consent")
 	}
-}
-
-// connectPage is the Connect landing page. A browser never sends the
-// fragment: the real page's script reads access_token from it; the
-// simulated page tells the user agent to post it with the consent id.
-func (s *Server) connectPage(w http.ResponseWriter, r *http.Request) {
-	id := r.URL.Query().Get("consent_id")
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	fmt.Fprintf(w, `<!doctype html><title>Atto Connect (simulated)</title>
-<p>Re-authenticate consent %s.</p>
-<form method="post" action="%s/authorize">
-<input type="hidden" name="consent_id" value="%s">
-<input type="hidden" name="access_token" value=""><!-- filled from location.hash -->
-<button name="decision" value="approve">Continue to your bank</button>
-<button name="decision" value="deny">Cancel</button>
-</form>`, html.EscapeString(id), ConnectPath, html.EscapeString(id))
-}
-
-func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
-	if err := r.ParseForm(); err != nil {
-		http.Error(w, "bad form", http.StatusBadRequest)
-		return
-	}
-	id := r.PostForm.Get("consent_id")
-	if !s.tokenOK(r.PostForm.Get("access_token"), "api:consent") {
-		http.Error(w, "This link has expired.", http.StatusUnauthorized)
-		return
-	}
-	now := s.now()
-	s.mu.Lock()
-	c, ok := s.consents[id]
-	if !ok {
-		s.mu.Unlock()
-		http.Error(w, "Unknown consent.", http.StatusNotFound)
-		return
-	}
-	ref := c.CustomerReference
-	cb := url.Values{"customer_ref": {ref}}
-	if r.PostForm.Get("decision") == "approve" {
-		c.Status, c.JourneyType, c.StatusUpdated = StatusActive, "Reauthentication", now
-		c.Start, c.End = now, now.Add(DefaultConsentLifetime)
-		cb.Set("state", "success")
-		cb.Set("consent_id", id)
-	} else {
-		code := r.PostForm.Get("error")
-		if code == "" {
-			code = "access_denied"
-		}
-		cb.Set("state", "error")
-		cb.Set("error", code)
-		cb.Set("error_description", "The journey did not complete")
-	}
-	s.notifications = append(s.notifications, Notification{
-		ID: newUUID(), EventType: "Consent", ConsentJourney: "Reauthentication",
-		ConsentID: id, ConsentStatus: c.Status, CustomerReference: ref, OccurredAt: now,
-	})
-	s.mu.Unlock()
-	target := s.callback
-	if strings.Contains(target, "?") {
-		target += "&" + cb.Encode()
-	} else {
-		target += "?" + cb.Encode()
-	}
-	http.Redirect(w, r, target, http.StatusFound)
 }
 
 // newUUID returns a random version-4 UUID, as Atto's ids are.

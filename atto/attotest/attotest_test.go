@@ -207,7 +207,7 @@ func TestFaultKnobsAreUsableFromOutside(t *testing.T) {
 	resp.Body.Close()
 	assert.Equal(t, 503, resp.StatusCode)
 	assert.Equal(t, "2", resp.Header.Get("Retry-After"))
-	var log []sim.Entry = srv.Requests()
+	log := srv.Requests()
 	require.Len(t, log, 1)
 	assert.Equal(t, sim.FaultStatus, log[0].Fault)
 	assert.Equal(t, 1, srv.Count("POST /v1/oauth2/token"))

@@ -48,7 +48,11 @@ func main() {
 }
 
 func runSimulated(ctx context.Context) error {
-	srv := attotest.NewServer()
+	// Atto documents no webhook signing: the application protects its
+	// webhook URL with a convention of its own, here a shared-secret header
+	// configured with Atto (the simulator sends it).
+	const header, secret = "X-Atto-Webhook-Secret", "example-webhook-secret-value"
+	srv := attotest.NewServer(attotest.WithWebhookHeader(header, secret))
 	defer srv.Close()
 	consentID := srv.NewConsent(attotest.StatusExpired)
 	fmt.Println("simulated Atto; consent", consentID, "is Expired")
@@ -78,11 +82,24 @@ func runSimulated(ctx context.Context) error {
 		return err
 	}
 
+	// A first attempt the user cancels: Atto's access_denied means "the
+	// customer or the bank has denied"; its description says more.
+	denied, err := srv.Deny(ctx, flow.URL)
+	if err != nil {
+		return err
+	}
+	_, err = c.Continue(ctx, flow, reauth.Reply{Callback: denied})
+	var ce *atto.ConnectError
+	if errors.As(err, &ce) {
+		fmt.Printf("4a. not renewed (%s: %q); cancelled: %v; ask the user to try again\n",
+			ce.Code, ce.Description, errors.Is(err, reauth.ErrUserCancelled))
+	}
+
 	callback, err := srv.Approve(ctx, flow.URL)
 	if err != nil {
 		return err
 	}
-	fmt.Println("4. the user approved; Connect redirected with state =", callback.Get("state"))
+	fmt.Println("4b. the user approved; Connect redirected with state =", callback.Get("state"))
 
 	var restored reauth.Flow
 	if err := json.Unmarshal(stored, &restored); err != nil {
@@ -100,9 +117,8 @@ func runSimulated(ctx context.Context) error {
 	}
 	fmt.Println("6. inspect:", h.State, "until", h.ExpiresAt.Format("2006-01-02"))
 
-	// 7. Atto's webhook: authenticated by a shared-secret header, then the
-	// consent is re-read through the API.
-	const header, secret = "X-Atto-Webhook-Secret", "example-webhook-secret-value"
+	// 7. Atto's webhook: authenticated by the shared-secret header, then
+	// the consent is re-read through the API.
 	v, err := atto.NewWebhookVerifier(c, atto.WithSharedSecretHeader(header, secret))
 	if err != nil {
 		return err
@@ -113,19 +129,13 @@ func runSimulated(ctx context.Context) error {
 		return nil
 	}))
 	defer hook.Close()
-	for _, n := range srv.Notifications() {
-		req, err := attotest.NewWebhookRequest(ctx, hook.URL, attotest.NotificationBody(n), header, secret)
-		if err != nil {
-			return err
-		}
-		resp, err := hook.Client().Do(req)
-		if err != nil {
-			return err
-		}
-		resp.Body.Close()
-		ev := <-events
-		fmt.Println("7. webhook:", resp.StatusCode, ev.Type, "for", ev.ConnectionID)
+	notes := srv.Notifications() // one per finished journey: the last is the approval
+	status, err := srv.DeliverWebhook(ctx, hook.URL, attotest.NotificationBody(notes[len(notes)-1]))
+	if err != nil {
+		return err
 	}
+	ev := <-events
+	fmt.Println("7. webhook:", status, ev.Type, "for", ev.ConnectionID)
 
 	_, err = c.RefreshStoredData(ctx, consentID)
 	fmt.Println("8. data refresh works again:", err == nil)

@@ -27,6 +27,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
 	"net/url"
 	"os"
 	"time"
@@ -63,9 +65,23 @@ func runSimulated(ctx context.Context) error {
 		return err
 	}
 
-	srv.RequireReauth(conn.ID)
-	_, err = c.Company(ctx, conn.AccessToken)
-	fmt.Printf("1. data call fails: %v (re-auth required: %t)\n", err, errors.Is(err, reauth.ErrReauthRequired))
+	// Break the connection the way Finch's sandbox does.
+	if err := c.SetSandboxConnectionStatus(ctx, conn.AccessToken, finch.StatusReauth); err != nil {
+		return err
+	}
+	// The application's own data call, checked by finch.CheckResponse
+	// through a reauth.Transport that reports which connection broke.
+	var broken error
+	app := &http.Client{Transport: &reauth.Transport{
+		Check:  finch.CheckResponse,
+		Notify: func(_ *http.Request, err error) { broken = err },
+	}}
+	defer app.CloseIdleConnections()
+	status, err := directory(ctx, app, srv.URL, conn.AccessToken)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("1. GET /employer/directory: %d; %v (next: %s)\n", status, broken, reauth.NextAction(broken))
 
 	h, err := c.Inspect(ctx, reauth.Request{Token: conn.AccessToken})
 	if err != nil {
@@ -100,12 +116,29 @@ func runSimulated(ctx context.Context) error {
 	fmt.Printf("5. continue: %s, same connection: %t, new token: %t\n", done.Step,
 		done.Result.ConnectionID == conn.ID, done.Result.CredentialsChanged)
 
-	co, err := c.Company(ctx, done.Result.Credentials.AccessToken)
+	status, err = directory(ctx, app, srv.URL, done.Result.Credentials.AccessToken)
 	if err != nil {
 		return err
 	}
-	fmt.Printf("6. data call with the new token works: %s\n", co.LegalName)
+	fmt.Printf("6. GET /employer/directory with the new token: %d\n", status)
 	return nil
+}
+
+// directory is an application's own Finch data call.
+func directory(ctx context.Context, hc *http.Client, base, token string) (int, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/employer/directory", nil)
+	if err != nil {
+		return 0, err
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Finch-API-Version", finch.APIVersion)
+	resp, err := hc.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, resp.Body)
+	return resp.StatusCode, nil
 }
 
 func runReal(ctx context.Context) error {

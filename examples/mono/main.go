@@ -1,6 +1,8 @@
-// Command mono re-authenticates a Mono account headlessly: Begin, answer
-// the bank's questions (an OTP, maybe a security question) on the
-// terminal, Continue until done.
+// Command mono re-authenticates a Mono account headlessly with Mono's
+// current re-auth API (v2: POST /v2/connect/reauth/session, then login
+// and commit): Begin, answer the bank's questions (an OTP, a security
+// question, an account choice, the credentials again) on the terminal,
+// Continue until done. -v1 uses the legacy Partners API v1 instead.
 //
 // By default it runs against the simulated Mono (package monotest), so it
 // needs no network and no credentials:
@@ -8,6 +10,10 @@
 //	go run ./examples/mono                 # asks for the OTP when stdin is a terminal
 //	go run ./examples/mono -otp 01234      # for scripts
 //	go run ./examples/mono </dev/null      # no terminal, no -otp: uses the simulated bank's OTP
+//	go run ./examples/mono -account acc_credentials   # the bank wants the username and password again
+//
+// The simulated bank's OTP is 01234 (monotest.DefaultOTP); type a wrong one
+// first to see it refused and asked again.
 //
 // Against the real Mono API, set:
 //
@@ -38,14 +44,18 @@ import (
 
 func main() {
 	otp := flag.String("otp", "", "the OTP to answer with (skips the prompt)")
-	account := flag.String("account", monotest.AccountOTP, "simulated account: "+
-		strings.Join([]string{monotest.AccountOTP, monotest.AccountOTPThenQuestion, monotest.AccountSelectionThenOTP, monotest.AccountBackground}, ", "))
+	account := flag.String("account", monotest.AccountOTP, "simulated account: "+strings.Join(accounts, ", "))
+	v1 := flag.Bool("v1", false, "use Mono's legacy Partners API v1 (deprecated by Mono in 2024)")
 	flag.Parse()
-	if err := run(context.Background(), *otp, *account, os.Stdin, os.Stdout); err != nil {
+	if err := run(context.Background(), *otp, *account, *v1, os.Stdin, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "mono example:", err)
 		os.Exit(1)
 	}
 }
+
+// accounts are the simulated accounts, one per scenario.
+var accounts = []string{monotest.AccountOTP, monotest.AccountOTPThenQuestion, monotest.AccountSelectionThenOTP,
+	monotest.AccountCredentials, monotest.AccountBackground}
 
 // answerer decides where each answer comes from: the -otp flag, the
 // terminal, or (simulator, no terminal) the simulated bank.
@@ -102,33 +112,38 @@ func isTerminal(f *os.File) bool {
 	return true
 }
 
-func run(ctx context.Context, otpFlag, accountID string, stdin *os.File, out io.Writer) error {
+func run(ctx context.Context, otpFlag, accountID string, v1 bool, stdin *os.File, out io.Writer) error {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
 
 	a := &answerer{otpFlag: otpFlag, terminal: isTerminal(stdin), in: bufio.NewReader(stdin), out: out}
 	var client *mono.Client
 	var err error
+	var opts []mono.Option
+	api := "v2 re-auth session"
+	if v1 {
+		opts, api = append(opts, mono.WithPartnersAPIV1()), "legacy Partners API v1"
+	}
 	if key, acc := os.Getenv("MONO_SECRET_KEY"), os.Getenv("MONO_ACCOUNT_ID"); key != "" && acc != "" {
 		base := os.Getenv("MONO_BASE_URL")
 		if base == "" {
 			base = mono.DefaultBaseURL
 		}
 		fmt.Fprintln(out, "mono: using the real Mono API at", reauth.RedactURL(base))
-		client, err = mono.New(mono.Credentials{SecretKey: key}, mono.WithBaseURL(base))
+		client, err = mono.New(mono.Credentials{SecretKey: key}, append(opts, mono.WithBaseURL(base))...)
 		accountID = acc
 	} else {
 		srv := monotest.NewServer()
 		defer srv.Close()
 		a.sim = srv
 		fmt.Fprintln(out, "mono: using the simulated Mono (set MONO_SECRET_KEY and MONO_ACCOUNT_ID for the real API)")
-		client, err = mono.New(mono.Credentials{SecretKey: srv.SecretKey()}, mono.WithBaseURL(srv.URL))
+		client, err = mono.New(mono.Credentials{SecretKey: srv.SecretKey()}, append(opts, mono.WithBaseURL(srv.URL))...)
 	}
 	if err != nil {
 		return err
 	}
 
-	fmt.Fprintf(out, "mono: begin re-auth of account %s\n", accountID)
+	fmt.Fprintf(out, "mono: begin re-auth of account %s (%s)\n", accountID, api)
 	flow, err := client.Begin(ctx, reauth.Request{ConnectionID: accountID})
 	if err != nil {
 		return err

@@ -18,7 +18,7 @@ func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // runExample runs the example against the simulator with stdin not a
 // terminal (as in CI), whatever the environment holds.
-func runExample(t *testing.T, otpFlag, account string) (string, error) {
+func runExample(t *testing.T, otpFlag, account string, v1 bool) (string, error) {
 	t.Helper()
 	t.Setenv("MONO_SECRET_KEY", "") // never the real API from a test
 	t.Setenv("MONO_ACCOUNT_ID", "")
@@ -28,9 +28,11 @@ func runExample(t *testing.T, otpFlag, account string) (string, error) {
 	}
 	defer devNull.Close()
 	var out bytes.Buffer
-	err = run(context.Background(), otpFlag, account, devNull, &out)
-	if strings.Contains(out.String(), monotest.DefaultOTP) {
-		t.Errorf("the OTP was printed:\n%s", out.String())
+	err = run(context.Background(), otpFlag, account, v1, devNull, &out)
+	for _, secret := range []string{monotest.DefaultOTP, monotest.DefaultPassword, monotest.DefaultSecurityAnswer} {
+		if strings.Contains(out.String(), secret) {
+			t.Errorf("a secret was printed:\n%s", out.String())
+		}
 	}
 	return out.String(), err
 }
@@ -38,11 +40,13 @@ func runExample(t *testing.T, otpFlag, account string) (string, error) {
 // TestExampleAgainstSimulator keeps 'go run ./examples/mono' working for
 // every simulated account, with stdin not a terminal (as in CI).
 func TestExampleAgainstSimulator(t *testing.T) {
-	for _, account := range []string{monotest.AccountOTP, monotest.AccountOTPThenQuestion,
-		monotest.AccountSelectionThenOTP, monotest.AccountBackground} {
-		out, err := runExample(t, "", account)
+	for _, account := range accounts {
+		out, err := runExample(t, "", account, false)
 		if err != nil {
 			t.Fatalf("%s: %v\n%s", account, err, out)
+		}
+		if !strings.Contains(out, "(v2 re-auth session)") {
+			t.Errorf("%s: not the v2 API:\n%s", account, out)
 		}
 		if !strings.Contains(out, "done") {
 			t.Errorf("%s: no done in output:\n%s", account, out)
@@ -56,7 +60,7 @@ func TestExampleAgainstSimulator(t *testing.T) {
 // TestExampleOTPFlag: -otp answers the OTP (for scripts); a wrong one is an
 // error when nobody can be asked again.
 func TestExampleOTPFlag(t *testing.T) {
-	out, err := runExample(t, monotest.DefaultOTP, monotest.AccountOTP)
+	out, err := runExample(t, monotest.DefaultOTP, monotest.AccountOTP, false)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
@@ -67,8 +71,19 @@ func TestExampleOTPFlag(t *testing.T) {
 		t.Errorf("fell back to the simulated OTP despite -otp:\n%s", out)
 	}
 
-	out, err = runExample(t, "99999", monotest.AccountOTP)
+	out, err = runExample(t, "99999", monotest.AccountOTP, false)
 	if !errors.Is(err, mono.ErrInputRejected) {
 		t.Fatalf("wrong -otp: err %v; want ErrInputRejected\n%s", err, out)
+	}
+}
+
+// TestExampleLegacyV1: -v1 runs the legacy flow.
+func TestExampleLegacyV1(t *testing.T) {
+	out, err := runExample(t, "", monotest.AccountOTPThenQuestion, true)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if !strings.Contains(out, "legacy Partners API v1") || !strings.Contains(out, "done") {
+		t.Errorf("not the v1 flow:\n%s", out)
 	}
 }

@@ -192,7 +192,7 @@ func monoScenario() (scenario, error) {
 	return scenario{
 		client:  c,
 		request: reauth.Request{ConnectionID: monotest.AccountOTP},
-		approve: srv.Approve, // the simulated user types the bank's OTP
+		approve: srv.ApproveInputs, // the simulated user types the bank's OTP
 		close:   srv.Close,
 	}, err
 }

@@ -1,9 +1,11 @@
 // Command truelayer runs one TrueLayer re-authentication end to end.
 //
 // By default it runs against the simulated TrueLayer (truelayertest) with
-// no network: a connection whose consent lapsed, Inspect, Begin, the
-// simulated user's approval at the bank, Continue, Inspect again, and a
-// signed webhook delivery verified by a reauth webhook handler.
+// no network: the application's own data call failing through
+// reauth.Transport because the consent lapsed, Inspect, Begin, the
+// simulated user's approval at the bank, Continue, Inspect again, the data
+// call working again with a refreshing TokenSource, and a signed webhook
+// delivery verified by a reauth webhook handler.
 //
 // Against the real TrueLayer sandbox it runs when these are set:
 //
@@ -21,11 +23,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"os"
 	"strings"
 	"time"
+
+	"golang.org/x/oauth2"
 
 	"github.com/reauthkit/reauthkit/reauth"
 	"github.com/reauthkit/reauthkit/truelayer"
@@ -64,6 +70,33 @@ func runSimulated(ctx context.Context) error {
 		return err
 	}
 
+	// The application's own data calls go through reauth.Transport, which
+	// tells it when a connection needs re-authentication.
+	check := &reauth.Transport{Check: truelayer.CheckResponse, Notify: func(req *http.Request, err error) {
+		_, id, _ := reauth.ConnectionFrom(req.Context())
+		fmt.Printf("notify:   connection %s: %s\n", id, reauth.NextAction(err))
+	}}
+	accounts := func(src oauth2.TokenSource) (int, error) {
+		hc := &http.Client{Transport: &oauth2.Transport{Source: src, Base: check}}
+		defer hc.CloseIdleConnections()
+		req, err := http.NewRequestWithContext(reauth.WithConnection(ctx, reauth.TrueLayer, conn.CredentialsID), http.MethodGet, srv.APIURL()+"/data/v1/accounts", nil)
+		if err != nil {
+			return 0, err
+		}
+		resp, err := hc.Do(req)
+		if err != nil {
+			return 0, err
+		}
+		defer resp.Body.Close()
+		_, err = io.Copy(io.Discard, resp.Body)
+		return resp.StatusCode, err
+	}
+	status, err := accounts(oauth2.StaticTokenSource(&oauth2.Token{AccessToken: conn.AccessToken}))
+	if err != nil {
+		return err
+	}
+	fmt.Println("data:     GET /data/v1/accounts answered", status)
+
 	if _, err := c.RefreshToken(ctx, conn.RefreshToken); errors.Is(err, reauth.ErrReauthRequired) {
 		fmt.Println("refresh:  refused, re-authentication required")
 	}
@@ -97,6 +130,18 @@ func runSimulated(ctx context.Context) error {
 	}
 	fmt.Println("inspect: ", h.State, "until", h.ExpiresAt.Format("2006-01-02"))
 
+	// A TokenSource refreshes the rotating pair when the access token
+	// expires (here: pretend it already has) and would save it to a store.
+	stored := flow.Result.Credentials
+	stored.ExpiresAt = time.Now().Add(-time.Minute)
+	ts := c.TokenSource(stored, truelayer.WithTokenKey(conn.CredentialsID))
+	before := srv.Count(truelayertest.RouteToken)
+	status, err = accounts(ts.OAuth2(ctx))
+	if err != nil {
+		return err
+	}
+	fmt.Println("data:     GET /data/v1/accounts answered", status, "after refreshes:", srv.Count(truelayertest.RouteToken)-before)
+
 	v, err := truelayer.NewWebhookVerifier(truelayer.WithJWKSURLs(srv.JWKSURL()))
 	if err != nil {
 		return err
@@ -106,7 +151,7 @@ func runSimulated(ctx context.Context) error {
 		return nil
 	}))
 	defer app.Close()
-	status, err := srv.DeliverWebhook(ctx, app.URL+"/webhooks/truelayer", []byte(`{"event_type":"example","event_id":"ev-1"}`))
+	status, err = srv.DeliverWebhook(ctx, app.URL+"/webhooks/truelayer", []byte(`{"event_type":"example","event_id":"ev-1"}`))
 	if err != nil {
 		return err
 	}

@@ -1,9 +1,11 @@
 // Command yapily re-authorises a Yapily consent end to end.
 //
 // By default it runs against the simulated Yapily (yapily/yapilytest) and
-// finishes in a second: inspect the consent, begin, poll while the user has
-// not acted, the simulated user approves at the bank, continue with the
-// callback, done, then a UK reconfirmation (extend).
+// finishes in a second: the application's own data call (GET /accounts)
+// fails through reauth.Transport, which names the broken consent; inspect
+// it, begin, poll while the user has not acted, the simulated user approves
+// at the bank, continue with the callback, done, the data call works again,
+// then a UK reconfirmation (extend).
 //
 // Against the real Yapily API it runs only when these variables are set:
 //
@@ -21,6 +23,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"time"
 
@@ -58,6 +62,28 @@ func runSimulated(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// The application's own data calls go through reauth.Transport, which
+	// tells it which consent broke.
+	var broken string
+	hc := &http.Client{Transport: &reauth.Transport{
+		Check: yapily.CheckResponse,
+		Notify: func(req *http.Request, err error) {
+			if _, id, ok := reauth.ConnectionFrom(req.Context()); ok && errors.Is(err, reauth.ErrReauthRequired) {
+				broken = id
+			}
+		},
+	}}
+	defer hc.CloseIdleConnections()
+	dataCtx := reauth.WithConnection(ctx, reauth.Yapily, consent.ID)
+	status, err := accounts(dataCtx, hc, srv.URL, consent.Token)
+	if err != nil {
+		return err
+	}
+	if broken != consent.ID {
+		return fmt.Errorf("GET /accounts answered %d and the transport named no broken consent", status)
+	}
+	fmt.Printf("0. GET /accounts: %d; the transport says consent %s needs re-authorisation\n", status, broken)
+
 	h, err := client.Inspect(ctx, reauth.Request{ConnectionID: consent.ID})
 	if err != nil {
 		return err
@@ -89,6 +115,13 @@ func runSimulated(ctx context.Context) error {
 	}
 	fmt.Printf("5. continue: step %s, consent %s works again until %s (token changed: %t)\n",
 		done.Step, done.Result.ConnectionID, done.Result.Credentials.ExpiresAt.Format("2006-01-02"), done.Result.CredentialsChanged)
+	if status, err = accounts(dataCtx, hc, srv.URL, consent.Token); err != nil {
+		return err
+	}
+	if status != http.StatusOK {
+		return fmt.Errorf("GET /accounts still answers %d after the re-authorisation", status)
+	}
+	fmt.Println("   GET /accounts again:", status)
 
 	ext, err := client.ExtendConsent(ctx, consent.ID, time.Now().Add(-time.Minute))
 	if err != nil {
@@ -137,6 +170,24 @@ func runReal(ctx context.Context) error {
 	}
 	fmt.Println("4. done: consent", flow.Result.ConnectionID, "is authorised again")
 	return nil
+}
+
+// accounts makes the application's own data call (the simulated Yapily's
+// GET /accounts with the consent header) and returns its status.
+func accounts(ctx context.Context, hc *http.Client, base, consentToken string) (int, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, base+"/accounts", nil)
+	if err != nil {
+		return 0, err
+	}
+	req.SetBasicAuth(yapilytest.ApplicationID, yapilytest.ApplicationSecret)
+	req.Header.Set("consent", consentToken)
+	resp, err := hc.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, resp.Body)
+	return resp.StatusCode, nil
 }
 
 func keys(v map[string][]string) []string {

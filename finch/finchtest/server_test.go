@@ -191,7 +191,7 @@ func TestDeliver(t *testing.T) {
 	var got http.Header
 	var gotBody []byte
 	rcv := newReceiver(t, func(r *http.Request, b []byte) { got, gotBody = r.Header.Clone(), b })
-	status, err := srv.Deliver(context.Background(), rcv, srv.AccountUpdated(conn.ID, "reauth"))
+	status, err := srv.DeliverWebhook(context.Background(), rcv, srv.AccountUpdated(conn.ID, "reauth"))
 	require.NoError(t, err)
 	assert.Equal(t, 204, status)
 	ts, err := strconv.ParseInt(got.Get("Finch-Timestamp"), 10, 64)

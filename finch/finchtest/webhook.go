@@ -98,15 +98,23 @@ func (s *Server) AccountUpdated(connID, status string) []byte {
 	return b
 }
 
-// Deliver signs body with the server's webhook secret at the server's
-// clock and POSTs it to target, returning the status the receiver
-// answered. It is synchronous: no goroutine outlives it.
-func (s *Server) Deliver(ctx context.Context, target string, body []byte) (int, error) {
+// WebhookRequest returns a POST of body to target, signed with the
+// server's webhook secret at the server's clock, with a fresh event id:
+// hand it to a webhook handler directly (httptest.NewRecorder) or send it
+// with any client.
+func (s *Server) WebhookRequest(ctx context.Context, target string, body []byte) (*http.Request, error) {
 	p, err := GenerateTestSignedPayload(s.webhookSecret, s.now(), body)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	req, err := p.Request(ctx, target)
+	return p.Request(ctx, target)
+}
+
+// DeliverWebhook sends [Server.WebhookRequest] to target and returns the
+// status the receiver answered. It is synchronous: no goroutine outlives
+// it.
+func (s *Server) DeliverWebhook(ctx context.Context, target string, body []byte) (int, error) {
+	req, err := s.WebhookRequest(ctx, target, body)
 	if err != nil {
 		return 0, err
 	}
@@ -119,4 +127,11 @@ func (s *Server) Deliver(ctx context.Context, target string, body []byte) (int, 
 	defer resp.Body.Close()
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
 	return resp.StatusCode, nil
+}
+
+// Deliver is DeliverWebhook.
+//
+// Deprecated: use [Server.DeliverWebhook], the name every simulator uses.
+func (s *Server) Deliver(ctx context.Context, target string, body []byte) (int, error) {
+	return s.DeliverWebhook(ctx, target, body)
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/reauthkit/reauthkit/internal/textx"
 	"github.com/reauthkit/reauthkit/reauth"
 )
 
@@ -79,17 +80,10 @@ func NewCallbackError(p reauth.Provider, code, description string) error {
 	return &reauth.APIError{
 		Provider: p,
 		Op:       "callback",
-		Code:     clip(code, 64),
-		Message:  clip(description, 256),
+		Code:     textx.Truncate(code, 64),
+		Message:  textx.Truncate(description, 256),
 		Kind:     kind,
 	}
-}
-
-func clip(s string, n int) string {
-	if len(s) > n {
-		return s[:n]
-	}
-	return s
 }
 
 // Redirect returns a redirect flow.
@@ -126,6 +120,9 @@ func Done(p reauth.Provider, connectionID string, creds reauth.Credentials, chan
 // Clone returns a deep copy of flow, for returning "the same flow" without
 // sharing its maps with the caller's value.
 func Clone(flow *reauth.Flow) *reauth.Flow {
+	if flow == nil {
+		return nil
+	}
 	cp := *flow
 	if flow.Resume != nil {
 		cp.Resume = make(map[string]string, len(flow.Resume))

@@ -28,6 +28,10 @@ type CheckConfig struct {
 	MaxBodyBytes int64
 	// Now is the clock for Retry-After dates; nil means time.Now.
 	Now func() time.Time
+	// Scrubber holds the secrets the application's call carried (its access
+	// token); the credential of the request's Authorization header is added
+	// without being listed. Nil still caps every field.
+	Scrubber *Scrubber
 }
 
 // CheckResponse classifies an answer to the application's own data call, in
@@ -53,6 +57,10 @@ func CheckResponse(resp *http.Response, cfg CheckConfig) error {
 	if now == nil {
 		now = time.Now
 	}
+	sc := cfg.Scrubber.clone()
+	if resp.Request != nil {
+		sc.addAuthorizations(resp.Request.Header)
+	}
 	e := newAPIError(cfg.Provider, checkOp(resp), resp, requestID(resp.Header, cfg.RequestIDHeaders), reauth.KindForStatus(resp.StatusCode), now())
 	if ok {
 		kind := cfg.Signal(e, body, resp.Header)
@@ -60,13 +68,13 @@ func CheckResponse(resp *http.Response, cfg CheckConfig) error {
 			return nil
 		}
 		e.Kind = kind
-		finishAPIError(e, nil)
+		sc.APIError(e)
 		return e
 	}
 	if cfg.DecodeError != nil && LooksLikeJSONObject(body) {
 		cfg.DecodeError(e, body, resp.Header)
 	}
-	finishAPIError(e, nil)
+	sc.APIError(e)
 	return e
 }
 
@@ -114,7 +122,7 @@ func checkOp(resp *http.Response) string {
 func requestID(h http.Header, keys []string) string {
 	for _, k := range keys {
 		if v := h.Get(k); v != "" {
-			return truncate(v, 128)
+			return v // scrubbed before it is capped, so no secret is cut in half
 		}
 	}
 	return ""
@@ -134,13 +142,4 @@ func newAPIError(p reauth.Provider, op string, resp *http.Response, reqID string
 		e.RetryAfter = d
 	}
 	return e
-}
-
-// finishAPIError scrubs and caps what a decoder put in e.
-func finishAPIError(e *reauth.APIError, secrets []string) {
-	e.Code = truncate(Scrub(e.Code, secrets), 128)
-	e.Message = truncate(Scrub(e.Message, secrets), 512)
-	if e.Details != nil {
-		e.Details, _ = ScrubAny(e.Details, secrets).(map[string]any)
-	}
 }

@@ -12,8 +12,7 @@ import (
 	"net/url"
 	"time"
 
-	retryablehttp "github.com/hashicorp/go-retryablehttp"
-
+	"github.com/reauthkit/reauthkit/internal/textx"
 	"github.com/reauthkit/reauthkit/reauth"
 )
 
@@ -34,19 +33,26 @@ type Config struct {
 	RequestIDHeaders []string
 	// DecodeError maps an error body to the APIError; nil keeps the defaults.
 	DecodeError ErrorDecoder
+	// Scrubber holds the client's own secrets (its client secret, in every
+	// form: Add, AddBasic), scrubbed from every error besides each
+	// request's Secrets.
+	Scrubber *Scrubber
 }
 
 // Client sends requests for one provider. It is immutable after New and safe
 // for concurrent use.
 type Client struct {
 	provider  reauth.Provider
-	rc        *retryablehttp.Client
+	hc        *http.Client // a copy of the caller's, that never follows redirects
+	retryMax  int
+	waitMin   time.Duration
 	userAgent string
 	maxBody   int64
 	logger    *slog.Logger
 	now       func() time.Time
 	idHeaders []string
 	decodeErr ErrorDecoder
+	scrub     *Scrubber
 	waitMax   time.Duration
 }
 
@@ -68,39 +74,47 @@ func New(cfg Config) (*Client, error) {
 	}
 	c := &Client{
 		provider:  cfg.Provider,
+		hc:        noRedirects(hc),
+		retryMax:  s.RetryMax,
+		waitMin:   s.WaitMin,
 		maxBody:   s.MaxBodyBytes,
 		logger:    s.Logger,
 		now:       s.Now,
 		idHeaders: cfg.RequestIDHeaders,
 		decodeErr: cfg.DecodeError,
+		scrub:     cfg.Scrubber.clone(),
 		waitMax:   s.WaitMax,
 		userAgent: UserAgentPrefix,
 	}
 	if s.UserAgent != "" {
 		c.userAgent += " " + s.UserAgent
 	}
-	rc := retryablehttp.NewClient()
-	rc.HTTPClient = hc
-	rc.Logger = nil // retryablehttp would log to stderr, with URLs
-	rc.RetryMax = s.RetryMax
-	rc.RetryWaitMin = s.WaitMin
-	rc.RetryWaitMax = s.WaitMax
-	rc.CheckRetry = c.checkRetry
-	rc.Backoff = c.backoff
-	rc.ErrorHandler = retryablehttp.PassthroughErrorHandler
-	rc.RequestLogHook = c.logAttempt
-	c.rc = rc
 	return c, nil
 }
 
 // Now returns the configured clock's time.
-func (c *Client) Now() time.Time { return c.now() }
+func (c *Client) Now() time.Time {
+	if c == nil || c.now == nil {
+		return time.Now()
+	}
+	return c.now()
+}
 
 // Logger returns the configured logger, or nil when the client is silent.
-func (c *Client) Logger() *slog.Logger { return c.logger }
+func (c *Client) Logger() *slog.Logger {
+	if c == nil {
+		return nil
+	}
+	return c.logger
+}
 
 // Provider returns the provider this client talks to.
-func (c *Client) Provider() reauth.Provider { return c.provider }
+func (c *Client) Provider() reauth.Provider {
+	if c == nil {
+		return ""
+	}
+	return c.provider
+}
 
 // Request is one call to a provider endpoint.
 type Request struct {
@@ -121,9 +135,13 @@ type Request struct {
 	// provably never left (a dial error) or on 429. Everything else is
 	// retried on network errors, 429, 502, 503 and 504.
 	OneTime bool
-	// Secrets are values (tokens, codes, client secrets) scrubbed from every
-	// error and log line this request produces.
+	// Secrets are values (tokens, codes, client secrets) scrubbed, in every
+	// encoded form, from every error and log line this request produces. The
+	// credential of an Authorization header is added without being listed.
 	Secrets []string
+	// Scrubber, when set, adds the forms its caller registered (AddBasic,
+	// AddForm) to Secrets.
+	Scrubber *Scrubber
 	// ErrorStatuses lists 2xx statuses that carry no result for this
 	// endpoint (Finch answers 202 data_sync_in_progress while it syncs):
 	// they become an *reauth.APIError of the given kind, decoded like any
@@ -134,6 +152,9 @@ type Request struct {
 // Op is the operation as shown in errors: method and route, no host, query
 // or id.
 func (r *Request) Op() string {
+	if r == nil {
+		return ""
+	}
 	route := r.Route
 	if route == "" {
 		route = r.Path
@@ -143,6 +164,9 @@ func (r *Request) Op() string {
 
 // SetJSON encodes v as the JSON body.
 func (r *Request) SetJSON(v any) error {
+	if r == nil {
+		return errors.New("encoding request body: nil *Request")
+	}
 	b, err := json.Marshal(v)
 	if err != nil {
 		return fmt.Errorf("encoding request body: %w", err)
@@ -153,6 +177,9 @@ func (r *Request) SetJSON(v any) error {
 
 // SetForm sets an application/x-www-form-urlencoded body.
 func (r *Request) SetForm(v url.Values) {
+	if r == nil {
+		return
+	}
 	r.Body, r.ContentType = []byte(v.Encode()), "application/x-www-form-urlencoded"
 }
 
@@ -165,74 +192,66 @@ type Response struct {
 	RequestID string
 }
 
-type ctxKey struct{}
-
-// callInfo travels in the request context to the retry policy and the log
-// hook, which retryablehttp calls without the Request.
-type callInfo struct {
-	op      string
-	oneTime bool
-}
-
 // Do sends req with retries and returns the 2xx answer. A non-2xx answer is
 // an *reauth.APIError; a transport failure wraps the cause (context errors
 // stay visible to errors.Is) and ErrProviderUnavailable. No error contains
 // req.Secrets, a header or a query string.
 func (c *Client) Do(ctx context.Context, req *Request) (*Response, error) {
+	if c == nil || c.hc == nil || req == nil || ctx == nil {
+		return nil, fmt.Errorf("httpx: nil client, request or context: %w", reauth.ErrInvalidRequest)
+	}
 	op := req.Op()
 	if err := ctx.Err(); err != nil {
-		return nil, c.transportError(op, err, req.Secrets)
+		return nil, c.transportError(op, err, nil)
 	}
 	if req.Base == nil {
 		return nil, fmt.Errorf("%s: %s: no base URL: %w", c.provider, op, reauth.ErrInvalidRequest)
 	}
-	ctx = context.WithValue(ctx, ctxKey{}, &callInfo{op: op, oneTime: req.OneTime})
-	var body any
-	if req.Body != nil {
-		body = req.Body
-	}
-	hreq, err := retryablehttp.NewRequestWithContext(ctx, req.Method, joinRaw(req.Base, req.Path, req.Query), body)
+	rawURL := joinRaw(req.Base, req.Path, req.Query)
+	first, err := c.newAttempt(ctx, req, rawURL)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %s: building request: %w", c.provider, op, reauth.ErrInvalidRequest)
 	}
-	for k, vs := range req.Header {
-		hreq.Header[http.CanonicalHeaderKey(k)] = vs
-	}
-	if req.ContentType != "" {
-		hreq.Header.Set("Content-Type", req.ContentType)
-	}
-	if hreq.Header.Get("Accept") == "" {
-		hreq.Header.Set("Accept", "application/json")
-	}
-	hreq.Header.Set("User-Agent", c.userAgent)
-
 	start := time.Now()
-	resp, err := c.rc.Do(hreq)
+	resp, err := c.send(ctx, req, op, rawURL, first)
 	if err != nil {
 		if resp != nil {
 			resp.Body.Close()
 		}
-		c.log(ctx, slog.LevelWarn, "request failed", op, 0, start, req.Secrets, err)
-		return nil, c.transportError(op, err, req.Secrets)
+		sc := c.scrubber(req)
+		c.log(ctx, slog.LevelWarn, "request failed", op, 0, start, sc, err)
+		return nil, c.transportError(op, err, sc)
 	}
 	defer resp.Body.Close()
 	out, readErr := c.readBody(resp.Body, resp.ContentLength)
+	if readErr != nil && ctx.Err() != nil {
+		// The caller's deadline or cancel, not a broken provider.
+		sc := c.scrubber(req)
+		readErr = fmt.Errorf("reading response body: %w", ctx.Err())
+		c.log(ctx, slog.LevelWarn, "request failed", op, resp.StatusCode, start, sc, readErr)
+		return nil, c.transportError(op, readErr, sc)
+	}
 	reqID := c.requestID(resp.Header)
 	kind, isError := req.ErrorStatuses[resp.StatusCode]
 	if resp.StatusCode < 200 || resp.StatusCode > 299 || isError {
 		if !isError {
 			kind = reauth.KindForStatus(resp.StatusCode)
 		}
-		apiErr := c.apiError(op, resp, out, reqID, kind, req.Secrets)
-		c.log(ctx, slog.LevelDebug, "request answered with an error", op, resp.StatusCode, start, req.Secrets, apiErr)
+		if resp.StatusCode >= 300 && resp.StatusCode <= 399 {
+			kind = reauth.ErrInvalidResponse // a redirect is never followed
+		}
+		sc := c.scrubber(req)
+		apiErr := c.apiError(op, resp, out, reqID, kind, sc)
+		c.log(ctx, slog.LevelDebug, "request answered with an error", op, resp.StatusCode, start, sc, apiErr)
 		return nil, apiErr
 	}
 	if readErr != nil {
-		c.log(ctx, slog.LevelWarn, "response unreadable", op, resp.StatusCode, start, req.Secrets, readErr)
-		return nil, c.invalidResponse(op, readErr, req.Secrets)
+		sc := c.scrubber(req)
+		c.log(ctx, slog.LevelWarn, "response unreadable", op, resp.StatusCode, start, sc, readErr)
+		return nil, c.invalidResponse(op, readErr, sc)
 	}
-	c.log(ctx, slog.LevelDebug, "request done", op, resp.StatusCode, start, req.Secrets, nil)
-	return &Response{StatusCode: resp.StatusCode, Header: resp.Header, Body: out, RequestID: reqID}, nil
+	c.log(ctx, slog.LevelDebug, "request done", op, resp.StatusCode, start, nil, nil)
+	return &Response{StatusCode: resp.StatusCode, Header: resp.Header, Body: out, RequestID: textx.Truncate(reqID, MaxRequestIDBytes)}, nil
 }
 
 // DoJSON is Do followed by DecodeJSON into out.
@@ -251,6 +270,9 @@ func (c *Client) DoJSON(ctx context.Context, req *Request, out any) (*Response, 
 // body that is empty or not the expected JSON is an error wrapping
 // reauth.ErrInvalidResponse.
 func (c *Client) DecodeJSON(op string, body []byte, out any) error {
+	if c == nil {
+		return fmt.Errorf("httpx: nil client: %w", reauth.ErrInvalidResponse)
+	}
 	if len(bytes.TrimSpace(body)) == 0 {
 		return c.invalidResponse(op, errors.New("empty body"), nil)
 	}
@@ -299,13 +321,23 @@ func (c *Client) readBody(r io.Reader, contentLength int64) ([]byte, error) {
 
 func (c *Client) requestID(h http.Header) string { return requestID(h, c.idHeaders) }
 
-func (c *Client) apiError(op string, resp *http.Response, body []byte, reqID string, kind error, secrets []string) *reauth.APIError {
+func (c *Client) apiError(op string, resp *http.Response, body []byte, reqID string, kind error, sc *Scrubber) *reauth.APIError {
 	e := newAPIError(c.provider, op, resp, reqID, kind, c.now())
 	if c.decodeErr != nil && LooksLikeJSONObject(body) {
 		c.decodeErr(e, body, resp.Header)
 	}
-	finishAPIError(e, secrets)
+	sc.APIError(e)
 	return e
+}
+
+// scrubber is built only when a request failed: the forms of its secrets
+// cost a few allocations a good call does not pay.
+func (c *Client) scrubber(r *Request) *Scrubber {
+	sc := c.scrub.clone()
+	sc.merge(r.Scrubber)
+	sc.Add(r.Secrets...)
+	sc.addAuthorizations(r.Header)
+	return sc
 }
 
 // LooksLikeJSONObject reports whether body starts, after spaces, with '{'.
@@ -325,13 +357,17 @@ type scrubbedError struct {
 func (e *scrubbedError) Error() string   { return e.msg }
 func (e *scrubbedError) Unwrap() []error { return e.kinds }
 
-func (c *Client) transportError(op string, err error, secrets []string) error {
+// Format prints the scrubbed message under every verb: %d or %t would
+// otherwise print the raw cause it keeps for errors.Is.
+func (e *scrubbedError) Format(s fmt.State, verb rune) { reauth.FormatError(s, verb, e) }
+
+func (c *Client) transportError(op string, err error, sc *Scrubber) error {
 	cause := err
 	var ue *url.Error
 	if errors.As(err, &ue) {
 		cause = ue.Err // its text holds the full URL; keep only the cause
 	}
-	msg := fmt.Sprintf("%s: %s: %s", c.provider, op, Scrub(cause.Error(), secrets))
+	msg := fmt.Sprintf("%s: %s: %s", c.provider, op, sc.String(cause.Error()))
 	kinds := []error{cause}
 	if !errors.Is(cause, context.Canceled) && !errors.Is(cause, context.DeadlineExceeded) {
 		kinds = append(kinds, reauth.ErrProviderUnavailable)
@@ -339,29 +375,21 @@ func (c *Client) transportError(op string, err error, secrets []string) error {
 	return &scrubbedError{msg: msg, kinds: kinds}
 }
 
-func (c *Client) invalidResponse(op string, err error, secrets []string) error {
-	msg := fmt.Sprintf("%s: %s: invalid response: %s", c.provider, op, Scrub(err.Error(), secrets))
+func (c *Client) invalidResponse(op string, err error, sc *Scrubber) error {
+	msg := fmt.Sprintf("%s: %s: invalid response: %s", c.provider, op, sc.String(err.Error()))
 	return &scrubbedError{msg: msg, kinds: []error{reauth.ErrInvalidResponse}}
 }
 
 // InvalidResponse returns an error wrapping reauth.ErrInvalidResponse for a
 // 2xx answer a provider package found unusable; why must hold no secret.
 func (c *Client) InvalidResponse(op, why string) error {
+	if c == nil {
+		return fmt.Errorf("%s: invalid response: %s: %w", op, why, reauth.ErrInvalidResponse)
+	}
 	return c.invalidResponse(op, errors.New(why), nil)
 }
 
-func (c *Client) logAttempt(_ retryablehttp.Logger, r *http.Request, attempt int) {
-	if c.logger == nil || attempt == 0 {
-		return
-	}
-	info, _ := r.Context().Value(ctxKey{}).(*callInfo)
-	if info == nil {
-		return
-	}
-	c.logger.DebugContext(r.Context(), "reauthkit: retrying", "provider", string(c.provider), "op", info.op, "attempt", attempt)
-}
-
-func (c *Client) log(ctx context.Context, level slog.Level, msg, op string, status int, start time.Time, secrets []string, err error) {
+func (c *Client) log(ctx context.Context, level slog.Level, msg, op string, status int, start time.Time, sc *Scrubber, err error) {
 	if c.logger == nil || !c.logger.Enabled(ctx, level) {
 		return
 	}
@@ -374,14 +402,7 @@ func (c *Client) log(ctx context.Context, level slog.Level, msg, op string, stat
 		attrs = append(attrs, slog.Int("status", status))
 	}
 	if err != nil {
-		attrs = append(attrs, slog.String("error", Scrub(err.Error(), secrets)))
+		attrs = append(attrs, slog.String("error", sc.String(err.Error())))
 	}
 	c.logger.LogAttrs(ctx, level, "reauthkit: "+msg, attrs...)
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
 }

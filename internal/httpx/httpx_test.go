@@ -348,7 +348,7 @@ func TestDefaultClientIsSilentAndPooled(t *testing.T) {
 	assert.GreaterOrEqual(t, tr.MaxIdleConnsPerHost, 64)
 	c, err := New(Config{Provider: reauth.Atto, Settings: DefaultSettings()})
 	require.NoError(t, err)
-	assert.Nil(t, c.rc.Logger)
+	assert.Nil(t, c.logger)
 }
 
 func TestErrorStatusesTurnA2xxIntoAnError(t *testing.T) {

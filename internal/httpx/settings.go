@@ -1,7 +1,14 @@
 // Package httpx is the HTTP core every provider package builds on: request
 // building under a base URL, retries that know which operations are safe to
 // repeat, Retry-After, a capped body reader, typed errors and scrubbing of
-// secrets. No user imports it; each provider wraps it in its own options.
+// secrets ([Scrubber]), and the checks of a provider's New ([Builder]). No
+// user imports it; each provider wraps it in its own options.
+//
+// Redirects are never followed, whatever *http.Client the user passes: a
+// 3xx is an *reauth.APIError (kind ErrInvalidResponse). The retry loop is
+// our own (go-retryablehttp's closes idle connections after every failed
+// call, emptying the pool other callers share); it keeps go-retryablehttp's
+// classification of network errors.
 package httpx
 
 import (
@@ -53,12 +60,15 @@ func DefaultSettings() Settings {
 
 // Fail records a problem found while applying an option.
 func (s *Settings) Fail(format string, args ...any) {
+	if s == nil {
+		return
+	}
 	s.errs = append(s.errs, fmt.Errorf(format, args...))
 }
 
 // SetHTTPClient sets the client used for every request; nil is an error.
 func (s *Settings) SetHTTPClient(c *http.Client) {
-	if c == nil {
+	if c == nil || s == nil {
 		s.Fail("WithHTTPClient: nil *http.Client")
 		return
 	}
@@ -66,11 +76,16 @@ func (s *Settings) SetHTTPClient(c *http.Client) {
 }
 
 // SetLogger sets the logger; nil keeps the client silent.
-func (s *Settings) SetLogger(l *slog.Logger) { s.Logger = l }
+func (s *Settings) SetLogger(l *slog.Logger) {
+	if s != nil {
+		s.Logger = l
+	}
+}
 
 // SetRetries sets how often and how long to retry. max 0 disables retries.
 func (s *Settings) SetRetries(max int, minWait, maxWait time.Duration) {
 	switch {
+	case s == nil:
 	case max < 0:
 		s.Fail("WithRetries: negative retry count %d", max)
 	case minWait < 0 || maxWait < 0:
@@ -84,7 +99,7 @@ func (s *Settings) SetRetries(max int, minWait, maxWait time.Duration) {
 
 // SetUserAgent sets the User-Agent suffix; control characters are an error.
 func (s *Settings) SetUserAgent(ua string) {
-	if strings.ContainsAny(ua, "\r\n\x00") {
+	if s == nil || strings.ContainsAny(ua, "\r\n\x00") {
 		s.Fail("WithUserAgent: control characters in user agent")
 		return
 	}
@@ -93,19 +108,34 @@ func (s *Settings) SetUserAgent(ua string) {
 
 // SetClock sets the clock used for expiry decisions; nil is an error.
 func (s *Settings) SetClock(now func() time.Time) {
-	if now == nil {
+	if now == nil || s == nil {
 		s.Fail("WithClock: nil clock")
 		return
 	}
 	s.Clock = now
 }
 
+// SetMaxResponseBytes caps how much of an answer is read (default 1 MiB),
+// for providers' WithMaxResponseBytes; n <= 0 is an error.
+func (s *Settings) SetMaxResponseBytes(n int64) {
+	if n <= 0 {
+		s.Fail("WithMaxResponseBytes: %d is not a positive size", n)
+		return
+	}
+	s.MaxBodyBytes = n
+}
+
 // Err returns every problem recorded by the Set methods, joined.
-func (s *Settings) Err() error { return errors.Join(s.errs...) }
+func (s *Settings) Err() error {
+	if s == nil {
+		return nil
+	}
+	return errors.Join(s.errs...)
+}
 
 // Now returns the configured clock's time.
 func (s *Settings) Now() time.Time {
-	if s.Clock != nil {
+	if s != nil && s.Clock != nil {
 		return s.Clock()
 	}
 	return time.Now()
@@ -161,6 +191,9 @@ func ParseBaseURL(option, raw string) (*url.URL, error) {
 // JoinURL returns base with the escaped path appended below its prefix and
 // the query set.
 func JoinURL(base *url.URL, escapedPath string, query url.Values) (*url.URL, error) {
+	if base == nil {
+		return nil, errors.New("no base URL")
+	}
 	return url.Parse(joinRaw(base, escapedPath, query))
 }
 

@@ -6,11 +6,15 @@ package jsonx
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 )
+
+// errNilTarget: UnmarshalJSON on a nil pointer.
+var errNilTarget = errors.New("jsonx: UnmarshalJSON on a nil pointer")
 
 // String decodes a JSON string, number or boolean into its text; null is
 // empty.
@@ -18,6 +22,9 @@ type String string
 
 // UnmarshalJSON accepts a string, a number or a boolean.
 func (s *String) UnmarshalJSON(b []byte) error {
+	if s == nil {
+		return errNilTarget
+	}
 	b = bytes.TrimSpace(b)
 	if len(b) == 0 || bytes.Equal(b, []byte("null")) {
 		*s = ""
@@ -51,6 +58,9 @@ type Int int64
 
 // UnmarshalJSON accepts a number or a numeric string.
 func (n *Int) UnmarshalJSON(b []byte) error {
+	if n == nil {
+		return errNilTarget
+	}
 	var s String
 	if err := s.UnmarshalJSON(b); err != nil {
 		return err
@@ -87,6 +97,9 @@ var layouts = []string{
 
 // UnmarshalJSON accepts the forms listed on Time.
 func (t *Time) UnmarshalJSON(b []byte) error {
+	if t == nil {
+		return errNilTarget
+	}
 	// Fast path: the usual RFC 3339 string, parsed without a detour.
 	if n := len(b); n > 2 && b[0] == '"' && b[n-1] == '"' && b[1] >= '0' && b[1] <= '9' {
 		if v, err := time.Parse(time.RFC3339Nano, string(b[1:n-1])); err == nil {
@@ -125,6 +138,9 @@ type OptionalTime struct{ Time }
 
 // UnmarshalJSON reads what Time reads and ignores the rest.
 func (t *OptionalTime) UnmarshalJSON(b []byte) error {
+	if t == nil {
+		return errNilTarget
+	}
 	if t.Time.UnmarshalJSON(b) != nil {
 		t.Time = Time{}
 	}
@@ -153,6 +169,9 @@ type Bool bool
 
 // UnmarshalJSON accepts the forms listed on Bool.
 func (v *Bool) UnmarshalJSON(b []byte) error {
+	if v == nil {
+		return errNilTarget
+	}
 	var s String
 	if err := s.UnmarshalJSON(b); err != nil {
 		return err

@@ -25,6 +25,9 @@ func (t Token) ValidFor(now time.Time, d time.Duration) bool {
 	return t.ExpiresAt.IsZero() || t.ExpiresAt.Sub(now) >= d
 }
 
+// errNotUsable is returned by a nil or zero Cache.
+var errNotUsable = errors.New("tokencache: nil or zero Cache (use New) or nil context")
+
 // FetchFunc gets a new token from the provider.
 type FetchFunc func(ctx context.Context) (Token, error)
 
@@ -63,28 +66,27 @@ func New(fetch FetchFunc, minValidity time.Duration, now func() time.Time) *Cach
 	return &Cache{fetch: fetch, now: now, minValidity: minValidity}
 }
 
-// Token returns a token valid for at least the cache's minimum validity.
+// Token returns a token for a plain call: it is reused until close to its
+// expiry, where close scales with the tokens' lifetime: the cache's minimum
+// validity, or a tenth of the lifetime when that is shorter (a 30-second
+// token is reused for 27 seconds, not refetched on every call).
 func (c *Cache) Token(ctx context.Context) (Token, error) {
-	return c.TokenValidFor(ctx, c.minValidity)
+	return c.TokenValidFor(ctx, 0)
 }
 
-// TokenValidFor returns a token that stays valid for at least d (never less
-// than the cache's minimum validity), fetching a new one first when the
-// cached one would not. When the provider's tokens live shorter than d,
-// three quarters of their lifetime is required instead: a fresh token is
-// the best there is, and without the cap every call would fetch one.
-// Concurrent callers share one fetch; a caller whose ctx ends while it
-// waits returns at once with ctx.Err().
+// TokenValidFor returns a token that stays valid for at least d, fetching a
+// new one first when the cached one would not. What a fresh token cannot
+// give is not asked for: when the provider's tokens live shorter than d,
+// three quarters of their lifetime is required instead, and never less than
+// Token's skew. Concurrent callers share one fetch; a caller whose ctx ends
+// while it waits returns at once with ctx.Err().
 func (c *Cache) TokenValidFor(ctx context.Context, d time.Duration) (Token, error) {
-	if d < c.minValidity {
-		d = c.minValidity
+	if c == nil || c.fetch == nil || ctx == nil {
+		return Token{}, errNotUsable
 	}
 	for {
 		c.mu.Lock()
-		if c.lifetime > 0 && d > c.lifetime*3/4 {
-			d = max(c.lifetime*3/4, c.minValidity)
-		}
-		if c.tok.ValidFor(c.now(), d) {
+		if c.tok.ValidFor(c.now(), c.need(d)) {
 			t := c.tok
 			c.mu.Unlock()
 			return t, nil
@@ -122,6 +124,17 @@ func (c *Cache) TokenValidFor(ctx context.Context, d time.Duration) (Token, erro
 	}
 }
 
+// need is how long the cached token must still be valid for a caller asking
+// for d; c.mu is held.
+func (c *Cache) need(d time.Duration) time.Duration {
+	skew := c.minValidity
+	if c.lifetime > 0 {
+		skew = min(skew, c.lifetime/10)
+		d = min(d, c.lifetime*3/4)
+	}
+	return max(d, skew)
+}
+
 func (c *Cache) runFetch(ctx context.Context, cl *call) {
 	start := c.now()
 	tok, err := c.fetch(ctx)
@@ -141,6 +154,9 @@ func (c *Cache) runFetch(ctx context.Context, cl *call) {
 // Invalidate drops the cached token if it is still value, so the next call
 // fetches a new one (after the provider refused it with a 401).
 func (c *Cache) Invalidate(value string) {
+	if c == nil {
+		return
+	}
 	c.mu.Lock()
 	if c.tok.Value == value {
 		c.tok = Token{}
@@ -151,6 +167,9 @@ func (c *Cache) Invalidate(value string) {
 // Fetches returns how many fetches the cache has started, for tests and
 // metrics.
 func (c *Cache) Fetches() int {
+	if c == nil {
+		return 0
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.fetches

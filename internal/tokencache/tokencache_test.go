@@ -179,3 +179,27 @@ func TestShortLivedTokensServeLongerNeedsFromTheCache(t *testing.T) {
 	assert.Equal(t, "tok2", tok.Value)
 	assert.Equal(t, 2, c.Fetches())
 }
+
+// TestShortLivedTokensAreReused: whatever the lifetime, 100 calls within a
+// few seconds share one token, for plain calls and for calls that need
+// more validity than the token has.
+func TestShortLivedTokensAreReused(t *testing.T) {
+	for _, life := range []time.Duration{30 * time.Second, 60 * time.Second} {
+		for _, need := range []time.Duration{0, time.Minute, 10 * time.Minute} {
+			clk := &clock{now: time.Unix(1_700_000_000, 0)}
+			c := New(func(context.Context) (Token, error) {
+				return Token{Value: "tok", ExpiresAt: clk.Now().Add(life)}, nil
+			}, 0, clk.Now)
+			for range 100 {
+				_, err := c.TokenValidFor(context.Background(), need)
+				require.NoError(t, err)
+				clk.Add(50 * time.Millisecond)
+			}
+			assert.Equal(t, 1, c.Fetches(), "lifetime %s, need %s", life, need)
+			clk.Add(life) // expired: fetched again
+			_, err := c.Token(context.Background())
+			require.NoError(t, err)
+			assert.Equal(t, 2, c.Fetches())
+		}
+	}
+}

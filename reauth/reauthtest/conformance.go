@@ -34,6 +34,13 @@ type Env struct {
 	// so the suite can check that refused Continues send none. Nil skips
 	// those checks.
 	Requests func() int
+	// Broken, when set, returns a request for a connection the simulated
+	// provider answers as needing re-authentication (its consent refused
+	// with a 403, expired or revoked). The suite then checks the
+	// [reauth.Inspector] rule: Inspect returns a Health with State
+	// NeedsReauth or Revoked and a nil error. Nil skips that check, as does
+	// an adapter that is no Inspector.
+	Broken func(t testing.TB) reauth.Request
 	// Secrets must never appear in an error string or a printed flow
 	// (client secrets, tokens). Request.Token, the flow's state and the
 	// credentials of every result are checked as well.
@@ -60,6 +67,7 @@ func checks() []check {
 		{"WrongProviderFailsWithoutIO", checkWrongProvider},
 		{"CancelledContextStopsBegin", checkContext},
 		{"NoSecretInErrorsOrPrintedFlows", checkSecrets},
+		{"InspectReportsABrokenConnectionAsHealth", checkInspectBroken},
 	}
 }
 
@@ -67,8 +75,9 @@ func checks() []check {
 // package reauth): a valid first flow, completion after the simulated user
 // approves, a JSON round trip, ErrFlowExpired and ErrStateMismatch without
 // I/O (and without spending the code), a refusal never done, an empty reply
-// never done, ErrWrongProvider, context cancellation, and no secret in any
-// error or printed value. setup is called once per check for a fresh Env.
+// never done, ErrWrongProvider, context cancellation, no secret in any
+// error or printed value, and (with Env.Broken) that Inspect reports a
+// broken connection as a Health, not an error. setup is called once per check for a fresh Env.
 func RunConformance(t *testing.T, setup func(t testing.TB) *Env) {
 	t.Helper()
 	for _, c := range checks() {
@@ -409,6 +418,26 @@ func checkSecrets(t testing.TB, env *Env) {
 	}
 	scan.Add(printed...)
 	scan.Check(t)
+}
+
+func checkInspectBroken(t testing.TB, env *Env) {
+	in, ok := env.Reauthenticator.(reauth.Inspector)
+	if !ok || env.Broken == nil {
+		t.Skip("not an Inspector, or no Env.Broken")
+	}
+	h, err := in.Inspect(context.Background(), env.Broken(t))
+	if err != nil {
+		t.Fatalf("Inspect on a connection that needs re-auth: %v; want a Health and no error", err)
+	}
+	if h == nil {
+		t.Fatal("Inspect returned a nil Health and no error")
+	}
+	if h.State != reauth.NeedsReauth && h.State != reauth.Revoked {
+		t.Errorf("Inspect on a connection that needs re-auth: State %q; want %q or %q", h.State, reauth.NeedsReauth, reauth.Revoked)
+	}
+	if h.Provider != env.Reauthenticator.Provider() {
+		t.Errorf("Health.Provider = %q; want %q", h.Provider, env.Reauthenticator.Provider())
+	}
 }
 
 // findSecret returns the first secret of at least 4 characters found in s.

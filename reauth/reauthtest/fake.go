@@ -1,11 +1,19 @@
 // Package reauthtest helps test code built on package reauth: [Fake] is a
-// scriptable [reauth.Reauthenticator] that records its calls, for users who
-// mock the interface, and [RunConformance] checks that an adapter follows the
-// rules of the reauth contract. It depends on the standard library only.
+// scriptable [reauth.Reauthenticator] that records its calls and behaves
+// like the real adapters, [Mock] is the same interface (and
+// [reauth.Inspector]) on testify's mock.Mock, [RunConformance] checks that
+// an adapter follows the rules of the reauth contract, [LeakScan] proves
+// that secrets stay secret and [CheckNilSafe] that nil and zero values do
+// not panic.
+//
+// Besides the standard library and testify, it imports the adapters' own
+// flow checks (expiry, state, callback errors), so that a Fake refuses and
+// accepts exactly what a real adapter does; it imports no provider package.
 package reauthtest
 
 import (
 	"context"
+	"errors"
 	"net/url"
 	"sync"
 	"time"
@@ -24,14 +32,21 @@ type Call struct {
 	Request reauth.Request
 	Flow    *reauth.Flow // Continue's flow (a copy)
 	Reply   reauth.Reply
+	// Returned is the flow the call returned (a copy), nil on error.
+	Returned *reauth.Flow
+	// Err is the error the call returned.
+	Err error
 }
 
 // Fake is a [reauth.Reauthenticator] for tests. By default it behaves like a
-// real redirect provider: Begin returns a redirect flow with a state and an
-// expiry; Continue checks provider, expiry, state and the callback's error,
-// and finishes when the callback carries [FakeCode]. Set BeginFunc or
-// ContinueFunc to script other answers. Every call is recorded. A Fake is
-// safe for concurrent use; set its fields before using it.
+// real redirect provider: Begin requires Request.ConnectionID (optional for
+// TrueLayer, as for its adapter) and returns a redirect flow with a state
+// and an expiry; Continue checks provider, expiry, state (a Finch callback
+// may carry none, as Finch's adapter accepts) and the callback's error, and
+// finishes when the callback carries [FakeCode]. Set BeginFunc or
+// ContinueFunc to script other answers. Every call is recorded with what it
+// returned. A Fake is safe for concurrent use; set its fields before using
+// it.
 type Fake struct {
 	// Name is the provider the Fake claims to be.
 	Name reauth.Provider
@@ -53,11 +68,25 @@ var _ reauth.Reauthenticator = (*Fake)(nil)
 // NewFake returns a Fake for provider p with the default behaviour.
 func NewFake(p reauth.Provider) *Fake { return &Fake{Name: p} }
 
+// errNilFake and errNilMock are what a nil *Fake or *Mock answers.
+var (
+	errNilFake = errors.New("reauthtest: nil *Fake")
+	errNilMock = errors.New("reauthtest: nil *Mock")
+)
+
 // Provider returns f.Name.
-func (f *Fake) Provider() reauth.Provider { return f.Name }
+func (f *Fake) Provider() reauth.Provider {
+	if f == nil {
+		return ""
+	}
+	return f.Name
+}
 
 // Calls returns the calls made so far, oldest first.
 func (f *Fake) Calls() []Call {
+	if f == nil {
+		return nil
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	return append([]Call(nil), f.calls...)
@@ -65,12 +94,16 @@ func (f *Fake) Calls() []Call {
 
 // Reset forgets the recorded calls.
 func (f *Fake) Reset() {
+	if f == nil {
+		return
+	}
 	f.mu.Lock()
 	f.calls = nil
 	f.mu.Unlock()
 }
 
-func (f *Fake) record(c Call) {
+func (f *Fake) record(c Call, flow *reauth.Flow, err error) {
+	c.Returned, c.Err = flowx.Clone(flow), err
 	f.mu.Lock()
 	f.calls = append(f.calls, c)
 	f.mu.Unlock()
@@ -85,14 +118,25 @@ func (f *Fake) now() time.Time {
 
 // Begin records the call and answers with BeginFunc or the default.
 func (f *Fake) Begin(ctx context.Context, req reauth.Request) (*reauth.Flow, error) {
-	f.record(Call{Method: "Begin", Request: req})
+	if f == nil {
+		return nil, errNilFake
+	}
+	flow, err := f.begin(ctx, req)
+	f.record(Call{Method: "Begin", Request: req}, flow, err)
+	return flow, err
+}
+
+func (f *Fake) begin(ctx context.Context, req reauth.Request) (*reauth.Flow, error) {
 	if f.BeginFunc != nil {
 		return f.BeginFunc(ctx, req)
+	}
+	if ctx == nil {
+		return nil, reauth.MissingInput(f.Name, "ctx")
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if req.ConnectionID == "" {
+	if req.ConnectionID == "" && f.Name != reauth.TrueLayer {
 		return nil, reauth.MissingInput(f.Name, "ConnectionID")
 	}
 	ttl := f.TTL
@@ -111,13 +155,21 @@ func (f *Fake) Begin(ctx context.Context, req reauth.Request) (*reauth.Flow, err
 
 // Continue records the call and answers with ContinueFunc or the default.
 func (f *Fake) Continue(ctx context.Context, flow *reauth.Flow, reply reauth.Reply) (*reauth.Flow, error) {
-	var cp *reauth.Flow
-	if flow != nil {
-		cp = flowx.Clone(flow)
+	if f == nil {
+		return nil, errNilFake
 	}
-	f.record(Call{Method: "Continue", Flow: cp, Reply: reply})
+	in := flowx.Clone(flow)
+	next, err := f.cont(ctx, flow, reply)
+	f.record(Call{Method: "Continue", Flow: in, Reply: reply}, next, err)
+	return next, err
+}
+
+func (f *Fake) cont(ctx context.Context, flow *reauth.Flow, reply reauth.Reply) (*reauth.Flow, error) {
 	if f.ContinueFunc != nil {
 		return f.ContinueFunc(ctx, flow, reply)
+	}
+	if ctx == nil {
+		return nil, reauth.MissingInput(f.Name, "ctx")
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -129,8 +181,10 @@ func (f *Fake) Continue(ctx context.Context, flow *reauth.Flow, reply reauth.Rep
 	if reply.IsEmpty() {
 		return nil, reauth.MissingInput(f.Name, "callback")
 	}
-	if err := flowx.CheckState(f.Name, flow.State, reply.Callback.Get("state")); err != nil {
-		return nil, err
+	if f.Name != reauth.Finch || reply.Callback.Has("state") {
+		if err := flowx.CheckState(f.Name, flow.State, reply.Callback.Get("state")); err != nil {
+			return nil, err
+		}
 	}
 	if err := flowx.CallbackError(f.Name, reply.Callback); err != nil {
 		return nil, err
@@ -152,10 +206,16 @@ func (f *Fake) Continue(ctx context.Context, flow *reauth.Flow, reply reauth.Rep
 // Approve plays the user approving flow at the fake provider: it returns the
 // callback the default Continue accepts.
 func (f *Fake) Approve(flow *reauth.Flow) reauth.Reply {
+	if flow == nil {
+		return reauth.Reply{}
+	}
 	return reauth.Reply{Callback: url.Values{"state": {flow.State}, "code": {FakeCode}}}
 }
 
 // Deny plays the user refusing at the fake provider.
 func (f *Fake) Deny(flow *reauth.Flow) reauth.Reply {
+	if flow == nil {
+		return reauth.Reply{}
+	}
 	return reauth.Reply{Callback: url.Values{"state": {flow.State}, "error": {"access_denied"}}}
 }

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/stretchr/testify/mock"
 	"go.uber.org/goleak"
 
 	"github.com/reauthkit/reauthkit/internal/flowx"
@@ -178,5 +179,100 @@ func TestFakeConcurrentUse(t *testing.T) {
 	wg.Wait()
 	if n := len(f.Calls()); n != 100 {
 		t.Fatalf("recorded %d calls; want 100", n)
+	}
+}
+
+// TestFakeBehavesLikeTheAdapters: TrueLayer needs no ConnectionID, a Finch
+// callback without state is accepted (Finch's adapter does), and Calls()
+// records what Begin returned.
+func TestFakeBehavesLikeTheAdapters(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	tl := NewFake(reauth.TrueLayer)
+	flow, err := tl.Begin(ctx, reauth.Request{})
+	if err != nil {
+		t.Fatalf("TrueLayer Begin without ConnectionID: %v", err)
+	}
+	if got := tl.Calls()[0].Returned; got == nil || got.State != flow.State || got == flow {
+		t.Fatalf("Calls()[0].Returned = %v; want a copy of the flow Begin returned", got)
+	}
+	if _, err := NewFake(reauth.Yapily).Begin(ctx, reauth.Request{}); !errors.Is(err, reauth.ErrMissingInput) {
+		t.Fatalf("Yapily Begin without ConnectionID = %v; want ErrMissingInput", err)
+	}
+	fi := NewFake(reauth.Finch)
+	flow, err = fi.Begin(ctx, reauth.Request{ConnectionID: "c"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reply := fi.Approve(flow)
+	reply.Callback.Del("state")
+	if done, err := fi.Continue(ctx, flow, reply); err != nil || done.Step != reauth.StepDone {
+		t.Fatalf("Finch Continue without state = %v, %v; want done", done, err)
+	}
+	if c := fi.Calls()[1]; c.Returned == nil || c.Returned.Step != reauth.StepDone || c.Err != nil {
+		t.Fatalf("Continue call recorded as %+v", c)
+	}
+	reply.Callback.Set("state", "other")
+	if _, err := fi.Continue(ctx, flow, reply); !errors.Is(err, reauth.ErrStateMismatch) {
+		t.Fatalf("Finch Continue with a wrong state = %v; want ErrStateMismatch", err)
+	}
+	var nilFake *Fake
+	var nilMock *Mock
+	CheckNilSafe(t, nilFake, &Fake{})
+	// A Mock panics on unexpected calls by design (testify): only its own
+	// nil receiver is checked.
+	if _, err := nilMock.Begin(ctx, reauth.Request{}); err == nil {
+		t.Error("nil *Mock Begin: no error")
+	}
+	if _, err := nilMock.Inspect(ctx, reauth.Request{}); err == nil || nilMock.Provider() != "" {
+		t.Error("nil *Mock Inspect: no error")
+	}
+}
+
+func TestMockIsAnInspector(t *testing.T) {
+	t.Parallel()
+	m := &Mock{Name: reauth.Yapily}
+	m.On("Inspect", mock.Anything, reauth.Request{ConnectionID: "c"}).Return(nil, reauth.ErrNotFound).Once()
+	var in reauth.Inspector = m
+	if _, err := in.Inspect(context.Background(), reauth.Request{ConnectionID: "c"}); !errors.Is(err, reauth.ErrNotFound) {
+		t.Fatalf("Inspect = %v", err)
+	}
+	m.AssertExpectations(t)
+}
+
+// erringInspector answers a broken connection with an error, as Yapily
+// did on a 403: the suite must flag it.
+type erringInspector struct{ *Fake }
+
+func (e erringInspector) Inspect(context.Context, reauth.Request) (*reauth.Health, error) {
+	return nil, &reauth.APIError{Provider: e.Name, StatusCode: 403, Kind: reauth.ErrReauthRequired}
+}
+
+type healthInspector struct{ *Fake }
+
+func (h healthInspector) Inspect(context.Context, reauth.Request) (*reauth.Health, error) {
+	return &reauth.Health{Provider: h.Name, State: reauth.NeedsReauth}, nil
+}
+
+func TestConformanceChecksTheInspectorRule(t *testing.T) {
+	t.Parallel()
+	broken := func(testing.TB) reauth.Request { return reauth.Request{ConnectionID: "revoked"} }
+	got := failures(t, "InspectReportsABrokenConnectionAsHealth", func(tb testing.TB) *Env {
+		env := fakeEnv(tb)
+		env.Reauthenticator = erringInspector{env.Reauthenticator.(*Fake)}
+		env.Broken = broken
+		return env
+	})
+	if len(got) == 0 || !strings.Contains(strings.Join(got, "\n"), "want a Health") {
+		t.Fatalf("suite did not flag an Inspector that errs on a broken connection; reported %q", got)
+	}
+	got = failures(t, "InspectReportsABrokenConnectionAsHealth", func(tb testing.TB) *Env {
+		env := fakeEnv(tb)
+		env.Reauthenticator = healthInspector{env.Reauthenticator.(*Fake)}
+		env.Broken = broken
+		return env
+	})
+	if len(got) != 0 {
+		t.Fatalf("suite flagged a correct Inspector: %q", got)
 	}
 }

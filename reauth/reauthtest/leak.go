@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -12,14 +13,15 @@ import (
 
 // LeakScan proves that secrets stay secret: hand its Logger to the client
 // under test, Add every error and value the client returns, then Check. A
-// secret found in an error string, in fmt's %v, %+v, %#v or %s of a value,
-// in slog text or JSON output of a value, or in anything the client logged
+// secret found in an error string, under any fmt verb of [AllVerbs] applied
+// to a value or a pointer to it, in slog text or JSON output of a value, or in anything the client logged
 // fails the test, naming where (and masking the secret). Secrets shorter
 // than 4 characters are ignored. A LeakScan is safe for concurrent use.
 type LeakScan struct {
 	mu      sync.Mutex
 	secrets []string
 	values  []any
+	verbs   []string
 	logs    bytes.Buffer
 	logger  *slog.Logger
 }
@@ -74,6 +76,10 @@ func (s *LeakScan) Check(t testing.TB) int {
 	secrets := append([]string(nil), s.secrets...)
 	values := append([]any(nil), s.values...)
 	logs := s.logs.String()
+	verbs := s.verbs
+	if verbs == nil {
+		verbs = defaultVerbs
+	}
 	s.mu.Unlock()
 	for _, v := range values {
 		if err, ok := v.(error); ok {
@@ -81,9 +87,11 @@ func (s *LeakScan) Check(t testing.TB) int {
 				t.Errorf("error %T %q shows a secret (%s)", v, maskAll(err.Error(), secrets), mask(sec))
 			}
 		}
-		for _, verb := range []string{"%v", "%+v", "%#v", "%s"} {
-			if sec := findSecret(fmt.Sprintf(verb, v), secrets); sec != "" {
-				t.Errorf("fmt %s of %T shows a secret (%s)", verb, v, mask(sec))
+		for _, verb := range verbs {
+			for _, form := range valueAndPointer(v) {
+				if sec := findSecret(fmt.Sprintf(verb, form), secrets); sec != "" {
+					t.Errorf("fmt %s of %T shows a secret (%s)", verb, form, mask(sec))
+				}
 			}
 		}
 		var buf bytes.Buffer
@@ -106,6 +114,22 @@ func (s *LeakScan) Check(t testing.TB) int {
 		t.Errorf("the client logged a secret (%s): %s", mask(sec), line)
 	}
 	return len(values)
+}
+
+// AllVerbs are the fmt verbs no secret may appear under; pass them to
+// [LeakScan.Verbs].
+var AllVerbs = []string{"%v", "%+v", "%#v", "%s", "%q", "%d", "%t", "%x", "%X"}
+
+// defaultVerbs are the verbs a LeakScan checks unless told otherwise.
+var defaultVerbs = AllVerbs
+
+// Verbs narrows the fmt verbs every value is printed with (default
+// [AllVerbs]) and returns s.
+func (s *LeakScan) Verbs(verbs ...string) *LeakScan {
+	s.mu.Lock()
+	s.verbs = append([]string(nil), verbs...)
+	s.mu.Unlock()
+	return s
 }
 
 type lockedWriter struct{ s *LeakScan }
@@ -144,4 +168,16 @@ func (f fanout) WithGroup(name string) slog.Handler {
 		out[i] = h.WithGroup(name)
 	}
 	return out
+}
+
+// valueAndPointer returns v and, when v is not a pointer already, a pointer
+// to a copy of it: a value method and a pointer method may print apart.
+func valueAndPointer(v any) []any {
+	rv := reflect.ValueOf(v)
+	if !rv.IsValid() || rv.Kind() == reflect.Pointer {
+		return []any{v}
+	}
+	p := reflect.New(rv.Type())
+	p.Elem().Set(rv)
+	return []any{v, p.Interface()}
 }

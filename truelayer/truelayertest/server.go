@@ -1,27 +1,34 @@
 // Package truelayertest is a simulated TrueLayer for tests and examples: the
 // auth server's /v1/reauthuri and /connect/token, the Data API's
-// /data/v1/me and connections/extend, a simulated bank with a user who
-// approves or denies, a webhook JWKS and signed webhook deliveries, fault
-// knobs and a request log. Both TrueLayer hosts are served by one loopback
+// /data/v1/me, /data/v1/accounts and connections/extend, a simulated bank
+// (an HTML page with Approve and Deny buttons a browser can click), a
+// webhook JWKS and signed webhook deliveries, fault knobs and a request
+// log. Both TrueLayer hosts are served by one loopback
 // server: point the client's auth and API URLs at [Server.URL].
 //
 // It is stateful: refresh tokens are issued, rotated and revoked,
 // authorisation codes work once and for 5 minutes (after that:
 // invalid_authorization_code), the redirect URI must
 // match the connection's, and a consent that lapsed more than 90 days ago
-// can no longer be renewed through /v1/reauthuri.
+// can no longer be renewed through /v1/reauthuri. Access tokens live
+// [AccessTokenTTL]; data calls with an expired one answer 401
+// invalid_token, and with a lapsed or revoked consent 403 access_denied,
+// as TrueLayer documents.
+//
+// As TrueLayer documents nothing else, the extend redirect carries no
+// state ([WithExtendState] makes it echo one), and connections/extend
+// answers 400 while the app's reconfirmation screen awaits review
+// ([Server.SetExtendReviewPending]).
 //
 // It does not import package truelayer; use it from your own tests.
 package truelayertest
 
 import (
-	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
 	"encoding/json"
 	"net/http"
-	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -56,6 +63,7 @@ const (
 	RouteToken     = "POST /connect/token"
 	RouteExtend    = "POST " + DefaultExtendPath
 	RouteMe        = "GET /data/v1/me"
+	RouteAccounts  = "GET /data/v1/accounts"
 	RouteJWKS      = "GET " + JWKSPath
 )
 
@@ -66,6 +74,11 @@ type Option func(*Server)
 func WithClientCredentials(id, secret string) Option {
 	return func(s *Server) { s.clientID, s.clientSecret = id, secret }
 }
+
+// WithExtendState makes the bank echo the state sent to connections/extend
+// on its redirect. By default it does not: no TrueLayer page shows state
+// in the extend body or on its callback.
+func WithExtendState() Option { return func(s *Server) { s.extendState = true } }
 
 // WithClock sets the Server's clock (code and consent expiry).
 func WithClock(now func() time.Time) Option {
@@ -84,6 +97,7 @@ type Server struct {
 
 	clientID, clientSecret string
 	now                    func() time.Time
+	extendState            bool
 
 	mu       sync.Mutex
 	conns    map[string]*connection // by credentials id
@@ -92,6 +106,9 @@ type Server struct {
 	sessions map[string]*session    // bank sessions by id
 	codes    map[string]*grant      // authorisation codes
 	signer   *signer
+	// reviewPending: connections/extend answers 400, as for an app whose
+	// reconfirmation screen TrueLayer has not yet approved.
+	reviewPending bool
 }
 
 type connection struct {
@@ -100,12 +117,16 @@ type connection struct {
 	redirectURI  string
 	refreshToken string
 	accessToken  string
+	atIssuedAt   time.Time
 	createdAt    time.Time
 	expiresAt    time.Time
 	revoked      bool
 	extendAction string
 	providerID   string
 	providerName string
+	// otherAccount: the next approval at the bank logs into another
+	// account, which TrueLayer answers with a new connection.
+	otherAccount bool
 }
 
 type session struct {
@@ -142,8 +163,10 @@ func NewServer(opts ...Option) *Server {
 	mux.HandleFunc("POST "+DefaultExtendPath, s.handleExtend)
 	mux.HandleFunc("POST /connections/extend", s.handleExtend)
 	mux.HandleFunc("GET /data/v1/me", s.handleMe)
+	mux.HandleFunc("GET /data/v1/accounts", s.handleAccounts)
 	mux.HandleFunc("GET "+JWKSPath, s.handleJWKS)
 	mux.HandleFunc("GET /sim/bank", s.handleBank)
+	mux.HandleFunc("POST /sim/bank", s.handleBank)
 	s.Server = sim.NewServer(withCorrelationID(mux))
 	return s
 }
@@ -190,6 +213,11 @@ type Connection struct {
 func (s *Server) Connect(redirectURI string) Connection {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.public(s.connect(redirectURI))
+}
+
+// connect creates a connection (the caller holds s.mu).
+func (s *Server) connect(redirectURI string) *connection {
 	now := s.now()
 	c := &connection{
 		id: sim.NewID("cred-"), userID: sim.NewID("user-"), redirectURI: redirectURI,
@@ -198,7 +226,7 @@ func (s *Server) Connect(redirectURI string) Connection {
 	}
 	s.conns[c.id] = c
 	s.issue(c)
-	return s.public(c)
+	return c
 }
 
 func (s *Server) public(c *connection) Connection {
@@ -224,8 +252,15 @@ func (s *Server) issue(c *connection) {
 	delete(s.byRT, c.refreshToken)
 	delete(s.byAT, c.accessToken)
 	c.refreshToken = sim.NewSecret("sim-rt-")
-	c.accessToken = sim.NewSecret("sim-at-")
 	s.byRT[c.refreshToken] = c.id
+	s.issueAccess(c)
+}
+
+// issueAccess gives c a new access token (the caller holds s.mu).
+func (s *Server) issueAccess(c *connection) {
+	delete(s.byAT, c.accessToken)
+	c.accessToken = sim.NewSecret("sim-at-")
+	c.atIssuedAt = s.now()
 	s.byAT[c.accessToken] = c.id
 }
 
@@ -273,6 +308,26 @@ func (s *Server) SetExtendAction(credentialsID, action string) {
 	}
 }
 
+// SetExtendReviewPending makes connections/extend answer 400 (pending
+// true), as TrueLayer does until it has reviewed the app's reconfirmation
+// screen, or serve again (false).
+func (s *Server) SetExtendReviewPending(pending bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.reviewPending = pending
+}
+
+// LogIntoOtherAccount makes the user, at the next approval of a
+// re-authentication of credentialsID, log into another bank account: the
+// code then belongs to a new connection, with its own credentials_id.
+func (s *Server) LogIntoOtherAccount(credentialsID string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c := s.conns[credentialsID]; c != nil {
+		c.otherAccount = true
+	}
+}
+
 func writeError(w http.ResponseWriter, status int, code, desc string) {
 	sim.WriteJSON(w, status, map[string]any{"error": code, "error_description": desc})
 }
@@ -315,41 +370,6 @@ func (s *Server) handleReauthURI(w http.ResponseWriter, r *http.Request) {
 	sim.WriteJSON(w, 200, map[string]any{"success": true, "result": s.URL + "/sim/bank?session=" + id})
 }
 
-// handleBank is the simulated bank page: decision=approve redirects to the
-// application with a code (or exchange_code) and the state, anything else
-// with error=access_denied.
-func (s *Server) handleBank(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	s.mu.Lock()
-	sess := s.sessions[q.Get("session")]
-	if sess == nil || s.now().Sub(sess.createdAt) > SessionTTL {
-		s.mu.Unlock()
-		http.Error(w, "unknown or expired session", http.StatusNotFound)
-		return
-	}
-	cb, err := url.Parse(sess.redirectURI)
-	if err != nil {
-		s.mu.Unlock()
-		http.Error(w, "bad redirect uri", http.StatusBadRequest)
-		return
-	}
-	v := cb.Query()
-	if q.Get("decision") == "approve" {
-		code := sim.NewSecret("sim-code-")
-		s.codes[code] = &grant{credentialsID: sess.credentialsID, redirectURI: sess.redirectURI, issuedAt: s.now()}
-		v.Set(sess.codeParam, code)
-	} else {
-		v.Set("error", "access_denied")
-		v.Set("error_description", "the user cancelled at the bank")
-	}
-	if sess.state != "" {
-		v.Set("state", sess.state)
-	}
-	s.mu.Unlock()
-	cb.RawQuery = v.Encode()
-	http.Redirect(w, r, cb.String(), http.StatusFound)
-}
-
 func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 	if err := r.ParseForm(); err != nil || !strings.HasPrefix(r.Header.Get("Content-Type"), "application/x-www-form-urlencoded") {
 		writeError(w, 400, "invalid_request", "expected a form body")
@@ -370,7 +390,7 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case g == nil || g.used || now.Sub(g.issuedAt) > CodeTTL:
 			// TrueLayer's error table: a stale (> 5 min) or reused code
-			// is invalid_authorization_code (reference §2.6).
+			// is invalid_authorization_code.
 			writeError(w, 400, "invalid_authorization_code", "the authorization code is invalid, expired or already used")
 			return
 		case f.Get("redirect_uri") != g.redirectURI:
@@ -387,9 +407,7 @@ func (s *Server) handleToken(w http.ResponseWriter, r *http.Request) {
 		// Re-authentication renews the consent for 90 days. TrueLayer keeps
 		// the refresh token (seed 001); only the access token is new.
 		c.expiresAt = now.Add(ConsentPeriod)
-		delete(s.byAT, c.accessToken)
-		c.accessToken = sim.NewSecret("sim-at-")
-		s.byAT[c.accessToken] = c.id
+		s.issueAccess(c)
 	case "refresh_token":
 		c = s.conns[s.byRT[f.Get("refresh_token")]]
 		if c == nil || c.revoked || !now.Before(c.expiresAt) {
@@ -429,6 +447,11 @@ func (s *Server) handleExtend(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.reviewPending {
+		// The body TrueLayer sends here is not published; the status is.
+		writeError(w, 400, "invalid_request", "connection extension is not enabled for this client")
+		return
+	}
 	c := s.conns[s.byRT[body.RefreshToken]]
 	switch {
 	case c == nil || c.revoked:
@@ -462,51 +485,12 @@ func (s *Server) handleExtend(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	id := sim.NewID("sess-")
-	s.sessions[id] = &session{credentialsID: c.id, redirectURI: c.redirectURI, state: body.State, codeParam: "exchange_code", createdAt: now}
-	sim.WriteJSON(w, 200, map[string]any{"action_needed": action, "user_input_link": s.URL + "/sim/bank?session=" + id})
-}
-
-func (s *Server) handleMe(w http.ResponseWriter, r *http.Request) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	c := s.conns[s.byAT[sim.BearerToken(r)]]
-	now := s.now()
-	switch {
-	case c == nil:
-		writeError(w, 401, "invalid_token", "the access token is invalid or expired")
-		return
-	case c.revoked || !now.Before(c.expiresAt):
-		writeError(w, 403, "access_denied", "consent expired or revoked")
-		return
+	sess := &session{credentialsID: c.id, redirectURI: c.redirectURI, codeParam: "exchange_code", createdAt: now}
+	if s.extendState {
+		sess.state = body.State
 	}
-	sim.WriteJSON(w, 200, map[string]any{
-		"results": []map[string]any{{
-			"client_id": s.clientID, "credentials_id": c.id, "consent_status": "Authorised",
-			"consent_status_updated_at": c.createdAt.UTC().Format(time.RFC3339),
-			"consent_created_at":        c.createdAt.UTC().Format(time.RFC3339),
-			"consent_expires_at":        c.expiresAt.UTC().Format(time.RFC3339),
-			"provider":                  map[string]any{"provider_id": c.providerID, "display_name": c.providerName},
-			"scopes":                    []string{"info", "accounts", "balance", "offline_access"},
-		}},
-		"status": "Succeeded",
-	})
-}
-
-// Approve plays the user approving at the bank: it follows bankURL (from
-// Begin's flow) and returns the query of the redirect back to the
-// application (code or exchange_code, and state).
-func (s *Server) Approve(ctx context.Context, bankURL string) (url.Values, error) {
-	return s.browse(ctx, bankURL, "approve")
-}
-
-// Deny plays the user cancelling at the bank: the returned query carries
-// error=access_denied and the state.
-func (s *Server) Deny(ctx context.Context, bankURL string) (url.Values, error) {
-	return s.browse(ctx, bankURL, "deny")
-}
-
-func (s *Server) browse(ctx context.Context, bankURL, decision string) (url.Values, error) {
-	return sim.Decide(ctx, bankURL, "decision", decision)
+	s.sessions[id] = sess
+	sim.WriteJSON(w, 200, map[string]any{"action_needed": action, "user_input_link": s.URL + "/sim/bank?session=" + id})
 }
 
 // ecKey makes a P-521 key (panics only if crypto/rand fails).

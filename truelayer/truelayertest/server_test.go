@@ -172,3 +172,38 @@ func TestSignWebhookShape(t *testing.T) {
 	assert.Equal(t, srv.JWKSURL(), hdr["jku"])
 	assert.NotEmpty(t, hdr["kid"])
 }
+
+// The bank is a real HTML page: a browser sees a form with Approve and Deny
+// buttons; posting it redirects (303) back to the application.
+func TestBankPageIsAForm(t *testing.T) {
+	t.Parallel()
+	srv := truelayertest.NewServer()
+	t.Cleanup(srv.Close)
+	conn := srv.Connect(cbURL)
+	st, out := post(t, srv, "/v1/reauthuri", "application/json", `{"response_type":"code","refresh_token":"`+conn.RefreshToken+`","redirect_uri":"`+cbURL+`","state":"s1"}`)
+	require.Equal(t, 200, st)
+	link := out["result"].(string)
+
+	resp, err := srv.Client().Get(link)
+	require.NoError(t, err)
+	page, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	require.NoError(t, err)
+	assert.Equal(t, 200, resp.StatusCode)
+	assert.Contains(t, resp.Header.Get("Content-Type"), "text/html")
+	for _, want := range []string{`<form method="post"`, `id="approve" name="decision" value="approve"`, `id="deny" name="decision" value="deny"`} {
+		assert.Contains(t, string(page), want)
+	}
+
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	t.Cleanup(noFollow.CloseIdleConnections)
+	resp, err = noFollow.PostForm(link, url.Values{"decision": {"approve"}})
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	loc, err := url.Parse(resp.Header.Get("Location"))
+	require.NoError(t, err)
+	assert.True(t, strings.HasPrefix(loc.String(), cbURL))
+	assert.NotEmpty(t, loc.Query().Get("code"))
+	assert.Equal(t, "s1", loc.Query().Get("state"))
+}

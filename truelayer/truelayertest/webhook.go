@@ -49,6 +49,16 @@ func (s *Server) RotateKey() {
 	s.mu.Unlock()
 }
 
+// ReplaceKey makes the Server sign with a new key published under the
+// current kid (the old key is no longer published): a verifier holding the
+// old key sees a signature fail with a known kid, and must refetch.
+func (s *Server) ReplaceKey() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.signer.key = ecKey()
+	s.signer.keys[s.signer.kid] = &s.signer.key.PublicKey
+}
+
 // b64Trimmed encodes a coordinate the way TrueLayer's JWKS does: without
 // its leading zero bytes (so a P-521 x may be 65 bytes, not 66).
 func b64Trimmed(b []byte) string {
@@ -62,10 +72,11 @@ func (s *Server) handleJWKS(w http.ResponseWriter, _ *http.Request) {
 	s.mu.Lock()
 	keys := []map[string]string{}
 	for _, kid := range s.signer.kids {
-		pub := s.signer.keys[kid]
-		x, y := make([]byte, 66), make([]byte, 66)
-		pub.X.FillBytes(x)
-		pub.Y.FillBytes(y)
+		point, err := s.signer.keys[kid].Bytes() // 0x04 || x || y, 66 bytes each
+		if err != nil {
+			continue
+		}
+		x, y := point[1:67], point[67:]
 		keys = append(keys, map[string]string{
 			"kty": "EC", "alg": "ES512", "kid": kid, "crv": "P-521", "x": b64Trimmed(x), "y": b64Trimmed(y),
 		})
@@ -80,7 +91,8 @@ func (s *Server) handleJWKS(w http.ResponseWriter, _ *http.Request) {
 // "X-Tl-Webhook-Timestamp,Content-Type" and jku = [Server.JWKSURL]. It
 // returns the headers to send: Tl-Signature, X-Tl-Webhook-Timestamp
 // (timestamp in RFC 3339) and Content-Type. Like Stripe's
-// GenerateTestSignedPayload, it lets your tests build authentic deliveries.
+// GenerateTestSignedPayload, it lets your tests build authentic deliveries;
+// [Server.WebhookRequest] builds the whole request.
 func (s *Server) SignWebhook(path string, body []byte, timestamp time.Time) (http.Header, error) {
 	s.mu.Lock()
 	key, kid := s.signer.key, s.signer.kid
@@ -125,23 +137,34 @@ func SignDetached(key *ecdsa.PrivateKey, kid, jku, path, tlHeaders string, h htt
 	return jws.DetachedCompactSerialize()
 }
 
-// DeliverWebhook signs body for target's path at the Server's clock and
-// POSTs it to target (your webhook handler's URL), as TrueLayer would. It
-// returns the status your handler answered.
-func (s *Server) DeliverWebhook(ctx context.Context, target string, body []byte) (int, error) {
+// WebhookRequest builds a delivery of body to target (your webhook
+// handler's URL) as TrueLayer sends it: a POST signed with the Server's
+// current key at the Server's clock, over target's path as sent
+// (percent-encoding intact).
+func (s *Server) WebhookRequest(ctx context.Context, target string, body []byte) (*http.Request, error) {
 	u, err := url.Parse(target)
 	if err != nil {
-		return 0, fmt.Errorf("truelayertest: bad target URL: %w", err)
+		return nil, fmt.Errorf("truelayertest: bad target URL: %w", err)
 	}
-	h, err := s.SignWebhook(u.EscapedPath(), body, s.now())
+	h, err := s.SignWebhook(u.RequestURI(), body, s.now())
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
 	if err != nil {
-		return 0, err
+		return nil, fmt.Errorf("truelayertest: %w", err)
 	}
 	req.Header = h
+	return req, nil
+}
+
+// DeliverWebhook sends [Server.WebhookRequest]'s delivery and returns the
+// status your handler answered.
+func (s *Server) DeliverWebhook(ctx context.Context, target string, body []byte) (int, error) {
+	req, err := s.WebhookRequest(ctx, target, body)
+	if err != nil {
+		return 0, err
+	}
 	client := &http.Client{Timeout: 10 * time.Second}
 	defer client.CloseIdleConnections()
 	resp, err := client.Do(req)

@@ -5,6 +5,38 @@
 // request log (from internal/sim). It does not import package yapily, so it
 // checks the SDK from the outside.
 //
+// It follows Yapily's published API: PATCH /account-auth-requests leaves the
+// consent AWAITING_RE_AUTHORIZATION with its old authorizedAt, and the user's
+// approval moves status back to AUTHORIZED and advances lastConfirmedAt,
+// expiresAt and reconfirmBy (authorizedAt stays). Consents added with
+// ConsentSpec.Redirect play an own-licence customer (the bank returns code
+// and state to that redirect; the consent is AUTHORIZED only after POST
+// /consent-auth-code); ConsentSpec.OneTimeToken plays an application that
+// asked for one-time tokens (the callback carries one-time-token, exchanged
+// with POST /consent-one-time-token). GET /consents lists consents with
+// filter[status], filter[applicationUserId], filter[institution], limit and
+// offset, and GET /accounts (header consent) is the data call that fails
+// Yapily's way once the consent is broken: 403 when it is no longer
+// AUTHORIZED, 401 from the institution after RequireReauth.
+//
+// The authorisation page at the flow's URL is real HTML: a form (method
+// post) with an Approve and a Deny button (name decision), so a browser can
+// click through; Approve and Deny submit the same form.
+//
+// It follows Yapily's published API: PATCH /account-auth-requests leaves the
+// consent AWAITING_RE_AUTHORIZATION with its old authorizedAt, and the user's
+// approval moves status back to AUTHORIZED and advances lastConfirmedAt,
+// expiresAt and reconfirmBy (authorizedAt stays). Consents added with
+// ConsentSpec.Redirect play an own-licence customer (the bank returns code
+// and state to that redirect; the consent is AUTHORIZED only after POST
+// /consent-auth-code); ConsentSpec.OneTimeToken plays an application that
+// asked for one-time tokens (the callback carries one-time-token, exchanged
+// with POST /consent-one-time-token). GET /consents lists consents with
+// filter[status], filter[applicationUserId], filter[institution], limit and
+// offset, and GET /accounts (header consent) is the data call that fails
+// Yapily's way once the consent is broken: 403 when it is no longer
+// AUTHORIZED, 401 from the institution after RequireReauth.
+//
 //	srv := yapilytest.NewServer()
 //	defer srv.Close()
 //	c := srv.AddConsent(yapilytest.ConsentSpec{Status: yapilytest.StatusExpired})
@@ -22,17 +54,14 @@ package yapilytest
 
 import (
 	"cmp"
-	"context"
-	"crypto/hmac"
 	"crypto/rand"
-	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
 	"encoding/json"
 	"io"
 	"net/http"
 	"net/url"
-	"strings"
+	"slices"
 	"sync"
 	"time"
 
@@ -50,8 +79,16 @@ const (
 const DefaultCallback = "https://app.example/yapily/callback"
 
 // SignatureHeader is the header SignWebhook's signature goes in; it matches
-// yapily.DefaultSignatureHeader.
+// yapily's default (an assumption: Yapily does not document it).
 const SignatureHeader = "X-Yapily-Signature"
+
+// WebhookSecret is the webhook secret the server signs deliveries with,
+// unless WithWebhookSecret sets another.
+const WebhookSecret = "sim-yapily-webhook-secret-1d9e"
+
+// CallbackOneTimeToken is the callback parameter that carries a one-time
+// token (an assumption: Yapily names no parameter).
+const CallbackOneTimeToken = "one-time-token"
 
 // Consent statuses the simulator uses.
 const (
@@ -66,6 +103,10 @@ const (
 // Routes, as sim.Server.Inject and Count name them.
 const (
 	RouteReauthorise = "PATCH /account-auth-requests"
+	RouteConsents    = "GET /consents"
+	RouteAuthCode    = "POST /consent-auth-code"
+	RouteOneTime     = "POST /consent-one-time-token"
+	RouteAccounts    = "GET /accounts"
 )
 
 // RouteConsent returns the route of a consent endpoint: method "GET" or
@@ -97,6 +138,10 @@ func WithClock(now func() time.Time) Option {
 // WithCallback sets the callback of consents added without one.
 func WithCallback(u string) Option { return func(s *Server) { s.callback = u } }
 
+// WithWebhookSecret sets the secret WebhookRequest signs with (default
+// WebhookSecret).
+func WithWebhookSecret(secret string) Option { return func(s *Server) { s.webhookSecret = secret } }
+
 // ConsentSpec describes a consent to add. Zero fields get defaults.
 type ConsentSpec struct {
 	// Status defaults to AUTHORIZED.
@@ -110,6 +155,13 @@ type ConsentSpec struct {
 	// Callback is where the user returns after authorising; default the
 	// server's callback.
 	Callback string
+	// Redirect, when set, makes the application an own-licence customer:
+	// the bank returns the user here with code and state, and the consent
+	// stays AWAITING_RE_AUTHORIZATION until POST /consent-auth-code.
+	Redirect string
+	// OneTimeToken makes the callback carry a one-time token
+	// (CallbackOneTimeToken) instead of the consent token.
+	OneTimeToken bool
 }
 
 // Consent is a snapshot of a simulated consent.
@@ -128,6 +180,11 @@ type Consent struct {
 	LastConfirmedAt      time.Time
 	ReconfirmBy          time.Time
 	Callback             string
+	Redirect             string
+	OneTimeToken         bool
+	// InstitutionRefuses is set by RequireReauth: the consent is AUTHORIZED
+	// but the bank refuses it (data calls answer 401) until re-authorised.
+	InstitutionRefuses bool
 	// Reauthorisations counts successful PATCH /account-auth-requests.
 	Reauthorisations int
 }
@@ -140,23 +197,37 @@ type Server struct {
 	appID, appSecret string
 	now              func() time.Time
 	callback         string
+	webhookSecret    string
 
-	mu       sync.Mutex
-	consents map[string]*Consent
-	byToken  map[string]string
-	sessions map[string]string // authorisation session -> consent id
+	mu        sync.Mutex
+	consents  map[string]*Consent
+	order     []string          // consent ids in creation order, for listing
+	byToken   map[string]string // consent token -> id
+	sessions  map[string]string // authorisation session -> consent id
+	codes     map[string]grant  // own-licence authorisation code -> grant
+	oneTimers map[string]grant  // one-time token -> grant
+}
+
+// grant is an authorisation code or one-time token not yet spent.
+type grant struct {
+	consentID string
+	state     string
+	expires   time.Time
 }
 
 // NewServer starts a simulated Yapily on loopback. Close it when done.
 func NewServer(opts ...Option) *Server {
 	s := &Server{
-		appID:     ApplicationID,
-		appSecret: ApplicationSecret,
-		now:       time.Now,
-		callback:  DefaultCallback,
-		consents:  map[string]*Consent{},
-		byToken:   map[string]string{},
-		sessions:  map[string]string{},
+		appID:         ApplicationID,
+		appSecret:     ApplicationSecret,
+		now:           time.Now,
+		callback:      DefaultCallback,
+		webhookSecret: WebhookSecret,
+		consents:      map[string]*Consent{},
+		byToken:       map[string]string{},
+		sessions:      map[string]string{},
+		codes:         map[string]grant{},
+		oneTimers:     map[string]grant{},
 	}
 	for _, o := range opts {
 		if o != nil {
@@ -168,7 +239,12 @@ func NewServer(opts ...Option) *Server {
 	mux.HandleFunc("GET /consents/{id}", s.authed(s.getConsent))
 	mux.HandleFunc("DELETE /consents/{id}", s.authed(s.deleteConsent))
 	mux.HandleFunc("POST /consents/{id}/extend", s.authed(s.extendConsent))
-	mux.HandleFunc("GET /bank/authorise", s.bank)
+	mux.HandleFunc("GET /consents", s.authed(s.listConsents))
+	mux.HandleFunc("POST /consent-auth-code", s.authed(s.exchangeAuthCode))
+	mux.HandleFunc("POST /consent-one-time-token", s.authed(s.exchangeOneTimeToken))
+	mux.HandleFunc("GET /accounts", s.authed(s.accounts))
+	mux.HandleFunc("GET /bank/authorise", s.bankPage)
+	mux.HandleFunc("POST /bank/authorise", s.bankDecide)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "No handler found for "+r.Method+" "+r.URL.Path)
 	})
@@ -195,6 +271,8 @@ func (s *Server) AddConsent(spec ConsentSpec) Consent {
 		LastConfirmedAt:      spec.LastConfirmedAt,
 		ReconfirmBy:          spec.ReconfirmBy,
 		Callback:             cmp.Or(spec.Callback, s.callback),
+		Redirect:             spec.Redirect,
+		OneTimeToken:         spec.OneTimeToken,
 	}
 	if c.AuthorizedAt.IsZero() {
 		c.AuthorizedAt = now.Add(-80 * 24 * time.Hour)
@@ -210,6 +288,7 @@ func (s *Server) AddConsent(spec ConsentSpec) Consent {
 	}
 	s.mu.Lock()
 	s.consents[c.ID] = c
+	s.order = append(s.order, c.ID)
 	s.byToken[c.Token] = c.ID
 	s.mu.Unlock()
 	return *c
@@ -226,71 +305,43 @@ func (s *Server) Consent(id string) (Consent, bool) {
 	return *c, true
 }
 
-// SetStatus puts consent id in status (EXPIRED, REVOKED, ...): the knob for
-// "needs re-auth" states. It reports whether the consent exists.
-func (s *Server) SetStatus(id, status string) bool {
+// update applies f to consent id under the lock and reports whether the
+// consent exists.
+func (s *Server) update(id string, f func(*Consent)) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	c, ok := s.consents[id]
 	if ok {
-		c.Status = status
+		f(c)
 	}
 	return ok
+}
+
+// SetStatus puts consent id in status (EXPIRED, REVOKED, ...): the knob for
+// "needs re-auth" states. It reports whether the consent exists.
+func (s *Server) SetStatus(id, status string) bool {
+	return s.update(id, func(c *Consent) { c.Status = status })
 }
 
 // Revoke marks consent id REVOKED: re-authorising it is refused with 403.
 func (s *Server) Revoke(id string) bool { return s.SetStatus(id, StatusRevoked) }
 
+// RequireReauth plays a bank that stopped honouring consent id while Yapily
+// still shows it AUTHORIZED (the user revoked access at the bank, or the
+// bank wants a new authentication): data calls answer 401 with the
+// institution's error until the consent is re-authorised. It reports
+// whether the consent exists.
+func (s *Server) RequireReauth(id string) bool {
+	return s.update(id, func(c *Consent) { c.InstitutionRefuses = true })
+}
+
 // Expire marks consent id EXPIRED with expiresAt in the past.
 func (s *Server) Expire(id string) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	c, ok := s.consents[id]
-	if ok {
+	expired := s.now().UTC().Add(-time.Hour)
+	return s.update(id, func(c *Consent) {
 		c.Status = StatusExpired
-		c.ExpiresAt = s.now().UTC().Add(-time.Hour)
-	}
-	return ok
-}
-
-// Approve plays the user approving the authorisation at authURL (a flow's
-// URL) and returns the query of the callback the browser lands on (never
-// requested), ready for reauth.Reply.Callback. Approving again is allowed
-// (test suites replay the user); approving a consent revoked since Begin
-// fails (the bank answers 400).
-func (s *Server) Approve(ctx context.Context, authURL string) (url.Values, error) {
-	return s.decide(ctx, authURL, "approve")
-}
-
-// Deny plays the user refusing at the bank; the consent becomes REJECTED and
-// the callback carries error=access_denied.
-func (s *Server) Deny(ctx context.Context, authURL string) (url.Values, error) {
-	return s.decide(ctx, authURL, "deny")
-}
-
-func (s *Server) decide(ctx context.Context, authURL, decision string) (url.Values, error) {
-	return sim.Decide(ctx, authURL, "decision", decision)
-}
-
-// SignWebhook returns the hex HMAC-SHA256 of body with secret, the value of
-// SignatureHeader for a simulated webhook delivery (like Stripe's
-// GenerateTestSignedPayload).
-func SignWebhook(secret string, body []byte) string {
-	m := hmac.New(sha256.New, []byte(secret))
-	m.Write(body)
-	return hex.EncodeToString(m.Sum(nil))
-}
-
-// NewWebhookRequest returns a POST of body to target signed with secret, as
-// Yapily would deliver it (assumed header and encoding; see SignatureHeader).
-func NewWebhookRequest(ctx context.Context, target, secret string, body []byte) (*http.Request, error) {
-	r, err := http.NewRequestWithContext(ctx, http.MethodPost, target, strings.NewReader(string(body)))
-	if err != nil {
-		return nil, err
-	}
-	r.Header.Set("Content-Type", "application/json")
-	r.Header.Set(SignatureHeader, SignWebhook(secret, body))
-	return r, nil
+		c.ExpiresAt = expired
+	})
 }
 
 // authed checks HTTP Basic authentication as Yapily does (401 otherwise).
@@ -299,7 +350,12 @@ func (s *Server) authed(h http.HandlerFunc) http.HandlerFunc {
 		id, secret, ok := r.BasicAuth()
 		if !ok || subtle.ConstantTimeCompare([]byte(id), []byte(s.appID)) != 1 ||
 			subtle.ConstantTimeCompare([]byte(secret), []byte(s.appSecret)) != 1 {
-			writeError(w, http.StatusUnauthorized, "Full authentication is required to access this resource")
+			// Yapily's documented 401: an issue of type CREDENTIALS.
+			sim.WriteJSON(w, http.StatusUnauthorized, map[string]any{"error": map[string]any{
+				"tracingId": randHex(16), "code": 401, "status": "UNAUTHORIZED", "supportUrl": "https://support.yapily.com/",
+				"source": "YAPILY", "issues": []map[string]any{{"type": "CREDENTIALS", "code": "10700",
+					"message": "Authorization header invalid or credentials not authenticated"}},
+			}})
 			return
 		}
 		if sub := r.Header.Get("sub-application"); sub != "" && len(sub) != 36 {
@@ -310,10 +366,19 @@ func (s *Server) authed(h http.HandlerFunc) http.HandlerFunc {
 	}
 }
 
-func (s *Server) reauthorise(w http.ResponseWriter, r *http.Request) {
+// consentHeader returns the consent header, answering 400 as Yapily does
+// when it is missing.
+func consentHeader(w http.ResponseWriter, r *http.Request) (string, bool) {
 	token := r.Header.Get("consent")
 	if token == "" {
 		writeError(w, http.StatusBadRequest, "Required request header 'consent' for method parameter type String is not present")
+	}
+	return token, token != ""
+}
+
+func (s *Server) reauthorise(w http.ResponseWriter, r *http.Request) {
+	token, ok := consentHeader(w, r)
+	if !ok {
 		return
 	}
 	s.mu.Lock()
@@ -359,6 +424,7 @@ func (s *Server) deleteConsent(w http.ResponseWriter, r *http.Request) {
 	if ok {
 		delete(s.consents, id)
 		delete(s.byToken, c.Token)
+		s.order = slices.DeleteFunc(s.order, func(x string) bool { return x == id })
 	}
 	s.mu.Unlock()
 	if !ok {
@@ -410,61 +476,6 @@ func (s *Server) extendConsent(w http.ResponseWriter, r *http.Request) {
 	default:
 		sim.WriteJSON(w, http.StatusOK, map[string]any{"meta": meta(), "data": consentJSON(snap)})
 	}
-}
-
-// bank is the simulated bank and Yapily auth service: it applies the
-// user's decision and redirects to the consent's callback.
-func (s *Server) bank(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	session := q.Get("session")
-	s.mu.Lock()
-	id, ok := s.sessions[session]
-	c := s.consents[id]
-	if !ok || c == nil {
-		s.mu.Unlock()
-		http.Error(w, "unknown authorisation session", http.StatusBadRequest)
-		return
-	}
-	if c.Status == StatusRevoked {
-		s.mu.Unlock()
-		http.Error(w, "the consent has been revoked", http.StatusBadRequest)
-		return
-	}
-	back := url.Values{
-		"application-user-id": {c.ApplicationUserID},
-		"user-uuid":           {c.UserUUID},
-		"institution":         {c.InstitutionID},
-	}
-	switch q.Get("decision") {
-	case "approve":
-		now := s.now().UTC()
-		if !now.After(c.AuthorizedAt) {
-			now = c.AuthorizedAt.Add(time.Millisecond)
-		}
-		c.Status = StatusAuthorized
-		c.AuthorizedAt = now
-		c.LastConfirmedAt = now
-		c.ExpiresAt = now.Add(90 * 24 * time.Hour)
-		c.ReconfirmBy = now.Add(90 * 24 * time.Hour)
-		back.Set("consent", c.Token)
-	case "deny":
-		c.Status = StatusRejected
-		back.Set("error", "access_denied")
-		back.Set("error-description", "The user refused the authorisation at the bank")
-	default:
-		s.mu.Unlock()
-		http.Error(w, "the simulated user must approve or deny", http.StatusBadRequest)
-		return
-	}
-	cb := c.Callback
-	s.mu.Unlock()
-	u, err := url.Parse(cb)
-	if err != nil {
-		http.Error(w, "bad callback", http.StatusInternalServerError)
-		return
-	}
-	u.RawQuery = back.Encode()
-	http.Redirect(w, r, u.String(), http.StatusFound)
 }
 
 func consentJSON(c Consent) map[string]any {

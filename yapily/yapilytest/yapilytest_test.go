@@ -5,6 +5,9 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -69,7 +72,12 @@ func TestReauthoriseLifecycle(t *testing.T) {
 	assert.Equal(t, c.Token, cb.Get("consent"))
 	snap, _ := srv.Consent(c.ID)
 	assert.Equal(t, yapilytest.StatusAuthorized, snap.Status)
-	assert.Equal(t, now, snap.AuthorizedAt)
+	// Yapily documents status, lastConfirmedAt, expiresAt and reconfirmBy
+	// moving; authorizedAt keeps its value.
+	assert.Equal(t, c.AuthorizedAt, snap.AuthorizedAt)
+	assert.Equal(t, now, snap.LastConfirmedAt)
+	assert.Equal(t, now.Add(90*24*time.Hour), snap.ExpiresAt)
+	assert.Equal(t, now.Add(90*24*time.Hour), snap.ReconfirmBy)
 	assert.Equal(t, 1, snap.Reauthorisations)
 
 	status, body = do(t, srv, http.MethodPost, "/consents/"+c.ID+"/extend", nil, `{"lastConfirmedAt":"2027-01-01T00:00:00Z"}`, true)
@@ -97,8 +105,7 @@ func TestDenyAndUnknownSession(t *testing.T) {
 	srv := yapilytest.NewServer()
 	t.Cleanup(srv.Close)
 	c := srv.AddConsent(yapilytest.ConsentSpec{})
-	_, body := do(t, srv, http.MethodPatch, "/account-auth-requests", map[string]string{"consent": c.Token}, "", true)
-	u := body["data"].(map[string]any)["authorisationUrl"].(string)
+	u := reauthURL(t, srv, c.Token)
 	cb, err := srv.Deny(context.Background(), u)
 	require.NoError(t, err)
 	assert.Equal(t, "access_denied", cb.Get("error"))
@@ -108,8 +115,7 @@ func TestDenyAndUnknownSession(t *testing.T) {
 	_, err = srv.Approve(context.Background(), srv.URL+"/bank/authorise?session=nope")
 	assert.Error(t, err)
 	// a consent revoked while the user is at the bank cannot be approved
-	_, body = do(t, srv, http.MethodPatch, "/account-auth-requests", map[string]string{"consent": c.Token}, "", true)
-	u = body["data"].(map[string]any)["authorisationUrl"].(string)
+	u = reauthURL(t, srv, c.Token)
 	srv.Revoke(c.ID)
 	_, err = srv.Approve(context.Background(), u)
 	assert.Error(t, err)
@@ -129,4 +135,138 @@ func TestSignWebhook(t *testing.T) {
 	assert.Equal(t, yapilytest.SignWebhook("key", []byte("{}")), r.Header.Get(yapilytest.SignatureHeader))
 	assert.Equal(t, "GET /consents/a%2Fb", yapilytest.RouteConsent("GET", "a/b"))
 	assert.Equal(t, "POST /consents/a/extend", yapilytest.RouteConsent("POST", "a"))
+}
+
+func TestBankPageIsAnHTMLForm(t *testing.T) {
+	t.Parallel()
+	srv := yapilytest.NewServer()
+	t.Cleanup(srv.Close)
+	c := srv.AddConsent(yapilytest.ConsentSpec{})
+	u := reauthURL(t, srv, c.Token)
+	resp, err := srv.Client().Get(u)
+	require.NoError(t, err)
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	assert.Equal(t, 200, resp.StatusCode)
+	assert.Contains(t, resp.Header.Get("Content-Type"), "text/html")
+	for _, want := range []string{`<form method="post"`, `id="approve" name="decision" value="approve"`, `id="deny" name="decision" value="deny"`} {
+		assert.Contains(t, string(page), want)
+	}
+	snap, _ := srv.Consent(c.ID)
+	assert.Equal(t, yapilytest.StatusAwaitingReAuthorization, snap.Status, "showing the page decides nothing")
+
+	// A browser's form post: 303 to the callback.
+	session := regexp.MustCompile(`name="session" value="([^"]+)"`).FindStringSubmatch(string(page))[1]
+	hc := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err = hc.PostForm(srv.URL+"/bank/authorise", url.Values{"session": {session}, "decision": {"approve"}})
+	require.NoError(t, err)
+	resp.Body.Close()
+	hc.CloseIdleConnections()
+	assert.Equal(t, http.StatusSeeOther, resp.StatusCode)
+	loc, err := resp.Location()
+	require.NoError(t, err)
+	assert.Equal(t, c.Token, loc.Query().Get("consent"))
+	assert.True(t, strings.HasPrefix(loc.String(), yapilytest.DefaultCallback+"?"))
+}
+
+func TestOwnLicenceAuthCode(t *testing.T) {
+	t.Parallel()
+	srv := yapilytest.NewServer()
+	t.Cleanup(srv.Close)
+	c := srv.AddConsent(yapilytest.ConsentSpec{Status: yapilytest.StatusExpired, Redirect: "https://tpp.example/redirect"})
+	cb, err := srv.Approve(context.Background(), reauthURL(t, srv, c.Token))
+	require.NoError(t, err)
+	require.NotEmpty(t, cb.Get("code"))
+	assert.Empty(t, cb.Get("consent"))
+	snap, _ := srv.Consent(c.ID)
+	assert.Equal(t, yapilytest.StatusAwaitingReAuthorization, snap.Status, "not authorised before the exchange")
+	status, _ := do(t, srv, http.MethodPost, "/consent-auth-code", nil, `{"authCode":"`+cb.Get("code")+`","authState":"wrong"}`, true)
+	assert.Equal(t, 400, status, "wrong state spends the code")
+	cb, err = srv.Approve(context.Background(), reauthURL(t, srv, c.Token))
+	require.NoError(t, err)
+	exchange := `{"authCode":"` + cb.Get("code") + `","authState":"` + cb.Get("state") + `"}`
+	status, body := do(t, srv, http.MethodPost, "/consent-auth-code", nil, exchange, true)
+	require.Equal(t, 200, status)
+	assert.Equal(t, yapilytest.StatusAuthorized, body["status"], "a bare Consent")
+	assert.Equal(t, c.Token, body["consentToken"])
+	status, _ = do(t, srv, http.MethodPost, "/consent-auth-code", nil, exchange, true)
+	assert.Equal(t, 400, status, "a code is spent once")
+}
+
+func TestOneTimeToken(t *testing.T) {
+	t.Parallel()
+	srv := yapilytest.NewServer()
+	t.Cleanup(srv.Close)
+	c := srv.AddConsent(yapilytest.ConsentSpec{Status: yapilytest.StatusExpired, OneTimeToken: true})
+	cb, err := srv.Approve(context.Background(), reauthURL(t, srv, c.Token))
+	require.NoError(t, err)
+	ott := cb.Get(yapilytest.CallbackOneTimeToken)
+	require.NotEmpty(t, ott)
+	assert.Empty(t, cb.Get("consent"))
+	status, body := do(t, srv, http.MethodPost, "/consent-one-time-token", nil, `{"oneTimeToken":"`+ott+`"}`, true)
+	require.Equal(t, 201, status)
+	assert.Equal(t, c.Token, body["consentToken"])
+	status, _ = do(t, srv, http.MethodPost, "/consent-one-time-token", nil, `{"oneTimeToken":"`+ott+`"}`, true)
+	assert.Equal(t, 400, status)
+}
+
+func TestListConsentsAndAccounts(t *testing.T) {
+	t.Parallel()
+	srv := yapilytest.NewServer()
+	t.Cleanup(srv.Close)
+	var expired []string
+	for i := 0; i < 5; i++ {
+		c := srv.AddConsent(yapilytest.ConsentSpec{})
+		if i%2 == 0 {
+			srv.Expire(c.ID)
+			expired = append(expired, c.ID)
+		}
+	}
+	status, _ := do(t, srv, http.MethodGet, "/consents", nil, "", true)
+	assert.Equal(t, 400, status, "a filter or limit is required")
+	status, body := do(t, srv, http.MethodGet, "/consents?filter[status]=EXPIRED&limit=2&offset=0", nil, "", true)
+	require.Equal(t, 200, status)
+	assert.Len(t, body["data"], 2)
+	assert.EqualValues(t, 3, body["meta"].(map[string]any)["pagination"].(map[string]any)["totalCount"])
+	_, body = do(t, srv, http.MethodGet, "/consents?filter[status]=EXPIRED&limit=2&offset=2", nil, "", true)
+	require.Len(t, body["data"], 1)
+	assert.Equal(t, expired[2], body["data"].([]any)[0].(map[string]any)["id"])
+
+	good := srv.AddConsent(yapilytest.ConsentSpec{})
+	status, _ = do(t, srv, http.MethodGet, "/accounts", map[string]string{"consent": good.Token}, "", true)
+	assert.Equal(t, 200, status)
+	srv.RequireReauth(good.ID)
+	status, body = do(t, srv, http.MethodGet, "/accounts", map[string]string{"consent": good.Token}, "", true)
+	assert.Equal(t, 401, status)
+	assert.Equal(t, "INSTITUTION", body["error"].(map[string]any)["source"])
+	srv.Expire(good.ID)
+	status, _ = do(t, srv, http.MethodGet, "/accounts", map[string]string{"consent": good.Token}, "", true)
+	assert.Equal(t, 403, status)
+}
+
+func TestDeliverWebhook(t *testing.T) {
+	t.Parallel()
+	srv := yapilytest.NewServer(yapilytest.WithWebhookSecret("whsec-test-1234"))
+	t.Cleanup(srv.Close)
+	got := make(chan string, 1)
+	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		if r.Header.Get(yapilytest.SignatureHeader) == yapilytest.SignWebhook("whsec-test-1234", b) {
+			got <- string(b)
+		}
+		w.WriteHeader(204)
+	}))
+	t.Cleanup(recv.Close)
+	status, err := srv.DeliverWebhook(context.Background(), recv.URL, []byte(`{"type":"x"}`))
+	require.NoError(t, err)
+	assert.Equal(t, 204, status)
+	assert.Equal(t, `{"type":"x"}`, <-got)
+}
+
+// reauthURL re-authorises the consent of token and returns the bank URL.
+func reauthURL(t *testing.T, srv *yapilytest.Server, token string) string {
+	t.Helper()
+	status, body := do(t, srv, http.MethodPatch, "/account-auth-requests", map[string]string{"consent": token}, "", true)
+	require.Equal(t, 201, status)
+	return body["data"].(map[string]any)["authorisationUrl"].(string)
 }

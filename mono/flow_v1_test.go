@@ -20,27 +20,9 @@ import (
 	"github.com/reauthkit/reauthkit/reauth/reauthtest/sim"
 )
 
-func TestConformanceHeadless(t *testing.T) {
+func TestConformanceV1(t *testing.T) {
 	reauthtest.RunConformance(t, func(t testing.TB) *reauthtest.Env {
-		srv := newSim(t)
-		return &reauthtest.Env{
-			Reauthenticator: simClient(t, srv),
-			Request:         reauth.Request{ConnectionID: monotest.AccountOTPThenQuestion},
-			Approve:         func(t testing.TB, f *reauth.Flow) reauth.Reply { return approve(t, srv, f) },
-			// Mono has no way to refuse an input step: the closest is a
-			// wrong answer, refused by Mono as an *InputRejectedError
-			// wrapping its *reauth.APIError. No Mismatch: an input reply
-			// names no flow, so it cannot belong to another one.
-			Deny: func(t testing.TB, f *reauth.Flow) reauth.Reply {
-				in := make(map[string]string, len(f.Fields))
-				for _, fl := range f.Fields {
-					in[fl.Name] = "9" // neither the OTP nor the answer
-				}
-				return reauth.Reply{Inputs: in}
-			},
-			Requests: func() int { return len(srv.Requests()) },
-			Secrets:  []string{srv.SecretKey(), srv.OTP(), monotest.DefaultSecurityAnswer},
-		}
+		return headlessEnv(t, mono.WithPartnersAPIV1())
 	})
 }
 
@@ -48,13 +30,13 @@ func TestConformanceLinkMode(t *testing.T) {
 	reauthtest.RunConformance(t, func(t testing.TB) *reauthtest.Env {
 		srv := newSim(t)
 		return &reauthtest.Env{
-			Reauthenticator: simClient(t, srv, mono.WithLinkMode()),
+			Reauthenticator: v1Client(t, srv, mono.WithLinkMode()),
 			Request:         reauth.Request{ConnectionID: monotest.AccountOTP, RedirectURI: "https://app.example/mono/callback"},
 			Approve:         func(t testing.TB, f *reauth.Flow) reauth.Reply { return approve(t, srv, f) },
 			Deny: func(t testing.TB, f *reauth.Flow) reauth.Reply {
-				r, err := srv.Deny(context.Background(), f)
+				cb, err := srv.Deny(context.Background(), f.URL)
 				require.NoError(t, err)
-				return r
+				return reauth.Reply{Callback: cb}
 			},
 			Requests: func() int { return len(srv.Requests()) },
 			Secrets:  []string{srv.SecretKey()},
@@ -65,7 +47,7 @@ func TestConformanceLinkMode(t *testing.T) {
 func TestBackgroundLoginIsDoneAtBegin(t *testing.T) {
 	t.Parallel()
 	srv := newSim(t)
-	c := simClient(t, srv)
+	c := v1Client(t, srv)
 	flow, err := c.Begin(context.Background(), reauth.Request{ConnectionID: monotest.AccountBackground})
 	require.NoError(t, err)
 	require.Equal(t, reauth.StepDone, flow.Step)
@@ -79,7 +61,7 @@ func TestBackgroundLoginIsDoneAtBegin(t *testing.T) {
 
 func TestOTPFlow(t *testing.T) {
 	t.Parallel()
-	c, srv, flow := beginOn(t, monotest.AccountOTP)
+	c, srv, flow := beginV1(t, monotest.AccountOTP)
 	ctx := context.Background()
 	require.Equal(t, reauth.StepInput, flow.Step)
 	assert.Contains(t, flow.Prompt, "OTP")
@@ -112,7 +94,7 @@ func commitBodies(srv *monotest.Server) []string {
 
 func TestOTPThenSecurityQuestionTakesTwoContinues(t *testing.T) {
 	t.Parallel()
-	c, srv, flow := beginOn(t, monotest.AccountOTPThenQuestion)
+	c, srv, flow := beginV1(t, monotest.AccountOTPThenQuestion)
 	ctx := context.Background()
 	require.Equal(t, "otp", flow.Fields[0].Name)
 
@@ -133,7 +115,7 @@ func TestOTPThenSecurityQuestionTakesTwoContinues(t *testing.T) {
 
 func TestAccountSelection101(t *testing.T) {
 	t.Parallel()
-	c, srv, flow := beginOn(t, monotest.AccountSelectionThenOTP)
+	c, srv, flow := beginV1(t, monotest.AccountSelectionThenOTP)
 	ctx := context.Background()
 	require.Equal(t, reauth.StepInput, flow.Step)
 	require.Len(t, flow.Fields, 1)
@@ -157,7 +139,7 @@ func TestAccountSelection101(t *testing.T) {
 
 func TestWrongOTPThenRetryWithSameFlow(t *testing.T) {
 	t.Parallel()
-	c, srv, flow := beginOn(t, monotest.AccountOTP)
+	c, srv, flow := beginV1(t, monotest.AccountOTP)
 	ctx := context.Background()
 
 	next, err := c.Continue(ctx, flow, reauth.Reply{Inputs: map[string]string{"otp": "99999"}})
@@ -187,7 +169,7 @@ func TestWrongOTPThenRetryWithSameFlow(t *testing.T) {
 func TestNumericOTPWouldLoseLeadingZero(t *testing.T) {
 	// Why Commit sends strings: the simulator, like a bank, compares text.
 	t.Parallel()
-	c, _, flow := beginOn(t, monotest.AccountOTP)
+	c, _, flow := beginV1(t, monotest.AccountOTP)
 	ctx := context.Background()
 	_, err := c.Continue(ctx, flow, reauth.Reply{Inputs: map[string]string{"otp": "1234"}}) // what {"otp":01234} would become
 	require.ErrorIs(t, err, mono.ErrInputRejected)
@@ -195,7 +177,7 @@ func TestNumericOTPWouldLoseLeadingZero(t *testing.T) {
 
 func TestMissingAndInvalidInputsSendNothing(t *testing.T) {
 	t.Parallel()
-	c, srv, flow := beginOn(t, monotest.AccountOTP)
+	c, srv, flow := beginV1(t, monotest.AccountOTP)
 	ctx := context.Background()
 	before := len(srv.Requests())
 
@@ -229,7 +211,7 @@ func TestExpiredFlowFailsWithoutIO(t *testing.T) {
 	srv := newSim(t)
 	var now atomic.Int64
 	now.Store(time.Now().UnixNano())
-	c := simClient(t, srv, mono.WithClock(func() time.Time { return time.Unix(0, now.Load()) }))
+	c := v1Client(t, srv, mono.WithClock(func() time.Time { return time.Unix(0, now.Load()) }))
 	flow, err := c.Begin(context.Background(), reauth.Request{ConnectionID: monotest.AccountOTP})
 	require.NoError(t, err)
 	now.Store(flow.ExpiresAt.Add(time.Second).UnixNano())
@@ -242,7 +224,7 @@ func TestExpiredFlowFailsWithoutIO(t *testing.T) {
 func TestSessionExpiredAtMonoIsFlowExpired(t *testing.T) {
 	t.Parallel()
 	srv := newSim(t)
-	c := simClient(t, srv)
+	c := v1Client(t, srv)
 	flow, err := c.Begin(context.Background(), reauth.Request{ConnectionID: monotest.AccountOTP})
 	require.NoError(t, err)
 	srv.ExpireSessions()
@@ -256,7 +238,7 @@ func TestSessionExpiredAtMonoIsFlowExpired(t *testing.T) {
 
 func TestThreeWrongOTPsExpireTheSession(t *testing.T) {
 	t.Parallel()
-	c, srv, flow := beginOn(t, monotest.AccountOTP)
+	c, srv, flow := beginV1(t, monotest.AccountOTP)
 	ctx := context.Background()
 	for i := 0; i < monotest.MaxAttempts; i++ {
 		_, err := c.Continue(ctx, flow, reauth.Reply{Inputs: map[string]string{"otp": "00000"}})
@@ -268,7 +250,7 @@ func TestThreeWrongOTPsExpireTheSession(t *testing.T) {
 
 func TestCommitAnswered503IsSentOnce(t *testing.T) {
 	t.Parallel()
-	c, srv, flow := beginOn(t, monotest.AccountOTP)
+	c, srv, flow := beginV1(t, monotest.AccountOTP)
 	ctx := context.Background()
 	srv.Inject(monotest.RouteCommit, 1, sim.Fault{Kind: sim.FaultStatus, Status: 503})
 	_, err := c.Continue(ctx, flow, approve(t, srv, flow))
@@ -279,7 +261,7 @@ func TestCommitAnswered503IsSentOnce(t *testing.T) {
 func TestUnknownAccountAndBadKey(t *testing.T) {
 	t.Parallel()
 	srv := newSim(t)
-	c := simClient(t, srv)
+	c := v1Client(t, srv)
 	_, err := c.Begin(context.Background(), reauth.Request{ConnectionID: "acc_nope"})
 	require.ErrorIs(t, err, reauth.ErrNotFound)
 
@@ -296,7 +278,7 @@ func TestUnknownAccountAndBadKey(t *testing.T) {
 func TestSyncSignalsReauthRequired(t *testing.T) {
 	t.Parallel()
 	srv := newSim(t)
-	c := simClient(t, srv)
+	c := v1Client(t, srv)
 	ctx := context.Background()
 	_, err := c.Sync(ctx, monotest.AccountOTP)
 	require.ErrorIs(t, err, reauth.ErrReauthRequired)
@@ -320,7 +302,7 @@ func TestSyncSignalsReauthRequired(t *testing.T) {
 func TestLinkModeFlow(t *testing.T) {
 	t.Parallel()
 	srv := newSim(t)
-	c := simClient(t, srv, mono.WithLinkMode())
+	c := v1Client(t, srv, mono.WithLinkMode())
 	ctx := context.Background()
 	_, err := c.Begin(ctx, reauth.Request{ConnectionID: monotest.AccountOTP})
 	require.ErrorIs(t, err, reauth.ErrMissingInput)
@@ -363,7 +345,7 @@ func TestLinkModeFlow(t *testing.T) {
 func TestRegistryDispatchesToMono(t *testing.T) {
 	t.Parallel()
 	srv := newSim(t)
-	reg, err := reauth.NewRegistry(simClient(t, srv))
+	reg, err := reauth.NewRegistry(v1Client(t, srv))
 	require.NoError(t, err)
 	ctx := context.Background()
 	flow, err := reg.Begin(ctx, reauth.Mono, reauth.Request{ConnectionID: monotest.AccountOTP})
@@ -376,7 +358,7 @@ func TestRegistryDispatchesToMono(t *testing.T) {
 func TestFlowWithoutSessionIDIsRefused(t *testing.T) {
 	t.Parallel()
 	srv := newSim(t)
-	c := simClient(t, srv)
+	c := v1Client(t, srv)
 	flow := &reauth.Flow{Provider: reauth.Mono, Step: reauth.StepInput, Fields: []reauth.Field{{Name: "otp"}}}
 	_, err := c.Continue(context.Background(), flow, reauth.Reply{Inputs: map[string]string{"otp": "1"}})
 	require.ErrorIs(t, err, reauth.ErrInvalidRequest)

@@ -1,0 +1,178 @@
+package monotest
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"html/template"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/reauthkit/reauthkit/reauth"
+	"github.com/reauthkit/reauthkit/reauth/reauthtest/sim"
+)
+
+type link struct {
+	account, redirect, ref string
+}
+
+// initiate: POST /v2/accounts/initiate {"account","scope","redirect_url","meta":{"ref"}}.
+func (s *Server) initiate(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Account     string `json:"account"`
+		Scope       string `json:"scope"`
+		RedirectURL string `json:"redirect_url"`
+		Meta        struct {
+			Ref string `json:"ref"`
+		} `json:"meta"`
+	}
+	if json.NewDecoder(r.Body).Decode(&in) != nil || in.Account == "" || in.Scope != "reauth" {
+		fail(w, http.StatusBadRequest, "", "account and scope \"reauth\" are required")
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if a := s.accounts[in.Account]; a == nil || a.unlinked {
+		fail(w, http.StatusNotFound, "", "Account not found")
+		return
+	}
+	id := sim.NewID("lnk_")
+	s.links[id] = link{account: in.Account, redirect: in.RedirectURL, ref: in.Meta.Ref}
+	s.v2ok(w, obj{"id": id, "mono_url": s.URL + "/hosted/reauth/" + id, "scope": "reauth",
+		"redirect_url": in.RedirectURL, "meta": obj{"ref": in.Meta.Ref},
+		"created_at": s.now().UTC().Format(time.RFC3339Nano)})
+}
+
+var hostedPage = template.Must(template.New("hosted").Parse(`<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>SimBank via Mono: reconnect your account</title></head>
+<body>
+<h1>Reconnect your SimBank account</h1>
+{{if .Done}}<p>{{.Done}}</p>{{else}}
+<p>An app asks to keep reading account <strong>{{.Account}}</strong> through Mono.</p>
+<form method="post" action="{{.Action}}">
+<button type="submit" id="approve" name="decision" value="approve">Approve</button>
+<button type="submit" id="deny" name="decision" value="deny">Deny</button>
+</form>{{end}}
+</body></html>`))
+
+// hosted is the page the user sees at mono_url: GET shows an HTML form with
+// Approve and Deny buttons (decision=approve|deny); POST of the form (or a
+// GET with the decision in the query) redirects 303 to redirect_url with
+// status=reauthorised&code=… (or status=cancelled&reason=user_cancelled),
+// keeping redirect_url's own query. Simulator choice: Mono documents no
+// redirect parameters.
+func (s *Server) hosted(w http.ResponseWriter, r *http.Request, id string) {
+	if r.Method != http.MethodGet && r.Method != http.MethodPost {
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	_ = r.ParseForm()
+	decision := r.Form.Get("decision")
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	l, ok := s.links[id]
+	if !ok {
+		http.Error(w, "link not found", http.StatusNotFound)
+		return
+	}
+	page := struct{ Account, Action, Done string }{Account: l.account, Action: "/hosted/reauth/" + id}
+	if decision != "approve" && decision != "deny" {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		_ = hostedPage.Execute(w, page)
+		return
+	}
+	q := url.Values{}
+	if decision == "deny" {
+		q.Set("status", "cancelled")
+		q.Set("reason", "user_cancelled")
+	} else {
+		s.complete(l.account)
+		q.Set("status", "reauthorised")
+		q.Set("reason", "account_reauthorised")
+		q.Set("code", sim.NewSecret("code_"))
+	}
+	if l.ref != "" {
+		q.Set("ref", l.ref)
+	}
+	if l.redirect == "" {
+		page.Done = "Done. You can close this page."
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		_ = hostedPage.Execute(w, page)
+		return
+	}
+	u, err := url.Parse(l.redirect)
+	if err != nil {
+		http.Error(w, "bad redirect", http.StatusBadRequest)
+		return
+	}
+	uq := u.Query()
+	for k, vs := range q {
+		uq[k] = vs
+	}
+	u.RawQuery = uq.Encode()
+	http.Redirect(w, r, u.String(), http.StatusSeeOther)
+}
+
+// Approve plays the user approving on the hosted page at rawURL (a link
+// flow's URL): it submits the page's form with decision=approve, follows
+// the redirect like a browser and returns the callback's query, ready for
+// reauth.Reply.Callback.
+func (s *Server) Approve(ctx context.Context, rawURL string) (url.Values, error) {
+	return decide(ctx, rawURL, "approve")
+}
+
+// Deny plays the user pressing Deny on the hosted page at rawURL.
+func (s *Server) Deny(ctx context.Context, rawURL string) (url.Values, error) {
+	return decide(ctx, rawURL, "deny")
+}
+
+func decide(ctx context.Context, rawURL, decision string) (url.Values, error) {
+	if rawURL == "" {
+		return nil, errors.New("monotest: no hosted page URL")
+	}
+	cb, err := sim.Browse(ctx, http.MethodPost, rawURL, url.Values{"decision": {decision}})
+	if err != nil {
+		return nil, fmt.Errorf("monotest: %s: %w", decision, err)
+	}
+	return cb.Query(), nil
+}
+
+// ApproveInputs plays the user answering a headless input step correctly:
+// every field of flow gets [Server.Answer]. Mono offers no way to refuse an
+// input step. It sends nothing (ctx is for symmetry with Approve): pass the
+// reply to Continue.
+func (s *Server) ApproveInputs(_ context.Context, flow *reauth.Flow) (reauth.Reply, error) {
+	if flow == nil || flow.Step != reauth.StepInput {
+		return reauth.Reply{}, errors.New("monotest: ApproveInputs needs an input step")
+	}
+	in := make(map[string]string, len(flow.Fields))
+	for _, f := range flow.Fields {
+		in[f.Name] = s.Answer(f.Name)
+	}
+	return reauth.Reply{Inputs: in}, nil
+}
+
+// Answer returns the correct answer for a form field the simulator asks:
+// the OTP, the security answer, the credentials, or the first account
+// ("0" in v1, AccountNumberSavings in v2).
+func (s *Server) Answer(field string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch field {
+	case FieldOTP:
+		return s.otp
+	case FieldAnswer:
+		return s.answer
+	case FieldAccount:
+		return "0"
+	case FieldAccountNumber:
+		return AccountNumberSavings
+	case FieldUsername:
+		return DefaultUsername
+	case FieldPassword:
+		return DefaultPassword
+	}
+	return ""
+}

@@ -1,0 +1,211 @@
+package yapilytest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"html"
+	"html/template"
+	"io"
+	"net/http"
+	"net/url"
+	"regexp"
+	"time"
+
+	"github.com/reauthkit/reauthkit/reauth/reauthtest/sim"
+)
+
+// grantTTL is how long an authorisation code or one-time token can be
+// exchanged; both are short-lived at Yapily (the exact lifetime is not
+// published).
+const grantTTL = 10 * time.Minute
+
+var pageTmpl = template.Must(template.New("bank").Parse(`<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>Modelo Sandbox – authorise access</title></head>
+<body>
+<h1>{{.Institution}}</h1>
+<p>Yapily asks to keep reading your accounts for {{.User}}. Do you want to re-authorise access?</p>
+<form method="post" action="{{.Action}}">
+<input type="hidden" name="session" value="{{.Session}}">
+<button type="submit" id="approve" name="decision" value="approve">Approve</button>
+<button type="submit" id="deny" name="decision" value="deny">Deny</button>
+</form>
+</body>
+</html>
+`))
+
+// bankPage shows the simulated bank's authorisation page. A decision in the
+// query (decision=approve|deny) is applied at once, for scripted clients.
+func (s *Server) bankPage(w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	if q.Get("decision") != "" {
+		s.decide(w, r, q.Get("session"), q.Get("decision"))
+		return
+	}
+	s.mu.Lock()
+	c := s.consents[s.sessions[q.Get("session")]]
+	var inst, user string
+	if c != nil {
+		inst, user = c.InstitutionID, c.ApplicationUserID
+	}
+	s.mu.Unlock()
+	if c == nil {
+		http.Error(w, "unknown authorisation session", http.StatusBadRequest)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	_ = pageTmpl.Execute(w, map[string]string{
+		"Institution": inst, "User": user, "Session": q.Get("session"),
+		"Action": r.URL.Path,
+	})
+}
+
+// bankDecide is the page's form submission.
+func (s *Server) bankDecide(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 1<<16)
+	if err := r.ParseForm(); err != nil {
+		http.Error(w, "bad form", http.StatusBadRequest)
+		return
+	}
+	s.decide(w, r, r.Form.Get("session"), r.Form.Get("decision"))
+}
+
+// decide applies the user's decision and sends the browser (303) to where
+// Yapily's auth service or the bank would: the consent's callback, or an
+// own-licence customer's redirect with code and state.
+func (s *Server) decide(w http.ResponseWriter, r *http.Request, session, decision string) {
+	s.mu.Lock()
+	c := s.consents[s.sessions[session]]
+	if c == nil {
+		s.mu.Unlock()
+		http.Error(w, "unknown authorisation session", http.StatusBadRequest)
+		return
+	}
+	if c.Status == StatusRevoked {
+		s.mu.Unlock()
+		http.Error(w, "the consent has been revoked", http.StatusBadRequest)
+		return
+	}
+	back := url.Values{}
+	if c.Redirect == "" {
+		back = url.Values{
+			"application-user-id": {c.ApplicationUserID},
+			"user-uuid":           {c.UserUUID},
+			"institution":         {c.InstitutionID},
+		}
+	}
+	now := s.now().UTC()
+	switch decision {
+	case "approve":
+		switch {
+		case c.Redirect != "":
+			// Own licence: the bank hands the code to the customer; the
+			// consent is authorised only when the code is exchanged.
+			code := newUUID()
+			s.codes[code] = grant{consentID: c.ID, state: c.State, expires: now.Add(grantTTL)}
+			back.Set("code", code)
+			back.Set("state", c.State)
+		case c.OneTimeToken:
+			s.authorise(c)
+			ott := sim.NewSecret("yapily-ott-")
+			s.oneTimers[ott] = grant{consentID: c.ID, expires: now.Add(grantTTL)}
+			back.Set(CallbackOneTimeToken, ott)
+		default:
+			s.authorise(c)
+			back.Set("consent", c.Token)
+		}
+	case "deny":
+		c.Status = StatusRejected
+		back.Set("error", "access_denied")
+		back.Set("error-description", "The user refused the authorisation at the bank")
+		if c.Redirect != "" {
+			back.Set("state", c.State)
+		}
+	default:
+		s.mu.Unlock()
+		http.Error(w, "the simulated user must approve or deny", http.StatusBadRequest)
+		return
+	}
+	target := c.Callback
+	if c.Redirect != "" {
+		target = c.Redirect
+	}
+	s.mu.Unlock()
+	u, err := url.Parse(target)
+	if err != nil {
+		http.Error(w, "bad callback", http.StatusInternalServerError)
+		return
+	}
+	u.RawQuery = back.Encode()
+	http.Redirect(w, r, u.String(), http.StatusSeeOther)
+}
+
+// authorise applies a completed re-authorisation the way Yapily documents
+// it: status AUTHORIZED, lastConfirmedAt, expiresAt and reconfirmBy move;
+// authorizedAt keeps its value. Callers hold s.mu.
+func (s *Server) authorise(c *Consent) {
+	now := s.now().UTC()
+	if !now.After(c.LastConfirmedAt) {
+		now = c.LastConfirmedAt.Add(time.Millisecond)
+	}
+	c.Status = StatusAuthorized
+	c.LastConfirmedAt = now
+	c.ExpiresAt = now.Add(90 * 24 * time.Hour)
+	c.ReconfirmBy = now.Add(90 * 24 * time.Hour)
+	c.InstitutionRefuses = false
+}
+
+// Approve plays the user approving the authorisation at authURL (a flow's
+// URL): it opens the bank's page, submits its form with the Approve button
+// and returns the query of the callback the browser lands on (never
+// requested), ready for reauth.Reply.Callback. Approving again is allowed
+// (test suites replay the user); approving a consent revoked since Begin
+// fails (the bank answers 400).
+func (s *Server) Approve(ctx context.Context, authURL string) (url.Values, error) {
+	return s.submit(ctx, authURL, "approve")
+}
+
+// Deny plays the user refusing at the bank; the consent becomes REJECTED and
+// the callback carries error=access_denied.
+func (s *Server) Deny(ctx context.Context, authURL string) (url.Values, error) {
+	return s.submit(ctx, authURL, "deny")
+}
+
+var sessionField = regexp.MustCompile(`name="session" value="([^"]*)"`)
+
+// submit loads the page at authURL like a browser and posts its form with
+// the button decision.
+func (s *Server) submit(ctx context.Context, authURL, decision string) (url.Values, error) {
+	u, err := url.Parse(authURL)
+	if err != nil {
+		return nil, fmt.Errorf("yapilytest: not a URL: %w", err)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return nil, fmt.Errorf("yapilytest: %w", err)
+	}
+	hc := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	defer hc.CloseIdleConnections()
+	resp, err := hc.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("yapilytest: open the bank page: %w", err)
+	}
+	page, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<16))
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("yapilytest: the bank page answered %d", resp.StatusCode)
+	}
+	m := sessionField.FindSubmatch(page)
+	if m == nil {
+		return nil, errors.New("yapilytest: the bank page has no authorisation form")
+	}
+	form := url.Values{"session": {html.UnescapeString(string(m[1]))}, "decision": {decision}}
+	action := &url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}
+	cb, err := sim.Browse(ctx, http.MethodPost, action.String(), form)
+	if err != nil {
+		return nil, err
+	}
+	return cb.Query(), nil
+}
