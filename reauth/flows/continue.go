@@ -57,8 +57,9 @@ var ErrFailed = fmt.Errorf("flows: the flow failed earlier: %w", reauth.ErrFlowE
 // After a provider error the record stays open (same flow; continue it
 // again) only when nothing can have been spent: the answer was rejected
 // (reauth.ErrInputRejected), or the error proves no one-time value left
-// (reauth.ErrRateLimited, reauth.ErrStateMismatch, reauth.ErrMissingInput,
-// reauth.ErrWrongProvider), or the reply carried no one-time value (an
+// (a [*reauth.InputError], caught before any request; reauth.ErrRateLimited,
+// reauth.ErrStateMismatch, reauth.ErrMissingInput, reauth.ErrWrongProvider),
+// or the reply carried no one-time value (an
 // empty "is it done yet?" reply, a callback with only ids) and
 // reauth.NextAction says to retry later or fix the configuration. Any
 // other error fails the record: a callback code or OTP that met a 503 or a
@@ -129,7 +130,10 @@ func (m *Manager) Continue(ctx context.Context, key string, reply reauth.Reply) 
 func afterError(reply reauth.Reply, err error) *Error {
 	action := reauth.NextAction(err)
 	open := &Error{Status: StatusOpen, Action: action, Err: err}
+	var input *reauth.InputError
 	switch {
+	case errors.As(err, &input): // caught before any request was sent
+		return open
 	case errors.Is(err, reauth.ErrInputRejected), errors.Is(err, reauth.ErrRateLimited),
 		errors.Is(err, reauth.ErrStateMismatch), errors.Is(err, reauth.ErrMissingInput),
 		errors.Is(err, reauth.ErrWrongProvider), errors.Is(err, reauth.ErrUnknownProvider):
