@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"time"
 
 	"github.com/reauthkit/reauthkit/reauth"
 )
@@ -27,7 +26,7 @@ func (m *Manager) Redirect(w http.ResponseWriter, r *http.Request, key string, f
 	until := m.expiry(flow)
 	http.SetCookie(w, &http.Cookie{
 		Name: m.cookie, Value: key, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode,
-		Secure: isTLS(r), Expires: until, MaxAge: int(time.Until(until).Seconds()) + 1,
+		Secure: isTLS(r), Expires: until, MaxAge: int(until.Sub(m.now()).Seconds()) + 1,
 	})
 	http.Redirect(w, r, flow.URL, http.StatusSeeOther)
 }
