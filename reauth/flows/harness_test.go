@@ -3,15 +3,11 @@ package flows_test
 import (
 	"context"
 	"database/sql"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -23,7 +19,7 @@ import (
 	"github.com/reauthkit/reauthkit/mono/monotest"
 	"github.com/reauthkit/reauthkit/reauth"
 	"github.com/reauthkit/reauthkit/reauth/flows"
-	"github.com/reauthkit/reauthkit/reauth/flows/sqlstore"
+	"github.com/reauthkit/reauthkit/reauth/flows/sqlstore/sqlstoretest"
 	"github.com/reauthkit/reauthkit/truelayer"
 	"github.com/reauthkit/reauthkit/truelayer/truelayertest"
 	"github.com/reauthkit/reauthkit/yapily"
@@ -36,7 +32,8 @@ const redirectURI = "https://app.example/callback"
 // without REAUTHKIT_TEST_POSTGRES.
 var storeKinds = []string{"memory", "sqlite", "postgres"}
 
-// sqlFile remembers where a test's SQLite store lives, to scan its bytes.
+// storeInfo is a test's store and, for SQL stores, where to read its raw
+// contents.
 type storeInfo struct {
 	store flows.Store
 	file  string  // SQLite: the database file
@@ -44,57 +41,20 @@ type storeInfo struct {
 	table string  // SQL stores: the flow table
 }
 
-var tableSeq atomic.Int64
-
 func newStore(t testing.TB, kind string) storeInfo {
 	t.Helper()
+	var d sqlstoretest.DB
 	switch kind {
 	case "memory":
 		return storeInfo{store: flows.NewMemoryStore()}
 	case "sqlite":
-		file := filepath.Join(t.TempDir(), "flows.db")
-		db, err := sql.Open("sqlite", file)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { _ = db.Close() })
-		return storeInfo{store: openSQL(t, db, sqlstore.SQLite, "reauth_flows"), file: file, db: db, table: "reauth_flows"}
+		d = sqlstoretest.SQLite(t)
 	case "postgres":
-		dsn := os.Getenv("REAUTHKIT_TEST_POSTGRES")
-		if dsn == "" {
-			if os.Getenv("REAUTHKIT_REQUIRE_POSTGRES") == "1" {
-				t.Fatal("REAUTHKIT_REQUIRE_POSTGRES=1 but REAUTHKIT_TEST_POSTGRES holds no DSN")
-			}
-			t.Skip("PostgreSQL tests skipped: set REAUTHKIT_TEST_POSTGRES=postgres://user@127.0.0.1:5432/db?sslmode=disable to run them")
-		}
-		db, err := sql.Open("pgx", dsn)
-		if err != nil {
-			t.Fatal(err)
-		}
-		table := fmt.Sprintf("flows_t%d_%d_%d", os.Getpid(), time.Now().UnixNano()%1e9, tableSeq.Add(1))
-		t.Cleanup(func() {
-			for _, sfx := range []string{"", "_ledger", "_locks"} {
-				_, _ = db.Exec("DROP TABLE IF EXISTS " + table + sfx)
-			}
-			_ = db.Close()
-		})
-		return storeInfo{store: openSQL(t, db, sqlstore.Postgres, table), db: db, table: table}
+		d = sqlstoretest.Postgres(t)
+	default:
+		t.Fatalf("unknown store %q", kind)
 	}
-	t.Fatalf("unknown store %q", kind)
-	return storeInfo{}
-}
-
-func openSQL(t testing.TB, db *sql.DB, d sqlstore.Dialect, table string) *sqlstore.Store {
-	t.Helper()
-	s, err := sqlstore.Open(db, d, sqlstore.WithTable(table))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Migrate(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
-	return s
+	return storeInfo{store: d.Store, file: d.File, db: d.DB, table: d.Table}
 }
 
 // trueLayerEnv is a simulated TrueLayer with one connection to repair.
@@ -118,6 +78,18 @@ func newTrueLayer(t testing.TB) *trueLayerEnv {
 	}
 	return &trueLayerEnv{srv: srv, reg: registry(t, c), conn: conn,
 		req: reauth.Request{ConnectionID: conn.CredentialsID, Token: conn.RefreshToken, RedirectURI: redirectURI}}
+}
+
+// approved begins a flow on m and plays the user approving it at the bank:
+// the key and the callback query.
+func (e *trueLayerEnv) approved(t testing.TB, m *flows.Manager) (string, url.Values) {
+	t.Helper()
+	key, flow := begin(t, m, "", reauth.TrueLayer, e.req)
+	cb, err := e.srv.Approve(context.Background(), flow.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return key, cb
 }
 
 // exchanges counts code exchanges at the simulated TrueLayer.
@@ -232,16 +204,6 @@ func (a *app) callback(t testing.TB, q url.Values, header http.Header, cookies .
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, strings.TrimSpace(string(body))
-}
-
-func must[T any](t testing.TB) func(T, error) T {
-	return func(v T, err error) T {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-		return v
-	}
 }
 
 // begin starts a flow on m and fails the test on error.

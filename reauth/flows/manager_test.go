@@ -90,18 +90,17 @@ func TestClaimedAndLeaseRunOut(t *testing.T) {
 			m := newManager(t, tl.reg, st.store)
 			ctx := context.Background()
 
-			key, flow := begin(t, m, "", reauth.TrueLayer, tl.req)
-			cb, err := tl.srv.Approve(ctx, flow.URL)
-			if err != nil {
-				t.Fatal(err)
-			}
+			key, cb := tl.approved(t, m)
 			if _, err := st.store.Claim(ctx, key, time.Hour); err != nil { // another instance holds it
 				t.Fatal(err)
 			}
 			before := len(tl.srv.Requests())
-			_, err = m.Continue(ctx, key, reauth.Reply{Callback: cb})
+			_, err := m.Continue(ctx, key, reauth.Reply{Callback: cb})
 			if !errors.Is(err, flows.ErrClaimed) {
 				t.Fatalf("Continue on a claimed record: %v, want ErrClaimed", err)
+			}
+			if n := len(tl.srv.Requests()) - before; n != 0 {
+				t.Fatalf("Continue on a claimed record sent %d requests, want none", n)
 			}
 
 			key2, _ := begin(t, m, "", reauth.TrueLayer, tl.req)
@@ -144,13 +143,9 @@ func TestSpentCodeAfterTransientErrorFailsTheFlow(t *testing.T) {
 			st := flows.NewMemoryStore()
 			m := newManager(t, tl.reg, st)
 			ctx := context.Background()
-			key, flow := begin(t, m, "", reauth.TrueLayer, tl.req)
-			cb, err := tl.srv.Approve(ctx, flow.URL)
-			if err != nil {
-				t.Fatal(err)
-			}
+			key, cb := tl.approved(t, m)
 			tl.srv.Inject("POST /connect/token", 1, fault)
-			_, err = m.Continue(ctx, key, reauth.Reply{Callback: cb})
+			_, err := m.Continue(ctx, key, reauth.Reply{Callback: cb})
 			var fe *flows.Error
 			if !errors.As(err, &fe) || fe.Status != flows.StatusFailed || reauth.NextAction(err) != reauth.ActionBeginAgain {
 				t.Fatalf("Continue after a lost exchange: %v, want a failed flow and begin_again", err)
@@ -169,13 +164,9 @@ func TestSpentCodeAfterTransientErrorFailsTheFlow(t *testing.T) {
 		st := flows.NewMemoryStore()
 		m := newManager(t, tl.reg, st)
 		ctx := context.Background()
-		key, flow := begin(t, m, "", reauth.TrueLayer, tl.req)
-		cb, err := tl.srv.Approve(ctx, flow.URL)
-		if err != nil {
-			t.Fatal(err)
-		}
+		key, cb := tl.approved(t, m)
 		tl.srv.Inject("POST /connect/token", 1, sim.Fault{Kind: sim.FaultStatus, Status: http.StatusTooManyRequests, RetryAfter: "3600"})
-		_, err = m.Continue(ctx, key, reauth.Reply{Callback: cb})
+		_, err := m.Continue(ctx, key, reauth.Reply{Callback: cb})
 		if !errors.Is(err, reauth.ErrRateLimited) || record(t, st, key).Status != flows.StatusOpen {
 			t.Fatalf("Continue after a 429: %v (status %s), want ErrRateLimited and an open record", err, record(t, st, key).Status)
 		}

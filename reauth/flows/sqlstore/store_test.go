@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"os"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
@@ -13,61 +12,12 @@ import (
 
 	"github.com/reauthkit/reauthkit/reauth/flows"
 	"github.com/reauthkit/reauthkit/reauth/flows/sqlstore"
+	"github.com/reauthkit/reauthkit/reauth/flows/sqlstore/sqlstoretest"
 	"github.com/reauthkit/reauthkit/reauth/sweep"
 )
 
-// openSQLite opens a fresh SQLite database file for one test.
-func openSQLite(t testing.TB) *sqlstore.Store {
-	t.Helper()
-	db, err := sql.Open("sqlite", filepath.Join(t.TempDir(), "flows.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = db.Close() })
-	return migrate(t, db, sqlstore.SQLite)
-}
-
-var tableSeq atomic.Int64
-
-// openPostgres opens the server in REAUTHKIT_TEST_POSTGRES with a table name
-// of its own, so parallel tests and packages never collide; it skips
-// without a DSN, and fails instead when REAUTHKIT_REQUIRE_POSTGRES=1.
-func openPostgres(t testing.TB) *sqlstore.Store {
-	t.Helper()
-	dsn := os.Getenv("REAUTHKIT_TEST_POSTGRES")
-	if dsn == "" {
-		if os.Getenv("REAUTHKIT_REQUIRE_POSTGRES") == "1" {
-			t.Fatal("REAUTHKIT_REQUIRE_POSTGRES=1 but REAUTHKIT_TEST_POSTGRES holds no DSN")
-		}
-		t.Skip("PostgreSQL tests skipped: set REAUTHKIT_TEST_POSTGRES=postgres://user@127.0.0.1:5432/db?sslmode=disable to run them")
-	}
-	db, err := sql.Open("pgx", dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = db.Close() })
-	table := fmt.Sprintf("t%d_%d_%d", os.Getpid(), time.Now().UnixNano()%1e9, tableSeq.Add(1))
-	t.Cleanup(func() {
-		for _, suffix := range []string{"", "_ledger", "_locks"} {
-			_, _ = db.Exec("DROP TABLE IF EXISTS " + table + suffix)
-		}
-	})
-	return migrate(t, db, sqlstore.Postgres, sqlstore.WithTable(table))
-}
-
-func migrate(t testing.TB, db *sql.DB, d sqlstore.Dialect, opts ...sqlstore.Option) *sqlstore.Store {
-	t.Helper()
-	s, err := sqlstore.Open(db, d, opts...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for range 2 { // idempotent
-		if err := s.Migrate(context.Background()); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return s
-}
+func openSQLite(t testing.TB) *sqlstore.Store   { return sqlstoretest.SQLite(t).Store }
+func openPostgres(t testing.TB) *sqlstore.Store { return sqlstoretest.Postgres(t).Store }
 
 func TestSQLiteStore(t *testing.T) {
 	t.Parallel()
