@@ -16,65 +16,55 @@ import (
 // Atto's callback carries state=success and the consent id, not our state:
 // the handler finds the record by consent id, without any cookie.
 func TestCallbackFindsAttoByConsentID(t *testing.T) {
-	t.Parallel()
-	for _, kind := range storeKinds {
-		t.Run(kind, func(t *testing.T) {
-			t.Parallel()
-			st := newStore(t, kind)
-			srv, reg, req := newAtto(t)
-			m := newManager(t, reg, st.store)
-			a := newApp(t, m)
-			key, flow := begin(t, m, "", reauth.Atto, req)
-			cb, err := srv.Approve(context.Background(), flow.URL)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if cb.Get("state") != "success" || cb.Get("consent_id") != req.ConnectionID {
-				t.Fatalf("unexpected Atto callback %v", cb)
-			}
-			if code, body := a.callback(t, cb, nil); code != http.StatusOK {
-				t.Fatalf("callback: %d %s", code, body)
-			}
-			if rec := record(t, st.store, key); rec.Status != flows.StatusDone || rec.CallbackID != req.ConnectionID {
-				t.Fatalf("record after callback: %v", rec)
-			}
-		})
-	}
+	eachStore(t, func(t *testing.T, st storeInfo) {
+		srv, reg, req := newAtto(t)
+		m := newManager(t, reg, st.store)
+		a := newApp(t, m)
+		key, flow := begin(t, m, "", reauth.Atto, req)
+		cb, err := srv.Approve(context.Background(), flow.URL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cb.Get("state") != "success" || cb.Get("consent_id") != req.ConnectionID {
+			t.Fatalf("unexpected Atto callback %v", cb)
+		}
+		if code, body := a.callback(t, cb, nil); code != http.StatusOK {
+			t.Fatalf("callback: %d %s", code, body)
+		}
+		if rec := record(t, st.store, key); rec.Status != flows.StatusDone || rec.CallbackID != req.ConnectionID {
+			t.Fatalf("record after callback: %v", rec)
+		}
+	})
 }
 
 // Yapily's callback carries the consent token: the record keeps only its
 // SHA-256, and a QR flow finished on the user's phone (no cookie of ours)
 // is still found.
 func TestCallbackFindsYapilyQRFlowByHashedToken(t *testing.T) {
-	t.Parallel()
-	for _, kind := range storeKinds {
-		t.Run(kind, func(t *testing.T) {
-			t.Parallel()
-			st := newStore(t, kind)
-			srv, reg, consent := newYapily(t)
-			m := newManager(t, reg, st.store)
-			a := newApp(t, m)
-			key, flow := begin(t, m, "user-1", reauth.Yapily, reauth.Request{ConnectionID: consent.ID, Token: consent.Token})
-			rec := record(t, st.store, key)
-			if rec.CallbackID != flows.KeyFor(consent.Token) || strings.Contains(rec.CallbackID, consent.Token) {
-				t.Fatalf("CallbackID %q: want the SHA-256 of the consent token, never the token", rec.CallbackID)
-			}
-			// The user scans the QR code and approves on the phone.
-			cb, err := srv.Approve(context.Background(), flow.URL)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if cb.Get("consent") != consent.Token {
-				t.Fatalf("unexpected Yapily callback keys %v", keys(cb))
-			}
-			if code, body := a.callback(t, cb, nil); code != http.StatusOK { // the phone: no cookie
-				t.Fatalf("callback: %d %s", code, body)
-			}
-			if rec := record(t, st.store, key); rec.Status != flows.StatusDone {
-				t.Fatalf("status %s, want done", rec.Status)
-			}
-		})
-	}
+	eachStore(t, func(t *testing.T, st storeInfo) {
+		srv, reg, consent := newYapily(t)
+		m := newManager(t, reg, st.store)
+		a := newApp(t, m)
+		key, flow := begin(t, m, "user-1", reauth.Yapily, reauth.Request{ConnectionID: consent.ID, Token: consent.Token})
+		rec := record(t, st.store, key)
+		if rec.CallbackID != flows.KeyFor(consent.Token) || strings.Contains(rec.CallbackID, consent.Token) {
+			t.Fatalf("CallbackID %q: want the SHA-256 of the consent token, never the token", rec.CallbackID)
+		}
+		// The user scans the QR code and approves on the phone.
+		cb, err := srv.Approve(context.Background(), flow.URL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cb.Get("consent") != consent.Token {
+			t.Fatalf("unexpected Yapily callback keys %v", keys(cb))
+		}
+		if code, body := a.callback(t, cb, nil); code != http.StatusOK { // the phone: no cookie
+			t.Fatalf("callback: %d %s", code, body)
+		}
+		if rec := record(t, st.store, key); rec.Status != flows.StatusDone {
+			t.Fatalf("status %s, want done", rec.Status)
+		}
+	})
 }
 
 func keys(q url.Values) []string {
@@ -136,39 +126,34 @@ func TestCallbackFindsFlowByCookie(t *testing.T) {
 // With WithSubject, another user's callback is refused and the record stays
 // untouched: no claim, no I/O, same data; its owner then finishes it.
 func TestCallbackRefusesAnotherUsersRecord(t *testing.T) {
-	t.Parallel()
-	for _, kind := range storeKinds {
-		t.Run(kind, func(t *testing.T) {
-			t.Parallel()
-			st := newStore(t, kind)
-			tl := newTrueLayer(t)
-			m := newManager(t, tl.reg, st.store, flows.WithSubject(func(r *http.Request) string { return r.Header.Get("X-User") }))
-			a := newApp(t, m)
-			key, flow := begin(t, m, "alice", reauth.TrueLayer, tl.req)
-			cb, err := tl.srv.Approve(context.Background(), flow.URL)
-			if err != nil {
-				t.Fatal(err)
+	eachStore(t, func(t *testing.T, st storeInfo) {
+		tl := newTrueLayer(t)
+		m := newManager(t, tl.reg, st.store, flows.WithSubject(func(r *http.Request) string { return r.Header.Get("X-User") }))
+		a := newApp(t, m)
+		key, flow := begin(t, m, "alice", reauth.TrueLayer, tl.req)
+		cb, err := tl.srv.Approve(context.Background(), flow.URL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		before := record(t, st.store, key)
+		sent := len(tl.srv.Requests())
+		for _, who := range []string{"mallory", ""} {
+			code, body := a.callback(t, cb, http.Header{"X-User": {who}})
+			if code != http.StatusBadRequest || !strings.Contains(body, "another user") {
+				t.Fatalf("callback as %q: %d %q, want 400 naming another user", who, code, body)
 			}
-			before := record(t, st.store, key)
-			sent := len(tl.srv.Requests())
-			for _, who := range []string{"mallory", ""} {
-				code, body := a.callback(t, cb, http.Header{"X-User": {who}})
-				if code != http.StatusBadRequest || !strings.Contains(body, "another user") {
-					t.Fatalf("callback as %q: %d %q, want 400 naming another user", who, code, body)
-				}
-			}
-			after := record(t, st.store, key)
-			if after.Status != flows.StatusOpen || !bytes.Equal(after.Data, before.Data) || !after.UpdatedAt.Equal(before.UpdatedAt) {
-				t.Fatalf("a refused callback changed the record: %v -> %v", before, after)
-			}
-			if len(tl.srv.Requests()) != sent {
-				t.Fatal("a refused callback reached the provider")
-			}
-			if code, body := a.callback(t, cb, http.Header{"X-User": {"alice"}}); code != http.StatusOK {
-				t.Fatalf("owner's callback: %d %s", code, body)
-			}
-		})
-	}
+		}
+		after := record(t, st.store, key)
+		if after.Status != flows.StatusOpen || !bytes.Equal(after.Data, before.Data) || !after.UpdatedAt.Equal(before.UpdatedAt) {
+			t.Fatalf("a refused callback changed the record: %v -> %v", before, after)
+		}
+		if len(tl.srv.Requests()) != sent {
+			t.Fatal("a refused callback reached the provider")
+		}
+		if code, body := a.callback(t, cb, http.Header{"X-User": {"alice"}}); code != http.StatusOK {
+			t.Fatalf("owner's callback: %d %s", code, body)
+		}
+	})
 }
 
 // A callback that names no usable flow is 400 with the reason.

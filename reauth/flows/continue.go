@@ -74,6 +74,7 @@ func (m *Manager) Continue(ctx context.Context, key string, reply reauth.Reply) 
 	}
 	rec, err := m.store.Claim(ctx, key, m.lease)
 	if err != nil {
+		rec.Key = key
 		m.logf(ctx, "claim", rec, err)
 		return nil, err
 	}

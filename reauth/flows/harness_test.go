@@ -41,6 +41,17 @@ type storeInfo struct {
 	table string  // SQL stores: the flow table
 }
 
+// eachStore runs a parallel subtest per store kind.
+func eachStore(t *testing.T, run func(*testing.T, storeInfo)) {
+	t.Parallel()
+	for _, kind := range storeKinds {
+		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
+			run(t, newStore(t, kind))
+		})
+	}
+}
+
 func newStore(t testing.TB, kind string) storeInfo {
 	t.Helper()
 	var d sqlstoretest.DB

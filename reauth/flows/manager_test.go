@@ -20,110 +20,100 @@ import (
 // done flow or "another holder has it", and a later Continue returns the
 // stored done flow without I/O.
 func TestCallbackSpendsCodeOnceAcrossInstances(t *testing.T) {
-	t.Parallel()
-	for _, kind := range storeKinds {
-		t.Run(kind, func(t *testing.T) {
-			t.Parallel()
-			st := newStore(t, kind)
-			tl := newTrueLayer(t)
-			m1, m2 := newManager(t, tl.reg, st.store), newManager(t, tl.reg, st.store)
-			apps := []*app{newApp(t, m1), newApp(t, m2)}
-			key, flow := begin(t, m1, "", reauth.TrueLayer, tl.req)
-			cb, err := tl.srv.Approve(context.Background(), flow.URL)
-			if err != nil {
-				t.Fatal(err)
+	eachStore(t, func(t *testing.T, st storeInfo) {
+		tl := newTrueLayer(t)
+		m1, m2 := newManager(t, tl.reg, st.store), newManager(t, tl.reg, st.store)
+		apps := []*app{newApp(t, m1), newApp(t, m2)}
+		key, flow := begin(t, m1, "", reauth.TrueLayer, tl.req)
+		cb, err := tl.srv.Approve(context.Background(), flow.URL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var wg sync.WaitGroup
+		codes := make(chan int, 32)
+		start := make(chan struct{})
+		for i := range 32 {
+			wg.Go(func() {
+				<-start
+				code, _ := apps[i%2].callback(t, cb, nil)
+				codes <- code
+			})
+		}
+		close(start)
+		wg.Wait()
+		close(codes)
+		ok := 0
+		for c := range codes {
+			switch c {
+			case http.StatusOK:
+				ok++
+			case http.StatusConflict:
+			default:
+				t.Errorf("callback answered %d, want 200 or 409", c)
 			}
-			var wg sync.WaitGroup
-			codes := make(chan int, 32)
-			start := make(chan struct{})
-			for i := range 32 {
-				wg.Go(func() {
-					<-start
-					code, _ := apps[i%2].callback(t, cb, nil)
-					codes <- code
-				})
-			}
-			close(start)
-			wg.Wait()
-			close(codes)
-			ok := 0
-			for c := range codes {
-				switch c {
-				case http.StatusOK:
-					ok++
-				case http.StatusConflict:
-				default:
-					t.Errorf("callback answered %d, want 200 or 409", c)
-				}
-			}
-			if ok == 0 {
-				t.Error("no callback answered 200")
-			}
-			if n := tl.exchanges(); n != 1 {
-				t.Fatalf("the code was exchanged %d times, want exactly once", n)
-			}
-			if rec := record(t, st.store, key); rec.Status != flows.StatusDone {
-				t.Fatalf("record status %s, want done", rec.Status)
-			}
-			before := len(tl.srv.Requests())
-			done, err := m2.Continue(context.Background(), key, reauth.Reply{Callback: cb})
-			if err != nil || done.Step != reauth.StepDone || done.Result.Credentials.RefreshToken == "" {
-				t.Fatalf("Continue on a done record: %v, %v", done, err)
-			}
-			if after := len(tl.srv.Requests()); after != before {
-				t.Fatalf("Continue on a done record sent %d requests, want none", after-before)
-			}
-		})
-	}
+		}
+		if ok == 0 {
+			t.Error("no callback answered 200")
+		}
+		if n := tl.exchanges(); n != 1 {
+			t.Fatalf("the code was exchanged %d times, want exactly once", n)
+		}
+		if rec := record(t, st.store, key); rec.Status != flows.StatusDone {
+			t.Fatalf("record status %s, want done", rec.Status)
+		}
+		before := len(tl.srv.Requests())
+		done, err := m2.Continue(context.Background(), key, reauth.Reply{Callback: cb})
+		if err != nil || done.Step != reauth.StepDone || done.Result.Credentials.RefreshToken == "" {
+			t.Fatalf("Continue on a done record: %v, %v", done, err)
+		}
+		if after := len(tl.srv.Requests()); after != before {
+			t.Fatalf("Continue on a done record sent %d requests, want none", after-before)
+		}
+	})
 }
 
 // A record another holder has claimed is ErrClaimed without I/O; one whose
 // holder's lease ran out is failed and reauth.ErrFlowExpired, never spent
 // again.
 func TestClaimedAndLeaseRunOut(t *testing.T) {
-	t.Parallel()
-	for _, kind := range storeKinds {
-		t.Run(kind, func(t *testing.T) {
-			t.Parallel()
-			st := newStore(t, kind)
-			tl := newTrueLayer(t)
-			m := newManager(t, tl.reg, st.store)
-			ctx := context.Background()
+	eachStore(t, func(t *testing.T, st storeInfo) {
+		tl := newTrueLayer(t)
+		m := newManager(t, tl.reg, st.store)
+		ctx := context.Background()
 
-			key, cb := tl.approved(t, m)
-			if _, err := st.store.Claim(ctx, key, time.Hour); err != nil { // another instance holds it
-				t.Fatal(err)
-			}
-			before := len(tl.srv.Requests())
-			_, err := m.Continue(ctx, key, reauth.Reply{Callback: cb})
-			if !errors.Is(err, flows.ErrClaimed) {
-				t.Fatalf("Continue on a claimed record: %v, want ErrClaimed", err)
-			}
-			if n := len(tl.srv.Requests()) - before; n != 0 {
-				t.Fatalf("Continue on a claimed record sent %d requests, want none", n)
-			}
+		key, cb := tl.approved(t, m)
+		if _, err := st.store.Claim(ctx, key, time.Hour); err != nil { // another instance holds it
+			t.Fatal(err)
+		}
+		before := len(tl.srv.Requests())
+		_, err := m.Continue(ctx, key, reauth.Reply{Callback: cb})
+		if !errors.Is(err, flows.ErrClaimed) {
+			t.Fatalf("Continue on a claimed record: %v, want ErrClaimed", err)
+		}
+		if n := len(tl.srv.Requests()) - before; n != 0 {
+			t.Fatalf("Continue on a claimed record sent %d requests, want none", n)
+		}
 
-			key2, _ := begin(t, m, "", reauth.TrueLayer, tl.req)
-			if _, err := st.store.Claim(ctx, key2, time.Millisecond); err != nil { // a holder that crashed
-				t.Fatal(err)
-			}
-			time.Sleep(20 * time.Millisecond)
-			before = len(tl.srv.Requests())
-			_, err = m.Continue(ctx, key2, reauth.Reply{Callback: cb})
-			if !errors.Is(err, reauth.ErrFlowExpired) || reauth.NextAction(err) != reauth.ActionBeginAgain {
-				t.Fatalf("Continue after the lease ran out: %v, want ErrFlowExpired", err)
-			}
-			if rec := record(t, st.store, key2); rec.Status != flows.StatusFailed {
-				t.Fatalf("status %s, want failed", rec.Status)
-			}
-			if _, err := m.Continue(ctx, key2, reauth.Reply{Callback: cb}); !errors.Is(err, flows.ErrFailed) {
-				t.Fatalf("Continue on a failed record: %v, want ErrFailed", err)
-			}
-			if n := len(tl.srv.Requests()) - before; n != 0 {
-				t.Fatalf("%d requests sent for claimed or expired records, want none", n)
-			}
-		})
-	}
+		key2, _ := begin(t, m, "", reauth.TrueLayer, tl.req)
+		if _, err := st.store.Claim(ctx, key2, time.Millisecond); err != nil { // a holder that crashed
+			t.Fatal(err)
+		}
+		time.Sleep(20 * time.Millisecond)
+		before = len(tl.srv.Requests())
+		_, err = m.Continue(ctx, key2, reauth.Reply{Callback: cb})
+		if !errors.Is(err, reauth.ErrFlowExpired) || reauth.NextAction(err) != reauth.ActionBeginAgain {
+			t.Fatalf("Continue after the lease ran out: %v, want ErrFlowExpired", err)
+		}
+		if rec := record(t, st.store, key2); rec.Status != flows.StatusFailed {
+			t.Fatalf("status %s, want failed", rec.Status)
+		}
+		if _, err := m.Continue(ctx, key2, reauth.Reply{Callback: cb}); !errors.Is(err, flows.ErrFailed) {
+			t.Fatalf("Continue on a failed record: %v, want ErrFailed", err)
+		}
+		if n := len(tl.srv.Requests()) - before; n != 0 {
+			t.Fatalf("%d requests sent for claimed or expired records, want none", n)
+		}
+	})
 }
 
 // After a code exchange whose answer was lost (the provider spent the

@@ -12,13 +12,22 @@ import (
 // MemoryStore is a [Store] in process memory: the embedded default for a
 // single instance. It is safe for concurrent use. Its records are lost
 // when the process ends; use a shared store (package sqlstore) when several
-// instances serve callbacks.
+// instances serve callbacks. Call DeleteExpired now and then (say, every
+// few minutes) to drop finished and abandoned flows.
 type MemoryStore struct {
 	now func() time.Time
 
 	mu   sync.Mutex
 	recs map[string]*memRecord
-	seq  uint64
+	// byCallback indexes records by provider and CallbackID (both fixed at
+	// Create), so FindOpen reads only its candidates.
+	byCallback map[callbackKey]map[string]*memRecord
+	seq        uint64
+}
+
+type callbackKey struct {
+	provider reauth.Provider
+	id       string
 }
 
 type memRecord struct {
@@ -41,7 +50,7 @@ func WithMemoryClock(now func() time.Time) MemoryOption {
 
 // NewMemoryStore returns an empty MemoryStore.
 func NewMemoryStore(opts ...MemoryOption) *MemoryStore {
-	s := &MemoryStore{now: time.Now, recs: map[string]*memRecord{}}
+	s := &MemoryStore{now: time.Now, recs: map[string]*memRecord{}, byCallback: map[callbackKey]map[string]*memRecord{}}
 	for _, o := range opts {
 		o(s)
 	}
@@ -104,7 +113,15 @@ func (s *MemoryStore) Create(ctx context.Context, rec Record) error {
 	}
 	s.seq++
 	rec.Data = append([]byte(nil), rec.Data...)
-	s.recs[rec.Key] = &memRecord{Record: rec, seq: s.seq}
+	r := &memRecord{Record: rec, seq: s.seq}
+	s.recs[rec.Key] = r
+	if rec.CallbackID != "" {
+		ck := callbackKey{rec.Provider, rec.CallbackID}
+		if s.byCallback[ck] == nil {
+			s.byCallback[ck] = map[string]*memRecord{}
+		}
+		s.byCallback[ck][rec.Key] = r
+	}
 	return nil
 }
 
@@ -138,9 +155,8 @@ func (s *MemoryStore) FindOpen(ctx context.Context, p reauth.Provider, callbackI
 	defer s.lock()()
 	now := s.now()
 	var best *memRecord
-	for _, r := range s.recs {
-		if r.Provider != p || r.CallbackID != callbackID || r.Status != StatusOpen ||
-			(!r.ExpiresAt.IsZero() && !now.Before(r.ExpiresAt)) {
+	for _, r := range s.byCallback[callbackKey{p, callbackID}] {
+		if r.Status != StatusOpen || (!r.ExpiresAt.IsZero() && !now.Before(r.ExpiresAt)) {
 			continue
 		}
 		if best == nil || r.seq > best.seq {
@@ -202,11 +218,24 @@ func (s *MemoryStore) Delete(ctx context.Context, key string) error {
 		return err
 	}
 	defer s.lock()()
-	if _, err := s.get(key); err != nil {
+	r, err := s.get(key)
+	if err != nil {
 		return err
 	}
-	delete(s.recs, key)
+	s.remove(r)
 	return nil
+}
+
+// remove drops r from the store and its index; callers hold s.mu.
+func (s *MemoryStore) remove(r *memRecord) {
+	delete(s.recs, r.Key)
+	ck := callbackKey{r.Provider, r.CallbackID}
+	if ids := s.byCallback[ck]; ids != nil {
+		delete(ids, r.Key)
+		if len(ids) == 0 {
+			delete(s.byCallback, ck)
+		}
+	}
 }
 
 // DeleteExpired removes the records that expired before before, keeping
@@ -221,9 +250,9 @@ func (s *MemoryStore) DeleteExpired(ctx context.Context, before time.Time) (int,
 	defer s.lock()()
 	now := s.now()
 	n := 0
-	for k, r := range s.recs {
+	for _, r := range s.recs {
 		if expiredBefore(r.Record, before, now) {
-			delete(s.recs, k)
+			s.remove(r)
 			n++
 		}
 	}
