@@ -57,7 +57,7 @@ func NewApp(ctx context.Context, cfg Config) (*App, error) {
 	if cfg.BaseURL == "" {
 		return nil, errors.New("webapp: no base URL")
 	}
-	sims, conns, err := startSimulators(cfg.BaseURL+"/callback", cfg.Logger, nil)
+	sims, conns, err := startSimulators(cfg.BaseURL+"/callback", cfg.Logger)
 	if err != nil {
 		return nil, err
 	}
@@ -305,6 +305,14 @@ func (a *App) callbackFailed(w http.ResponseWriter, r *http.Request, err error) 
 func (a *App) fail(w http.ResponseWriter, connID string, err error) {
 	p := failPage{ConnectionID: connID}
 	status := http.StatusBadGateway
+	if errors.Is(err, flows.ErrNotFound) || errors.Is(err, reauth.ErrStateMismatch) || errors.Is(err, reauth.ErrMissingInput) {
+		// Not a re-auth that went wrong: a link that belongs to no flow of
+		// this user (stale, forged or another user's).
+		p.Message = "This link does not belong to a re-authentication of yours. Start again from your connections."
+		p.Detail = err.Error()
+		render(w, http.StatusBadRequest, "fail", p)
+		return
+	}
 	switch reauth.NextAction(err) {
 	case reauth.ActionBeginAgain:
 		status = http.StatusOK

@@ -8,6 +8,7 @@ import (
 	"net/http/cookiejar"
 	"net/url"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -136,9 +137,19 @@ func TestRepairEveryProviderOverHTTP(t *testing.T) {
 		t.Fatalf("mono repair: %d %q", status, h.Get("Location"))
 	}
 	flowURL := app.URL + h.Get("Location")
+	// First the bank asks which account; the page offers its choices.
 	status, _, page = b.do("GET", flowURL, nil)
+	m := regexp.MustCompile(`<select name="accountNumber"[^>]*><option value="([^"]+)"`).FindStringSubmatch(page)
+	if status != 200 || m == nil {
+		t.Fatalf("mono account choice page %d:\n%s", status, page)
+	}
+	status, h, _ = b.do("POST", flowURL, url.Values{"accountNumber": {m[1]}})
+	if status != http.StatusSeeOther {
+		t.Fatalf("account choice answered %d", status)
+	}
+	status, _, page = b.do("GET", app.URL+h.Get("Location"), nil)
 	if status != 200 || !strings.Contains(page, `id="field-otp"`) {
-		t.Fatalf("mono input page %d:\n%s", status, page)
+		t.Fatalf("mono otp page %d:\n%s", status, page)
 	}
 	status, _, page = b.do("POST", flowURL, url.Values{"otp": {"000000"}})
 	if status != http.StatusUnprocessableEntity || !strings.Contains(page, `id="problem"`) {

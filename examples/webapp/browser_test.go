@@ -69,22 +69,25 @@ func newBrowser(t *testing.T) *browser {
 		cancelAlloc()
 		cancelTimeout()
 	})
-	if err := chromedp.Run(ctx); err != nil {
+	if err := chromedp.Do(ctx); err != nil { // starts the browser
 		t.Fatalf("starting %s: %v", exe, err)
 	}
 	t.Logf("browser %s, screenshots in %s", exe, artifacts)
 	return &browser{t: t, ctx: ctx, artifacts: artifacts}
 }
 
-// run performs actions, then saves a screenshot named after the step.
-func (b *browser) run(name string, actions ...chromedp.Action) {
+// run performs actions, then saves a screenshot named after the step. Each
+// step gets a generous minute.
+func (b *browser) run(name string, actions ...chromedp.Action[chromedp.Void]) {
 	b.t.Helper()
-	if err := chromedp.Run(b.ctx, actions...); err != nil {
+	ctx, cancel := context.WithTimeout(b.ctx, time.Minute)
+	defer cancel()
+	if err := chromedp.Do(ctx, actions...); err != nil {
 		b.t.Fatalf("%s: %v", name, err)
 	}
 	b.step++
-	var png []byte
-	if err := chromedp.Run(b.ctx, chromedp.FullScreenshot(&png, 100)); err != nil {
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)) // quality 100 is PNG
+	if err != nil {
 		b.t.Fatalf("%s: screenshot: %v", name, err)
 	}
 	file := filepath.Join(b.artifacts, strings.ReplaceAll(
@@ -96,11 +99,13 @@ func (b *browser) run(name string, actions ...chromedp.Action) {
 
 func (b *browser) text(sel string) string {
 	b.t.Helper()
-	var s string
-	if err := chromedp.Run(b.ctx, chromedp.Text(sel, &s, chromedp.ByQuery)); err != nil {
+	ctx, cancel := context.WithTimeout(b.ctx, time.Minute)
+	defer cancel()
+	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+	if err != nil {
 		b.t.Fatalf("reading %s: %v", sel, err)
 	}
-	return s
+	return strings.TrimSpace(s)
 }
 
 func twoDigits(n int) string {
@@ -119,7 +124,7 @@ func TestBrowserRepairsEveryProvider(t *testing.T) {
 	app := startApp(t)
 	start := time.Now()
 
-	b.run("dashboard before", chromedp.Navigate(app.URL+"/"), chromedp.WaitVisible("#connections", chromedp.ByQuery))
+	b.run("dashboard before", chromedp.Navigate(app.URL+"/"), chromedp.WaitVisible(chromedp.CSS("#connections")))
 	for _, id := range []string{"atto", "truelayer", "yapily", "finch", "mono"} {
 		if st := b.text("#health-" + id); st == "healthy" {
 			t.Fatalf("%s starts healthy; the demo needs it broken or expiring", id)
@@ -127,36 +132,38 @@ func TestBrowserRepairsEveryProvider(t *testing.T) {
 	}
 
 	// TrueLayer: deny at the bank first, then try again and approve.
-	b.run("truelayer bank page", chromedp.Click("#repair-truelayer", chromedp.ByQuery), chromedp.WaitVisible("#deny", chromedp.ByQuery))
-	b.run("truelayer denied", chromedp.Click("#deny", chromedp.ByQuery), chromedp.WaitVisible("#failed", chromedp.ByQuery))
+	b.run("truelayer bank page", chromedp.Click(chromedp.CSS("#repair-truelayer")), chromedp.WaitVisible(chromedp.CSS("#deny")))
+	b.run("truelayer denied", chromedp.Click(chromedp.CSS("#deny")), chromedp.WaitVisible(chromedp.CSS("#failed")))
 	if r := b.text("#reason"); !strings.Contains(r, "cancelled") {
 		t.Fatalf("deny page says %q", r)
 	}
-	b.run("truelayer retry", chromedp.Click("#retry", chromedp.ByQuery), chromedp.WaitVisible("#approve", chromedp.ByQuery))
-	b.run("truelayer repaired", chromedp.Click("#approve", chromedp.ByQuery), chromedp.WaitVisible("#done", chromedp.ByQuery))
+	b.run("truelayer retry", chromedp.Click(chromedp.CSS("#retry")), chromedp.WaitVisible(chromedp.CSS("#approve")))
+	b.run("truelayer repaired", chromedp.Click(chromedp.CSS("#approve")), chromedp.WaitVisible(chromedp.CSS("#done")))
 
 	for _, id := range []string{"atto", "yapily", "finch"} {
-		b.run(id+" provider page", chromedp.Navigate(app.URL+"/"), chromedp.WaitVisible("#repair-"+id, chromedp.ByQuery),
-			chromedp.Click("#repair-"+id, chromedp.ByQuery), chromedp.WaitVisible("#approve", chromedp.ByQuery))
-		b.run(id+" repaired", chromedp.Click("#approve", chromedp.ByQuery), chromedp.WaitVisible("#done", chromedp.ByQuery))
+		b.run(id+" provider page", chromedp.Navigate(app.URL+"/"), chromedp.WaitVisible(chromedp.CSS("#repair-"+id)),
+			chromedp.Click(chromedp.CSS("#repair-"+id)), chromedp.WaitVisible(chromedp.CSS("#approve")))
+		b.run(id+" repaired", chromedp.Click(chromedp.CSS("#approve")), chromedp.WaitVisible(chromedp.CSS("#done")))
 	}
 
 	// The browser reloads Finch's callback page: the stored result is shown
 	// again and the code is not exchanged a second time.
-	b.run("finch callback reloaded", chromedp.Reload(), chromedp.WaitVisible("#done", chromedp.ByQuery))
+	b.run("finch callback reloaded", chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("#done")))
 	if n := app.sims.finch.Count("POST /auth/token"); n != 1 {
 		t.Fatalf("finch code exchanges after a reload = %d, want 1", n)
 	}
 
-	// Mono asks for an OTP in the app's own form: wrong, then right.
-	b.run("mono otp form", chromedp.Navigate(app.URL+"/"), chromedp.WaitVisible("#repair-mono", chromedp.ByQuery),
-		chromedp.Click("#repair-mono", chromedp.ByQuery), chromedp.WaitVisible("#field-otp", chromedp.ByQuery))
-	b.run("mono wrong otp", chromedp.SendKeys("#field-otp", "000000", chromedp.ByQuery),
-		chromedp.Click("#submit", chromedp.ByQuery), chromedp.WaitVisible("#problem", chromedp.ByQuery))
-	b.run("mono repaired", chromedp.SendKeys("#field-otp", app.sims.MonoOTP(), chromedp.ByQuery),
-		chromedp.Click("#submit", chromedp.ByQuery), chromedp.WaitVisible("#done", chromedp.ByQuery))
+	// Mono asks in the app's own forms: which account, then the OTP, first
+	// wrong, then right.
+	b.run("mono account choice", chromedp.Navigate(app.URL+"/"), chromedp.WaitVisible(chromedp.CSS("#repair-mono")),
+		chromedp.Click(chromedp.CSS("#repair-mono")), chromedp.WaitVisible(chromedp.CSS("#field-accountNumber")))
+	b.run("mono otp form", chromedp.Click(chromedp.CSS("#submit")), chromedp.WaitVisible(chromedp.CSS("#field-otp")))
+	b.run("mono wrong otp", chromedp.SendKeys(chromedp.CSS("#field-otp"), "000000"),
+		chromedp.Click(chromedp.CSS("#submit")), chromedp.WaitVisible(chromedp.CSS("#problem")))
+	b.run("mono repaired", chromedp.SendKeys(chromedp.CSS("#field-otp"), app.sims.MonoOTP()),
+		chromedp.Click(chromedp.CSS("#submit")), chromedp.WaitVisible(chromedp.CSS("#done")))
 
-	b.run("dashboard after", chromedp.Navigate(app.URL+"/"), chromedp.WaitVisible("#connections", chromedp.ByQuery))
+	b.run("dashboard after", chromedp.Navigate(app.URL+"/"), chromedp.WaitVisible(chromedp.CSS("#connections")))
 	for _, id := range []string{"atto", "truelayer", "yapily", "finch", "mono"} {
 		if st := b.text("#health-" + id); st != "healthy" {
 			t.Fatalf("%s after its repair: %q", id, st)

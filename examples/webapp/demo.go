@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"log/slog"
-	"net/http"
 	"sync"
 	"time"
 
@@ -102,17 +101,27 @@ type simulators struct {
 }
 
 func (s *simulators) Close() {
-	for _, c := range []interface{ Close() }{s.atto, s.truelayer, s.yapily, s.finch, s.mono} {
-		if c != nil {
-			c.Close()
-		}
+	if s.atto != nil {
+		s.atto.Close()
+	}
+	if s.truelayer != nil {
+		s.truelayer.Close()
+	}
+	if s.yapily != nil {
+		s.yapily.Close()
+	}
+	if s.finch != nil {
+		s.finch.Close()
+	}
+	if s.mono != nil {
+		s.mono.Close()
 	}
 }
 
 // startSimulators starts the five simulated providers, each sending the
 // browser back to callback, and creates the demo user's connections: four
 // broken or expiring, each the provider's own way.
-func startSimulators(callback string, logger *slog.Logger, hc *http.Client) (*simulators, *connections, error) {
+func startSimulators(callback string, logger *slog.Logger) (*simulators, *connections, error) {
 	s := &simulators{}
 	conns := &connections{byID: map[string]*Connection{}}
 	ok := false
@@ -128,7 +137,7 @@ func startSimulators(callback string, logger *slog.Logger, hc *http.Client) (*si
 	s.atto = attotest.NewServer(attotest.WithCallbackURL(callback))
 	consentID := s.atto.NewConsent(attotest.StatusExpired)
 	ac, err := atto.New(atto.Credentials{ClientID: s.atto.ClientID(), ClientSecret: s.atto.ClientSecret()},
-		atto.WithBaseURL(s.atto.APIURL()), atto.WithConnectURL(s.atto.ConnectURL()), atto.WithLogger(logger), atto.WithHTTPClient(hc))
+		atto.WithBaseURL(s.atto.APIURL()), atto.WithConnectURL(s.atto.ConnectURL()), atto.WithLogger(logger))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -139,7 +148,7 @@ func startSimulators(callback string, logger *slog.Logger, hc *http.Client) (*si
 	tl := s.truelayer.Connect(callback)
 	s.truelayer.SetConsentExpiry(tl.CredentialsID, time.Now().Add(3*24*time.Hour))
 	tc, err := truelayer.New(truelayer.Credentials{ClientID: s.truelayer.ClientID(), ClientSecret: s.truelayer.ClientSecret()},
-		truelayer.WithAuthURL(s.truelayer.AuthURL()), truelayer.WithAPIURL(s.truelayer.APIURL()), truelayer.WithLogger(logger), truelayer.WithHTTPClient(hc))
+		truelayer.WithAuthURL(s.truelayer.AuthURL()), truelayer.WithAPIURL(s.truelayer.APIURL()), truelayer.WithLogger(logger))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -150,7 +159,7 @@ func startSimulators(callback string, logger *slog.Logger, hc *http.Client) (*si
 	s.yapily = yapilytest.NewServer(yapilytest.WithCallback(callback))
 	consent := s.yapily.AddConsent(yapilytest.ConsentSpec{Status: yapilytest.StatusExpired})
 	yc, err := yapily.New(yapily.Credentials{ApplicationID: yapilytest.ApplicationID, ApplicationSecret: yapilytest.ApplicationSecret},
-		yapily.WithBaseURL(s.yapily.URL), yapily.WithLogger(logger), yapily.WithHTTPClient(hc))
+		yapily.WithBaseURL(s.yapily.URL), yapily.WithLogger(logger))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -162,7 +171,7 @@ func startSimulators(callback string, logger *slog.Logger, hc *http.Client) (*si
 	fc := s.finch.AddConnection("gusto")
 	s.finch.RequireReauth(fc.ID)
 	fcl, err := finch.New(finch.Credentials{ClientID: finchtest.ClientID, ClientSecret: finchtest.ClientSecret},
-		finch.WithBaseURL(s.finch.URL), finch.WithLogger(logger), finch.WithHTTPClient(hc))
+		finch.WithBaseURL(s.finch.URL), finch.WithLogger(logger))
 	if err != nil {
 		return nil, nil, err
 	}
@@ -170,14 +179,17 @@ func startSimulators(callback string, logger *slog.Logger, hc *http.Client) (*si
 		Begin:   reauth.Request{ConnectionID: fc.ID, Token: fc.AccessToken, RedirectURI: callback},
 		Inspect: reauth.Request{ConnectionID: fc.ID, Token: fc.AccessToken}})
 
-	s.mono = monotest.NewServer()
-	s.mono.RequireReauth(monotest.AccountOTP)
-	mc, err := mono.New(mono.Credentials{SecretKey: s.mono.SecretKey()}, mono.WithBaseURL(s.mono.URL), mono.WithLogger(logger), mono.WithHTTPClient(hc))
+	// Mono allows one real-time session per account per 5 minutes; the demo
+	// lifts that so a denied or abandoned try can be repeated at once.
+	s.mono = monotest.NewServer(monotest.WithSessionInterval(0))
+	s.mono.RequireReauth(monotest.AccountSelectionThenOTP)
+	mc, err := mono.New(mono.Credentials{SecretKey: s.mono.SecretKey()}, mono.WithBaseURL(s.mono.URL), mono.WithLogger(logger))
 	if err != nil {
 		return nil, nil, err
 	}
 	conns.add(&Connection{ID: "mono", Name: "Mono — GTBank current account", Provider: reauth.Mono,
-		Begin: reauth.Request{ConnectionID: monotest.AccountOTP}, Inspect: reauth.Request{ConnectionID: monotest.AccountOTP}})
+		Begin:   reauth.Request{ConnectionID: monotest.AccountSelectionThenOTP},
+		Inspect: reauth.Request{ConnectionID: monotest.AccountSelectionThenOTP}})
 
 	s.clients = []reauth.Reauthenticator{ac, tc, yc, fcl, mc}
 	ok = true
