@@ -1,0 +1,258 @@
+package truelayer_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"golang.org/x/oauth2"
+
+	"github.com/reauthkit/reauthkit/reauth"
+	"github.com/reauthkit/reauthkit/truelayer"
+	"github.com/reauthkit/reauthkit/truelayer/truelayertest"
+)
+
+// valid is conn's pair as just issued: its access token works for most of
+// an hour.
+func valid(conn truelayertest.Connection) reauth.Credentials {
+	return reauth.Credentials{AccessToken: conn.AccessToken, RefreshToken: conn.RefreshToken, ExpiresAt: time.Now().Add(50 * time.Minute)}
+}
+
+// accounts makes the application's data call through hc and returns the
+// status.
+func accounts(t *testing.T, hc *http.Client, srv *truelayertest.Server) int {
+	t.Helper()
+	resp, err := hc.Get(srv.APIURL() + "/data/v1/accounts")
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	return resp.StatusCode
+}
+
+// reauthenticate runs the user's re-authentication of conn and returns
+// the new pair (the old access token is refused from now on).
+func reauthenticate(t *testing.T, c *truelayer.Client, srv *truelayertest.Server, conn truelayertest.Connection) reauth.Credentials {
+	t.Helper()
+	ctx := context.Background()
+	flow, err := c.Begin(ctx, reauth.Request{ConnectionID: conn.CredentialsID, Token: conn.RefreshToken, RedirectURI: redirectURI})
+	require.NoError(t, err)
+	cb, err := srv.Approve(ctx, flow.URL)
+	require.NoError(t, err)
+	done, err := c.Continue(ctx, flow, reauth.Reply{Callback: cb})
+	require.NoError(t, err)
+	return done.Result.Credentials
+}
+
+// After a re-authentication stored a new pair, Invalidate makes the next
+// Token take it from the store: no hour of 401s, and no refresh.
+func TestTokenSourceInvalidateAfterReauth(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	c, srv := simClient(t)
+	conn := srv.Connect(redirectURI)
+	store := &memStore{tok: valid(conn)}
+	ts := c.TokenSource(valid(conn), truelayer.WithTokenStore(store.load, store.save))
+	hc := &http.Client{Transport: &oauth2.Transport{Source: ts.OAuth2(ctx)}}
+	t.Cleanup(hc.CloseIdleConnections)
+	require.Equal(t, http.StatusOK, accounts(t, hc, srv))
+
+	pair := reauthenticate(t, c, srv, conn)
+	require.NoError(t, store.save(ctx, pair))
+	assert.Equal(t, http.StatusUnauthorized, accounts(t, hc, srv), "the old access token is refused")
+	ts.Invalidate()
+	tok, err := ts.Token(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, pair.AccessToken, tok.AccessToken, "the stored pair, not the refused one")
+	assert.Equal(t, http.StatusOK, accounts(t, hc, srv))
+	assert.Equal(t, 1, srv.Count(truelayertest.RouteToken), "only the code exchange: no refresh")
+}
+
+// Another instance refreshed: TrueLayer refuses this instance's access
+// token. Transport drops it by itself and the next call uses the pair the
+// other instance stored.
+func TestTokenSourceTransportPicksUpAnotherInstancesPair(t *testing.T) {
+	t.Parallel()
+	srv := truelayertest.NewServer()
+	t.Cleanup(srv.Close)
+	a, b := clientFor(t, srv), clientFor(t, srv)
+	conn := srv.Connect(redirectURI)
+	store := &memStore{tok: valid(conn)}
+	opt := truelayer.WithTokenStore(store.load, store.save)
+	tsA := a.TokenSource(valid(conn), opt)
+	hc := &http.Client{Transport: tsA.Transport(nil)}
+	t.Cleanup(hc.CloseIdleConnections)
+	require.Equal(t, http.StatusOK, accounts(t, hc, srv))
+
+	// b refreshes (with a longer skew, the pair is due for it) and saves.
+	_, err := b.TokenSource(valid(conn), opt, truelayer.WithTokenSkew(time.Hour)).Token(context.Background())
+	require.NoError(t, err)
+	require.Equal(t, 1, srv.Count(truelayertest.RouteToken))
+
+	assert.Equal(t, http.StatusUnauthorized, accounts(t, hc, srv), "a's access token was replaced")
+	assert.Equal(t, http.StatusOK, accounts(t, hc, srv), "the refused token was dropped, the stored pair used")
+	assert.Equal(t, http.StatusOK, accounts(t, hc, srv))
+	assert.Equal(t, 1, srv.Count(truelayertest.RouteToken), "a took b's pair: no second refresh")
+}
+
+// The oauth2 path: Notify hears ErrAccessTokenExpired and invalidates.
+func TestTokenSourceOAuth2InvalidateFromNotify(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	srv := truelayertest.NewServer()
+	t.Cleanup(srv.Close)
+	a, b := clientFor(t, srv), clientFor(t, srv)
+	conn := srv.Connect(redirectURI)
+	store := &memStore{tok: valid(conn)}
+	opt := truelayer.WithTokenStore(store.load, store.save)
+	tsA := a.TokenSource(valid(conn), opt)
+	notify := func(_ *http.Request, err error) {
+		if errors.Is(err, truelayer.ErrAccessTokenExpired) {
+			tsA.Invalidate()
+		}
+	}
+	hc := &http.Client{Transport: &oauth2.Transport{Source: tsA.OAuth2(ctx),
+		Base: &reauth.Transport{Check: truelayer.CheckResponse, Notify: notify}}}
+	t.Cleanup(hc.CloseIdleConnections)
+	_, err := b.TokenSource(valid(conn), opt, truelayer.WithTokenSkew(time.Hour)).Token(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, http.StatusUnauthorized, accounts(t, hc, srv))
+	assert.Equal(t, http.StatusOK, accounts(t, hc, srv))
+	assert.Equal(t, 1, srv.Count(truelayertest.RouteToken))
+}
+
+// When the store holds the refused token too (no store, or nobody stored
+// anything newer), Invalidate leads to a refresh.
+func TestTokenSourceInvalidateRefreshesWhenNothingNewer(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	c, srv := simClient(t)
+	conn := srv.Connect(redirectURI)
+	store := &memStore{tok: valid(conn)}
+	for _, opts := range [][]truelayer.TokenOption{nil, {truelayer.WithTokenStore(store.load, store.save)}} {
+		ts := c.TokenSource(valid(conn), opts...)
+		before, err := ts.Token(ctx)
+		require.NoError(t, err)
+		ts.Invalidate()
+		after, err := ts.Token(ctx)
+		require.NoError(t, err)
+		assert.NotEqual(t, before.AccessToken, after.AccessToken)
+		conn, _ = srv.Lookup(conn.CredentialsID)
+		assert.Equal(t, conn.AccessToken, after.AccessToken)
+		store.tok = valid(conn)
+	}
+	assert.Equal(t, 2, srv.Count(truelayertest.RouteToken))
+	var nilTS *truelayer.TokenSource
+	nilTS.Invalidate() // no panic
+}
+
+// Two instances without a shared Locker both refresh; the loser's refresh
+// token is refused before the winner saved. The loser must wait for the
+// winner's pair, never report ErrReauthRequired.
+func TestTokenSourceLoserWaitsForTheWinnersSave(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	srv := truelayertest.NewServer()
+	t.Cleanup(srv.Close)
+	winner, loser := clientFor(t, srv), clientFor(t, srv) // each with its own default lock
+	conn := srv.Connect(redirectURI)
+	store := &memStore{tok: expired(conn)}
+
+	refreshed := make(chan struct{}) // the winner has its new pair, unsaved
+	reloaded := make(chan struct{})  // the loser reloaded after its refusal
+	slowSave := func(ctx context.Context, tok reauth.Credentials) error {
+		close(refreshed)
+		select {
+		case <-reloaded:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		return store.save(ctx, tok)
+	}
+	loads := 0
+	countedLoad := func(ctx context.Context) (reauth.Credentials, error) {
+		if loads++; loads == 2 {
+			defer close(reloaded)
+		}
+		return store.load(ctx)
+	}
+
+	won := make(chan reauth.Credentials, 1)
+	go func() {
+		tok, err := winner.TokenSource(expired(conn), truelayer.WithTokenStore(store.load, slowSave)).Token(ctx)
+		assert.NoError(t, err)
+		won <- tok
+	}()
+	<-refreshed
+	tok, err := loser.TokenSource(expired(conn), truelayer.WithTokenStore(countedLoad, store.save),
+		truelayer.WithStoreWait(30*time.Second)).Token(ctx) // generous: found as soon as the winner saves
+	require.NoError(t, err, "a newer pair was about to land in the store")
+	assert.Equal(t, <-won, tok)
+	assert.Equal(t, 2, srv.Count(truelayertest.RouteToken), "the winner's refresh and the loser's refused one")
+	assert.Greater(t, loads, 2, "the loser kept reloading")
+}
+
+// A plain invalid_grant (the consent lapsed) is still ErrReauthRequired,
+// after reloading for the store wait.
+func TestTokenSourceInvalidGrantAfterStoreWait(t *testing.T) {
+	t.Parallel()
+	c, srv := simClient(t)
+	conn := lapsed(srv)
+	store := &memStore{tok: expired(conn)}
+	loads := 0
+	load := func(ctx context.Context) (reauth.Credentials, error) { loads++; return store.load(ctx) }
+	_, err := c.TokenSource(expired(conn), truelayer.WithTokenStore(load, store.save),
+		truelayer.WithStoreWait(100*time.Millisecond)).Token(context.Background())
+	require.ErrorIs(t, err, reauth.ErrReauthRequired)
+	assert.NotErrorIs(t, err, truelayer.ErrRefreshLost)
+	assert.Greater(t, loads, 2, "reloaded more than once before giving up")
+	assert.Equal(t, 1, srv.Count(truelayertest.RouteToken))
+
+	// A cancelled ctx ends the wait with TrueLayer's answer.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err = c.TokenSource(expired(conn), truelayer.WithTokenStore(store.load, store.save)).Token(ctx)
+	require.Error(t, err)
+}
+
+// Two Clients in one process do not share their default lock: one
+// LocalLocker given to both makes one refresh.
+func TestLocalLockerSharedByTwoClients(t *testing.T) {
+	t.Parallel()
+	srv := truelayertest.NewServer()
+	t.Cleanup(srv.Close)
+	a, b := clientFor(t, srv), clientFor(t, srv)
+	conn := srv.Connect(redirectURI)
+	store := &memStore{tok: expired(conn)}
+	locker := &truelayer.LocalLocker{}
+	opts := []truelayer.TokenOption{truelayer.WithTokenStore(store.load, store.save), truelayer.WithLocker(locker), truelayer.WithTokenKey(conn.CredentialsID)}
+	got := concurrently(t, 64, a.TokenSource(expired(conn), opts...), b.TokenSource(expired(conn), opts...))
+	assert.Equal(t, 1, srv.Count(truelayertest.RouteToken), "one refresh in total")
+	assert.Equal(t, map[string]int{store.get().AccessToken: 64}, got)
+	assert.Equal(t, 1, store.saves)
+}
+
+func TestLocalLocker(t *testing.T) {
+	t.Parallel()
+	var l truelayer.LocalLocker // the zero value works
+	unlock, err := l.Lock(context.Background(), "k", time.Minute)
+	require.NoError(t, err)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
+	defer cancel()
+	_, err = l.Lock(ctx, "k", time.Minute)
+	require.ErrorIs(t, err, context.DeadlineExceeded, "held")
+	other, err := l.Lock(context.Background(), "other", time.Minute)
+	require.NoError(t, err, "keys are independent")
+	other()
+	unlock()
+	unlock() // twice is harmless
+	again, err := l.Lock(context.Background(), "k", time.Minute)
+	require.NoError(t, err)
+	again()
+	var nilLocker *truelayer.LocalLocker
+	_, err = nilLocker.Lock(context.Background(), "k", time.Minute)
+	require.Error(t, err)
+}
