@@ -218,23 +218,6 @@ func TestTokenSourceInvalidGrantAfterStoreWait(t *testing.T) {
 	require.Error(t, err)
 }
 
-// Two Clients in one process do not share their default lock: one
-// LocalLocker given to both makes one refresh.
-func TestLocalLockerSharedByTwoClients(t *testing.T) {
-	t.Parallel()
-	srv := truelayertest.NewServer()
-	t.Cleanup(srv.Close)
-	a, b := clientFor(t, srv), clientFor(t, srv)
-	conn := srv.Connect(redirectURI)
-	store := &memStore{tok: expired(conn)}
-	locker := &truelayer.LocalLocker{}
-	opts := []truelayer.TokenOption{truelayer.WithTokenStore(store.load, store.save), truelayer.WithLocker(locker), truelayer.WithTokenKey(conn.CredentialsID)}
-	got := concurrently(t, 64, a.TokenSource(expired(conn), opts...), b.TokenSource(expired(conn), opts...))
-	assert.Equal(t, 1, srv.Count(truelayertest.RouteToken), "one refresh in total")
-	assert.Equal(t, map[string]int{store.get().AccessToken: 64}, got)
-	assert.Equal(t, 1, store.saves)
-}
-
 func TestLocalLocker(t *testing.T) {
 	t.Parallel()
 	var l truelayer.LocalLocker // the zero value works
