@@ -239,3 +239,58 @@ func TestLocalLocker(t *testing.T) {
 	_, err = nilLocker.Lock(context.Background(), "k", time.Minute)
 	require.Error(t, err)
 }
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// A refusal of a token the source has already replaced drops nothing: the
+// next call uses the replacement, with no second refresh.
+func TestTokenSourceTransportLateRefusal(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	c, srv := simClient(t)
+	conn := srv.Connect(redirectURI)
+	ts := c.TokenSource(valid(conn))
+	first := true
+	base := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		if first { // while this call is in flight, the source moves on
+			first = false
+			ts.Invalidate()
+			_, err := ts.Token(r.Context())
+			require.NoError(t, err)
+		}
+		return http.DefaultTransport.RoundTrip(r)
+	})
+	hc := &http.Client{Transport: ts.Transport(base)}
+	assert.Equal(t, http.StatusUnauthorized, accounts(t, hc, srv), "sent with the token just replaced")
+	assert.Equal(t, http.StatusOK, accounts(t, hc, srv))
+	assert.Equal(t, 1, srv.Count(truelayertest.RouteToken), "the late refusal did not drop the new token")
+
+	// The caller's request is not modified.
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, srv.APIURL()+"/data/v1/accounts", nil)
+	require.NoError(t, err)
+	resp, err := hc.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Empty(t, req.Header.Get("Authorization"))
+}
+
+func TestTokenSourceTransportErrors(t *testing.T) {
+	t.Parallel()
+	c, srv := simClient(t)
+	conn := lapsed(srv)
+	_, err := c.TokenSource(expired(conn)).Transport(nil).RoundTrip(nil)
+	require.Error(t, err)
+
+	// No token: the request is not sent, and the error says why.
+	hc := &http.Client{Transport: c.TokenSource(expired(conn)).Transport(nil)}
+	before := len(srv.Requests())
+	_, err = hc.Get(srv.APIURL() + "/data/v1/accounts")
+	require.ErrorIs(t, err, reauth.ErrReauthRequired)
+	assert.Len(t, srv.Requests(), before+1, "only the refused refresh")
+
+	var nilTS *truelayer.TokenSource
+	_, err = (&http.Client{Transport: nilTS.Transport(nil)}).Get(srv.APIURL() + "/data/v1/accounts")
+	require.Error(t, err)
+}
