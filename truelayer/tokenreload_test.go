@@ -71,56 +71,48 @@ func TestTokenSourceInvalidateAfterReauth(t *testing.T) {
 }
 
 // Another instance refreshed: TrueLayer refuses this instance's access
-// token. Transport drops it by itself and the next call uses the pair the
-// other instance stored.
-func TestTokenSourceTransportPicksUpAnotherInstancesPair(t *testing.T) {
-	t.Parallel()
-	srv := truelayertest.NewServer()
-	t.Cleanup(srv.Close)
-	a, b := clientFor(t, srv), clientFor(t, srv)
-	conn := srv.Connect(redirectURI)
-	store := &memStore{tok: valid(conn)}
-	opt := truelayer.WithTokenStore(store.load, store.save)
-	tsA := a.TokenSource(valid(conn), opt)
-	hc := &http.Client{Transport: tsA.Transport(nil)}
-	t.Cleanup(hc.CloseIdleConnections)
-	require.Equal(t, http.StatusOK, accounts(t, hc, srv))
-
-	// b refreshes (with a longer skew, the pair is due for it) and saves.
-	_, err := b.TokenSource(valid(conn), opt, truelayer.WithTokenSkew(time.Hour)).Token(context.Background())
-	require.NoError(t, err)
-	require.Equal(t, 1, srv.Count(truelayertest.RouteToken))
-
-	assert.Equal(t, http.StatusUnauthorized, accounts(t, hc, srv), "a's access token was replaced")
-	assert.Equal(t, http.StatusOK, accounts(t, hc, srv), "the refused token was dropped, the stored pair used")
-	assert.Equal(t, http.StatusOK, accounts(t, hc, srv))
-	assert.Equal(t, 1, srv.Count(truelayertest.RouteToken), "a took b's pair: no second refresh")
-}
-
-// The oauth2 path: Notify hears ErrAccessTokenExpired and invalidates.
-func TestTokenSourceOAuth2InvalidateFromNotify(t *testing.T) {
+// token. Told so (by Transport itself, or by Notify through Invalidate),
+// the source takes the pair the other instance stored.
+func TestTokenSourcePicksUpAnotherInstancesPair(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	srv := truelayertest.NewServer()
-	t.Cleanup(srv.Close)
-	a, b := clientFor(t, srv), clientFor(t, srv)
-	conn := srv.Connect(redirectURI)
-	store := &memStore{tok: valid(conn)}
-	opt := truelayer.WithTokenStore(store.load, store.save)
-	tsA := a.TokenSource(valid(conn), opt)
-	notify := func(_ *http.Request, err error) {
-		if errors.Is(err, truelayer.ErrAccessTokenExpired) {
-			tsA.Invalidate()
-		}
+	for name, client := range map[string]func(*truelayer.TokenSource) *http.Client{
+		"Transport drops the refused token": func(ts *truelayer.TokenSource) *http.Client {
+			return &http.Client{Transport: ts.Transport(nil)}
+		},
+		"oauth2.Transport, Notify invalidates": func(ts *truelayer.TokenSource) *http.Client {
+			notify := func(_ *http.Request, err error) {
+				if errors.Is(err, truelayer.ErrAccessTokenExpired) {
+					ts.Invalidate()
+				}
+			}
+			return &http.Client{Transport: &oauth2.Transport{Source: ts.OAuth2(ctx),
+				Base: &reauth.Transport{Check: truelayer.CheckResponse, Notify: notify}}}
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			srv := truelayertest.NewServer()
+			t.Cleanup(srv.Close)
+			a, b := clientFor(t, srv), clientFor(t, srv)
+			conn := srv.Connect(redirectURI)
+			store := &memStore{tok: valid(conn)}
+			opt := truelayer.WithTokenStore(store.load, store.save)
+			hc := client(a.TokenSource(valid(conn), opt))
+			t.Cleanup(hc.CloseIdleConnections)
+			require.Equal(t, http.StatusOK, accounts(t, hc, srv))
+
+			// b refreshes (with a longer skew, the pair is due for it) and saves.
+			_, err := b.TokenSource(valid(conn), opt, truelayer.WithTokenSkew(time.Hour)).Token(ctx)
+			require.NoError(t, err)
+			require.Equal(t, 1, srv.Count(truelayertest.RouteToken))
+
+			assert.Equal(t, http.StatusUnauthorized, accounts(t, hc, srv), "a's access token was replaced")
+			assert.Equal(t, http.StatusOK, accounts(t, hc, srv), "the refused token was dropped, the stored pair used")
+			assert.Equal(t, http.StatusOK, accounts(t, hc, srv))
+			assert.Equal(t, 1, srv.Count(truelayertest.RouteToken), "a took b's pair: no second refresh")
+		})
 	}
-	hc := &http.Client{Transport: &oauth2.Transport{Source: tsA.OAuth2(ctx),
-		Base: &reauth.Transport{Check: truelayer.CheckResponse, Notify: notify}}}
-	t.Cleanup(hc.CloseIdleConnections)
-	_, err := b.TokenSource(valid(conn), opt, truelayer.WithTokenSkew(time.Hour)).Token(ctx)
-	require.NoError(t, err)
-	assert.Equal(t, http.StatusUnauthorized, accounts(t, hc, srv))
-	assert.Equal(t, http.StatusOK, accounts(t, hc, srv))
-	assert.Equal(t, 1, srv.Count(truelayertest.RouteToken))
 }
 
 // When the store holds the refused token too (no store, or nobody stored
