@@ -80,10 +80,12 @@ func (m *Manager) CallbackHandler(done func(http.ResponseWriter, *http.Request, 
 			return
 		}
 		flow, err := m.Continue(r.Context(), rec.Key, reauth.Reply{Callback: q})
-		if err != nil {
+		if flow == nil {
 			fail(w, r, err)
 			return
 		}
+		// A flow with an error: the provider answered but storing failed
+		// (Continue logged it); done still gets the new credentials.
 		if c, err := r.Cookie(m.cookie); err == nil && c.Value == rec.Key {
 			http.SetCookie(w, &http.Cookie{Name: m.cookie, Value: "", Path: "/", MaxAge: -1,
 				HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: isTLS(r)})
