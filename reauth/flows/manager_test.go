@@ -327,3 +327,23 @@ func shift(s string) string {
 	}
 	return string(b)
 }
+
+// A live holder never outlives its claim: the provider call runs under a
+// deadline inside the lease, and the record is settled (failed: the code may
+// have reached the bank) before the lease ends, never left claimed.
+func TestProviderCallEndsInsideTheLease(t *testing.T) {
+	t.Parallel()
+	tl := newTrueLayer(t)
+	st := flows.NewMemoryStore()
+	m := newManager(t, tl.reg, st, flows.WithLease(400*time.Millisecond))
+	key, cb := tl.approved(t, m)
+	tl.srv.Inject("POST /connect/token", 1, sim.Fault{Kind: sim.FaultDelay, Delay: time.Minute})
+	start := time.Now()
+	_, err := m.Continue(context.Background(), key, reauth.Reply{Callback: cb})
+	if err == nil || time.Since(start) > 30*time.Second {
+		t.Fatalf("Continue against a stalled provider: %v after %s", err, time.Since(start))
+	}
+	if rec := record(t, st, key); rec.Status != flows.StatusFailed || !rec.ClaimedUntil.IsZero() {
+		t.Fatalf("after the deadline: status %s, claimed until %v; want failed and released", rec.Status, rec.ClaimedUntil)
+	}
+}
