@@ -110,8 +110,7 @@ func (c *Client) postSession(ctx context.Context, path string, body any) (*Conne
 		Method:  http.MethodPost,
 		Base:    c.base,
 		Path:    path,
-		Header:  c.basic(),
-		Secrets: []string{c.creds.ClientSecret},
+		Header: c.basic(), // its credential is in the Client's Scrubber
 	}
 	if err := req.SetJSON(body); err != nil {
 		return nil, reauth.InvalidInput(reauth.Finch, "session request", "cannot be encoded")

@@ -20,8 +20,7 @@ func (c *Client) bearerRequest(method, path, accessToken string) (*httpx.Request
 		Method:  method,
 		Base:    c.base,
 		Path:    path,
-		Header:  bearer(accessToken),
-		Secrets: []string{accessToken},
+		Header: bearer(accessToken), // scrubbed as the Authorization credential
 	}, nil
 }
 

@@ -44,10 +44,16 @@ type ConnectionMismatchError struct {
 
 // Error names both connection ids (ids, not secrets).
 func (e *ConnectionMismatchError) Error() string {
+	if e == nil {
+		return "finch: code belongs to another connection"
+	}
 	return fmt.Sprintf("finch: code belongs to connection %q, not to the flow's connection %q", e.Got, e.Want)
 }
 
 func (e *ConnectionMismatchError) redacted() reauth.RedactedValue {
+	if e == nil {
+		return reauth.Redact("*finch.ConnectionMismatchError")
+	}
 	v := reauth.Redact("finch.ConnectionMismatchError", reauth.Show("Want", e.Want), reauth.Show("Got", e.Got))
 	if e.Token != nil {
 		v.Fields = append(v.Fields, reauth.Show("Token", e.Token.redacted()))

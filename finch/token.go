@@ -85,7 +85,7 @@ func (c *Client) ExchangeCode(ctx context.Context, code, redirectURI string) (*T
 		Path:    "/auth/token",
 		Header:  versionOnly(),
 		OneTime: true,
-		Secrets: []string{code, c.creds.ClientSecret},
+		Secrets: []string{code}, // the client secret is in the Client's Scrubber
 	}
 	if err := req.SetJSON(tokenRequest{
 		ClientID:     c.creds.ClientID,
