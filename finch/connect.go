@@ -107,9 +107,9 @@ func (c *Client) NewReauthSession(ctx context.Context, r ReauthSessionRequest) (
 // decodes the session.
 func (c *Client) postSession(ctx context.Context, path string, body any) (*ConnectSession, error) {
 	req := &httpx.Request{
-		Method:  http.MethodPost,
-		Base:    c.base,
-		Path:    path,
+		Method: http.MethodPost,
+		Base:   c.base,
+		Path:   path,
 		Header: c.basic(), // its credential is in the Client's Scrubber
 	}
 	if err := req.SetJSON(body); err != nil {

@@ -17,9 +17,9 @@ func (c *Client) bearerRequest(method, path, accessToken string) (*httpx.Request
 		return nil, reauth.MissingInput(reauth.Finch, "accessToken")
 	}
 	return &httpx.Request{
-		Method:  method,
-		Base:    c.base,
-		Path:    path,
+		Method: method,
+		Base:   c.base,
+		Path:   path,
 		Header: bearer(accessToken), // scrubbed as the Authorization credential
 	}, nil
 }

@@ -25,14 +25,14 @@ import (
 func TestNewErrorFormat(t *testing.T) {
 	t.Parallel()
 	for name, opts := range map[string][]finch.Option{
-		"nil option":        {nil},
-		"zero max bytes":    {finch.WithMaxResponseBytes(0)},
-		"negative max":      {finch.WithMaxResponseBytes(-1)},
-		"bad session TTL":   {finch.WithSessionTTL(0)},
-		"bad base URL":      {finch.WithBaseURL("ftp://x")},
-		"nil http.Client":   {finch.WithHTTPClient(nil)},
-		"control chars ua":  {finch.WithUserAgent("a\nb")},
-		"bad connect URL":   {finch.WithConnectURL("https://x/?q=1")},
+		"nil option":         {nil},
+		"zero max bytes":     {finch.WithMaxResponseBytes(0)},
+		"negative max":       {finch.WithMaxResponseBytes(-1)},
+		"bad session TTL":    {finch.WithSessionTTL(0)},
+		"bad base URL":       {finch.WithBaseURL("ftp://x")},
+		"nil http.Client":    {finch.WithHTTPClient(nil)},
+		"control chars ua":   {finch.WithUserAgent("a\nb")},
+		"bad connect URL":    {finch.WithConnectURL("https://x/?q=1")},
 		"secret with \\r\\n": nil,
 	} {
 		creds := finch.Credentials{ClientID: "id", ClientSecret: "secret-value"}
