@@ -87,14 +87,20 @@ func TestWithMaxResponseBytes(t *testing.T) {
 // the error under any verb.
 func TestEchoedBasicCredentialIsScrubbed(t *testing.T) {
 	t.Parallel()
-	basic := base64.StdEncoding.EncodeToString([]byte(testClientID + ":" + testClientSecret))
+	// An id:secret prefix whose length is not a multiple of 3, so that the
+	// base64 of the pair does not end in the base64 of the secret alone.
+	const id = "client-id-12345"
+	basic := base64.StdEncoding.EncodeToString([]byte(id + ":" + testClientSecret))
 	for _, echo := range []string{
 		"Basic " + basic,
 		basic,
 		testClientSecret,
 		url.QueryEscape(testClientSecret),
 	} {
-		c, mt := newMock(t)
+		mt := httpmock.NewMockTransport()
+		c, err := finch.New(finch.Credentials{ClientID: id, ClientSecret: testClientSecret},
+			finch.WithHTTPClient(&http.Client{Transport: mt}), finch.WithBaseURL(testBase), finch.WithRetries(0, 0, 0))
+		require.NoError(t, err)
 		body := fmt.Sprintf(`{"code":401,"name":"invalid_client_error","message":"bad credentials: %s"}`, echo)
 		mt.RegisterResponder(http.MethodPost, testBase+"/connect/sessions/reauthenticate",
 			new(capture).responder(http.StatusUnauthorized, body, "Finch-Request-Id", echo))
