@@ -198,7 +198,7 @@ func TestWrongAnswerKeepsRecordOpen(t *testing.T) {
 			if after.Status != flows.StatusOpen || !bytes.Equal(after.Data, before.Data) {
 				t.Fatalf("after a wrong answer: status %s, same data %t; want open and unchanged", after.Status, bytes.Equal(after.Data, before.Data))
 			}
-			reply, err := srv.Approve(ctx, flow)
+			reply, err := srv.ApproveInputs(ctx, flow)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -207,7 +207,7 @@ func TestWrongAnswerKeepsRecordOpen(t *testing.T) {
 				t.Fatal(err)
 			}
 			for next.Step == reauth.StepInput { // a further question
-				if reply, err = srv.Approve(ctx, next); err != nil {
+				if reply, err = srv.ApproveInputs(ctx, next); err != nil {
 					t.Fatal(err)
 				}
 				if next, err = m.Continue(ctx, key, reply); err != nil {
@@ -230,7 +230,7 @@ func TestOTPAfterTransientErrorFailsTheFlow(t *testing.T) {
 	m := newManager(t, reg, st)
 	ctx := context.Background()
 	key, flow := begin(t, m, "", reauth.Mono, reauth.Request{ConnectionID: "acc_otp"})
-	reply, err := srv.Approve(ctx, flow)
+	reply, err := srv.ApproveInputs(ctx, flow)
 	if err != nil {
 		t.Fatal(err)
 	}
