@@ -85,11 +85,11 @@ func (m *Manager) CallbackHandler(done func(http.ResponseWriter, *http.Request, 
 			return
 		}
 		// A flow with an error: the provider answered but storing failed
-		// (Continue logged it); done still gets the new credentials.
-		if c, err := r.Cookie(m.cookie); err == nil && c.Value == rec.Key {
-			http.SetCookie(w, &http.Cookie{Name: m.cookie, Value: "", Path: "/", MaxAge: -1,
-				HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: isTLS(r)})
-		}
+		// (Continue logged it); done still gets the new credentials. The
+		// flow cookie stays until it expires: a reload of this page whose
+		// callback names the flow by nothing else (Atto's consent_id finds
+		// open records only) finds the done record and shows it again,
+		// without any request to the provider.
 		done(w, r, flow)
 	})
 }
