@@ -2,7 +2,6 @@ package finch
 
 import (
 	"encoding/base64"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -47,30 +46,30 @@ const (
 )
 
 // Credentials are a Finch application's client id and secret, from the
-// Finch Dashboard. The secret is never printed: String, GoString and
-// LogValue show REDACTED.
+// Finch Dashboard. The secret is never printed: every fmt verb and LogValue
+// show REDACTED.
 type Credentials struct {
 	ClientID     string
 	ClientSecret string
 }
 
-// String prints the client id and REDACTED for the secret.
-func (c Credentials) String() string {
-	return "finch.Credentials{ClientID: " + c.ClientID + ", ClientSecret: " + reauth.RedactSecret(c.ClientSecret) + "}"
+func (c Credentials) redacted() reauth.RedactedValue {
+	return reauth.Redact("finch.Credentials",
+		reauth.Show("ClientID", c.ClientID),
+		reauth.Show("ClientSecret", reauth.RedactSecret(c.ClientSecret)))
 }
+
+// String prints the client id and REDACTED for the secret.
+func (c Credentials) String() string { return c.redacted().String() }
 
 // GoString is String for %#v.
-func (c Credentials) GoString() string {
-	return `finch.Credentials{ClientID:"` + c.ClientID + `", ClientSecret:"` + reauth.RedactSecret(c.ClientSecret) + `"}`
-}
+func (c Credentials) GoString() string { return c.redacted().GoString() }
 
-// Format prints String (GoString for %#v) under every verb.
-func (c Credentials) Format(f fmt.State, verb rune) { formatSafe(f, verb, c) }
+// Format prints the redacted form under every verb.
+func (c Credentials) Format(f fmt.State, verb rune) { c.redacted().Format(f, verb) }
 
 // LogValue logs the client id and REDACTED for the secret.
-func (c Credentials) LogValue() slog.Value {
-	return slog.GroupValue(slog.String("ClientID", c.ClientID), slog.String("ClientSecret", reauth.RedactSecret(c.ClientSecret)))
-}
+func (c Credentials) LogValue() slog.Value { return c.redacted().LogValue() }
 
 // Client is a Finch API client and the Finch [reauth.Reauthenticator] and
 // [reauth.Inspector]. It is immutable after [New] and safe for concurrent
@@ -91,8 +90,9 @@ var (
 	_ reauth.Inspector       = (*Client)(nil)
 )
 
-// Option configures a [Client].
-type Option func(*config)
+// Option configures a [Client]. An option may fail: [New] reports every
+// failed option at once.
+type Option func(*config) error
 
 type config struct {
 	httpx.Settings
@@ -105,44 +105,58 @@ type config struct {
 // apply). By default the Client uses its own pooled *http.Client with a
 // per-attempt timeout of [DefaultTimeout]; a client of your own should
 // allow at least 6 minutes too (Finch's server limit).
-func WithHTTPClient(c *http.Client) Option { return func(o *config) { o.SetHTTPClient(c) } }
+func WithHTTPClient(c *http.Client) Option { return settings(func(o *config) { o.SetHTTPClient(c) }) }
 
 // WithLogger logs requests (operation, status, duration; never a secret).
 // By default the Client logs nothing.
-func WithLogger(l *slog.Logger) Option { return func(o *config) { o.SetLogger(l) } }
+func WithLogger(l *slog.Logger) Option { return settings(func(o *config) { o.SetLogger(l) }) }
 
 // WithRetries sets how many times a retry-safe request is sent again and
 // the wait bounds; max 0 disables retries. A Retry-After above maxWait is
 // not waited for: the call fails with reauth.ErrRateLimited instead.
 func WithRetries(max int, minWait, maxWait time.Duration) Option {
-	return func(o *config) { o.SetRetries(max, minWait, maxWait) }
+	return settings(func(o *config) { o.SetRetries(max, minWait, maxWait) })
 }
 
 // WithUserAgent appends ua to the User-Agent header.
-func WithUserAgent(ua string) Option { return func(o *config) { o.SetUserAgent(ua) } }
+func WithUserAgent(ua string) Option { return settings(func(o *config) { o.SetUserAgent(ua) }) }
 
 // WithClock sets the clock used for flow expiry (tests).
-func WithClock(now func() time.Time) Option { return func(o *config) { o.SetClock(now) } }
+func WithClock(now func() time.Time) Option { return settings(func(o *config) { o.SetClock(now) }) }
+
+// WithMaxResponseBytes caps how much of one answer the Client reads
+// (default 1 MiB); a longer answer fails with reauth.ErrInvalidResponse
+// instead of being read into memory. Raise it when a legitimate answer is
+// larger. n must be positive.
+func WithMaxResponseBytes(n int64) Option {
+	return settings(func(o *config) { o.SetMaxResponseBytes(n) })
+}
+
+// settings wraps an option that sets the shared Settings, whose Set methods
+// record their own problems (New collects them).
+func settings(set func(*config)) Option {
+	return func(o *config) error { set(o); return nil }
+}
 
 // WithBaseURL points the Client at another API host, such as a
 // [github.com/reauthkit/reauthkit/finch/finchtest] server. A path prefix is
 // kept: requests go below it.
-func WithBaseURL(u string) Option { return func(o *config) { o.baseURL = u } }
+func WithBaseURL(u string) Option { return settings(func(o *config) { o.baseURL = u }) }
 
 // WithConnectURL points [Client.AuthorizeURL] at another Finch Connect host.
-func WithConnectURL(u string) Option { return func(o *config) { o.connectURL = u } }
+func WithConnectURL(u string) Option { return settings(func(o *config) { o.connectURL = u }) }
 
 // WithSessionTTL sets the lifetime of the re-authentication sessions Begin
 // opens, sent as minutes_to_expire (whole minutes: a remainder is dropped).
 // It must lie between one minute and [MaxSessionTTL] (90 days); the
 // default is [DefaultSessionTTL] (30 days). The flow's ExpiresAt follows it.
 func WithSessionTTL(d time.Duration) Option {
-	return func(o *config) {
+	return func(o *config) error {
 		if d < time.Minute || d > MaxSessionTTL {
-			o.Fail("WithSessionTTL: %s is outside 1m..%s", d, MaxSessionTTL)
-			return
+			return fmt.Errorf("WithSessionTTL: %s is outside 1m..%s", d, MaxSessionTTL)
 		}
 		o.sessionMinutes = int(d / time.Minute)
+		return nil
 	}
 }
 
@@ -152,13 +166,17 @@ func WithSessionTTL(d time.Duration) Option {
 // other duration option.
 func WithSessionMinutes(m int) Option {
 	if m < 1 || m > MaxSessionMinutes {
-		return func(o *config) { o.Fail("WithSessionMinutes: %d is outside 1..%d", m, MaxSessionMinutes) }
+		return func(*config) error {
+			return fmt.Errorf("WithSessionMinutes: %d is outside 1..%d", m, MaxSessionMinutes)
+		}
 	}
 	return WithSessionTTL(time.Duration(m) * time.Minute)
 }
 
 // New returns a Client for the application creds. It checks every argument
-// and option, reports all problems at once, and makes no network call.
+// and option, reports all problems at once in one error
+// ("finch: new client: ...", wrapping reauth.ErrInvalidRequest), and makes
+// no network call.
 func New(creds Credentials, opts ...Option) (*Client, error) {
 	cfg := config{
 		Settings:       httpx.DefaultSettings(),
@@ -166,45 +184,33 @@ func New(creds Credentials, opts ...Option) (*Client, error) {
 		connectURL:     DefaultConnectURL,
 		sessionMinutes: DefaultSessionMinutes,
 	}
-	var errs []error
-	if creds.ClientID == "" {
-		errs = append(errs, errors.New("finch: Credentials.ClientID is required"))
-	}
-	if creds.ClientSecret == "" {
-		errs = append(errs, errors.New("finch: Credentials.ClientSecret is required"))
-	}
-	for i, o := range opts {
-		if o == nil {
-			cfg.Fail("option %d is nil", i)
-			continue
-		}
-		o(&cfg)
-	}
-	base, err := httpx.ParseBaseURL("WithBaseURL", cfg.baseURL)
-	if err != nil {
-		errs = append(errs, err)
-	}
-	connect, err := httpx.ParseBaseURL("WithConnectURL", cfg.connectURL)
-	if err != nil {
-		errs = append(errs, err)
-	}
-	if err := cfg.Err(); err != nil {
-		errs = append(errs, err)
-	}
-	if len(errs) > 0 {
-		return nil, prefix(errors.Join(errs...))
+	b := httpx.NewBuilder(reauth.Finch)
+	b.Credential("Credentials.ClientID", creds.ClientID)
+	b.Secret("Credentials.ClientSecret", creds.ClientSecret)
+	httpx.Apply(b, &cfg, opts...)
+	base := b.BaseURL("WithBaseURL", cfg.baseURL)
+	connect := b.BaseURL("WithConnectURL", cfg.connectURL)
+	b.Settings(&cfg.Settings)
+	if err := b.Err(); err != nil {
+		return nil, err
 	}
 	if cfg.HTTPClient == nil {
 		cfg.HTTPClient = newDefaultHTTPClient()
 	}
+	// The secret travels as Basic base64(id:secret) and in the token body;
+	// Finch may echo either form in an error.
+	scrub := httpx.NewScrubber()
+	scrub.AddBasic(creds.ClientID, creds.ClientSecret)
 	hc, err := httpx.New(httpx.Config{
 		Provider:         reauth.Finch,
 		Settings:         cfg.Settings,
 		RequestIDHeaders: []string{headerRequestID},
 		DecodeError:      decodeError,
+		Scrubber:         scrub,
 	})
 	if err != nil {
-		return nil, prefix(err)
+		b.Check(err)
+		return nil, b.Err()
 	}
 	return &Client{
 		creds:          creds,
@@ -226,20 +232,6 @@ func newDefaultHTTPClient() *http.Client {
 	return hc
 }
 
-// prefixedError puts "finch: " before an error from the shared settings.
-type prefixedError struct{ err error }
-
-func (e *prefixedError) Error() string {
-	s := e.err.Error()
-	if len(s) >= 6 && s[:6] == "finch:" {
-		return s
-	}
-	return "finch: " + s
-}
-func (e *prefixedError) Unwrap() error { return e.err }
-
-func prefix(err error) error { return &prefixedError{err: err} }
-
 // Provider returns reauth.Finch.
 func (c *Client) Provider() reauth.Provider { return reauth.Finch }
 
@@ -254,33 +246,30 @@ func (c *Client) ready() error {
 	return nil
 }
 
-func (c Client) baseString() string {
-	if c.base == nil {
-		return ""
+func (c Client) redacted() reauth.RedactedValue {
+	base := ""
+	if c.base != nil {
+		base = c.base.String()
 	}
-	return c.base.String()
+	return reauth.Redact("finch.Client",
+		reauth.Show("BaseURL", base),
+		reauth.Show("ClientID", c.creds.ClientID),
+		reauth.Show("ClientSecret", reauth.RedactSecret(c.creds.ClientSecret)))
 }
 
 // String describes the client without its secret. It has a value receiver
 // so that a Client printed by value is covered too.
-func (c Client) String() string {
-	return "finch.Client{BaseURL: " + c.baseString() + ", ClientID: " + c.creds.ClientID + ", ClientSecret: " + reauth.RedactSecret(c.creds.ClientSecret) + "}"
-}
+func (c Client) String() string { return c.redacted().String() }
 
 // GoString is String in Go syntax, for %#v.
-func (c Client) GoString() string {
-	return `finch.Client{BaseURL:"` + c.baseString() + `", ClientID:"` + c.creds.ClientID + `", ClientSecret:"` + reauth.RedactSecret(c.creds.ClientSecret) + `"}`
-}
+func (c Client) GoString() string { return c.redacted().GoString() }
 
-// Format prints String (GoString for %#v) under every verb, so no verb
-// reaches the secret.
-func (c Client) Format(f fmt.State, verb rune) { formatSafe(f, verb, c) }
+// Format prints the redacted form under every verb, so no verb reaches the
+// secret.
+func (c Client) Format(f fmt.State, verb rune) { c.redacted().Format(f, verb) }
 
 // LogValue logs the client without its secret.
-func (c Client) LogValue() slog.Value {
-	return slog.GroupValue(slog.String("BaseURL", c.baseString()), slog.String("ClientID", c.creds.ClientID),
-		slog.String("ClientSecret", reauth.RedactSecret(c.creds.ClientSecret)))
-}
+func (c Client) LogValue() slog.Value { return c.redacted().LogValue() }
 
 // bearer returns the headers of a data endpoint called with accessToken.
 func bearer(accessToken string) http.Header {

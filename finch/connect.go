@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 
 	"github.com/google/go-querystring/query"
@@ -62,30 +61,23 @@ type ConnectSession struct {
 // ReauthSession is the session [Client.NewReauthSession] opens.
 type ReauthSession = ConnectSession
 
-func (s ConnectSession) hidden() (id, u string) {
-	return reauth.RedactSecret(s.SessionID), reauth.RedactURL(s.ConnectURL)
+func (s ConnectSession) redacted() reauth.RedactedValue {
+	return reauth.Redact("finch.ConnectSession",
+		reauth.Show("SessionID", reauth.RedactSecret(s.SessionID)),
+		reauth.Show("ConnectURL", reauth.RedactURL(s.ConnectURL)))
 }
 
 // String prints the session with its id and URL redacted.
-func (s ConnectSession) String() string {
-	id, u := s.hidden()
-	return "finch.ConnectSession{SessionID: " + id + ", ConnectURL: " + u + "}"
-}
+func (s ConnectSession) String() string { return s.redacted().String() }
 
 // GoString is String in Go syntax, for %#v.
-func (s ConnectSession) GoString() string {
-	id, u := s.hidden()
-	return `finch.ConnectSession{SessionID:"` + id + `", ConnectURL:"` + u + `"}`
-}
+func (s ConnectSession) GoString() string { return s.redacted().GoString() }
 
-// Format prints String (GoString for %#v) under every verb.
-func (s ConnectSession) Format(f fmt.State, verb rune) { formatSafe(f, verb, s) }
+// Format prints the redacted form under every verb.
+func (s ConnectSession) Format(f fmt.State, verb rune) { s.redacted().Format(f, verb) }
 
 // LogValue logs the session with its id and URL redacted.
-func (s ConnectSession) LogValue() slog.Value {
-	id, u := s.hidden()
-	return slog.GroupValue(slog.String("SessionID", id), slog.String("ConnectURL", u))
-}
+func (s ConnectSession) LogValue() slog.Value { return s.redacted().LogValue() }
 
 // NewReauthSession opens a Finch Connect session for an existing
 // connection (Basic authentication with the application's credentials).
@@ -115,11 +107,10 @@ func (c *Client) NewReauthSession(ctx context.Context, r ReauthSessionRequest) (
 // decodes the session.
 func (c *Client) postSession(ctx context.Context, path string, body any) (*ConnectSession, error) {
 	req := &httpx.Request{
-		Method:  http.MethodPost,
-		Base:    c.base,
-		Path:    path,
-		Header:  c.basic(),
-		Secrets: []string{c.creds.ClientSecret},
+		Method: http.MethodPost,
+		Base:   c.base,
+		Path:   path,
+		Header: c.basic(), // its credential is in the Client's Scrubber
 	}
 	if err := req.SetJSON(body); err != nil {
 		return nil, reauth.InvalidInput(reauth.Finch, "session request", "cannot be encoded")
@@ -245,34 +236,29 @@ type AuthorizeParams struct {
 	Manual bool
 }
 
-func (p AuthorizeParams) attrs() [][2]string {
-	return [][2]string{
-		{"Products", strings.Join(p.Products, " ")},
-		{"RedirectURI", reauth.RedactURL(p.RedirectURI)},
-		{"State", reauth.RedactSecret(p.State)},
-		{"PayrollProvider", p.PayrollProvider},
-		{"ConnectionID", p.ConnectionID},
-		{"Sandbox", strconv.FormatBool(p.Sandbox)},
-		{"Manual", strconv.FormatBool(p.Manual)},
-	}
+func (p AuthorizeParams) redacted() reauth.RedactedValue {
+	return reauth.Redact("finch.AuthorizeParams",
+		reauth.Show("Products", strings.Join(p.Products, " ")),
+		reauth.Show("RedirectURI", reauth.RedactURL(p.RedirectURI)),
+		reauth.Show("State", reauth.RedactSecret(p.State)),
+		reauth.Show("PayrollProvider", p.PayrollProvider),
+		reauth.Show("ConnectionID", p.ConnectionID),
+		reauth.Show("Sandbox", p.Sandbox),
+		reauth.Show("Manual", p.Manual))
 }
 
 // String prints the parameters with State redacted (and the redirect URI's
 // query, where an application may keep its own secrets).
-func (p AuthorizeParams) String() string {
-	return renderAttrs("finch.AuthorizeParams", p.attrs(), false)
-}
+func (p AuthorizeParams) String() string { return p.redacted().String() }
 
 // GoString is String in Go syntax, for %#v.
-func (p AuthorizeParams) GoString() string {
-	return renderAttrs("finch.AuthorizeParams", p.attrs(), true)
-}
+func (p AuthorizeParams) GoString() string { return p.redacted().GoString() }
 
-// Format prints String (GoString for %#v) under every verb.
-func (p AuthorizeParams) Format(f fmt.State, verb rune) { formatSafe(f, verb, p) }
+// Format prints the redacted form under every verb.
+func (p AuthorizeParams) Format(f fmt.State, verb rune) { p.redacted().Format(f, verb) }
 
 // LogValue logs the parameters with State redacted.
-func (p AuthorizeParams) LogValue() slog.Value { return logAttrs(p.attrs()) }
+func (p AuthorizeParams) LogValue() slog.Value { return p.redacted().LogValue() }
 
 // authorizeQuery is AuthorizeParams as go-querystring encodes it. Sandbox
 // has no omitempty on purpose: sandbox=false must be sent, not dropped.

@@ -172,3 +172,18 @@ func ExampleClient_Disconnect() {
 	// next: new_connection
 	// disconnect error: <nil>
 }
+
+// ExampleWithMaxResponseBytes raises the cap on one answer's size for an
+// application whose Finch answers are larger than 1 MiB. New reports a bad
+// option, like every other problem, in one error.
+func ExampleWithMaxResponseBytes() {
+	creds := finch.Credentials{ClientID: "client-id", ClientSecret: "client-secret"}
+	if _, err := finch.New(creds, finch.WithMaxResponseBytes(8<<20)); err == nil {
+		fmt.Println("8 MiB answers accepted")
+	}
+	_, err := finch.New(creds, finch.WithMaxResponseBytes(0))
+	fmt.Println(err)
+	// Output:
+	// 8 MiB answers accepted
+	// finch: new client: WithMaxResponseBytes: 0 is not a positive size
+}

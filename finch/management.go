@@ -17,11 +17,10 @@ func (c *Client) bearerRequest(method, path, accessToken string) (*httpx.Request
 		return nil, reauth.MissingInput(reauth.Finch, "accessToken")
 	}
 	return &httpx.Request{
-		Method:  method,
-		Base:    c.base,
-		Path:    path,
-		Header:  bearer(accessToken),
-		Secrets: []string{accessToken},
+		Method: method,
+		Base:   c.base,
+		Path:   path,
+		Header: bearer(accessToken), // scrubbed as the Authorization credential
 	}, nil
 }
 

@@ -44,32 +44,40 @@ type ConnectionMismatchError struct {
 
 // Error names both connection ids (ids, not secrets).
 func (e *ConnectionMismatchError) Error() string {
+	if e == nil {
+		return "finch: code belongs to another connection"
+	}
 	return fmt.Sprintf("finch: code belongs to connection %q, not to the flow's connection %q", e.Got, e.Want)
+}
+
+func (e *ConnectionMismatchError) redacted() reauth.RedactedValue {
+	if e == nil {
+		return reauth.Redact("*finch.ConnectionMismatchError")
+	}
+	v := reauth.Redact("finch.ConnectionMismatchError", reauth.Show("Want", e.Want), reauth.Show("Got", e.Got))
+	if e.Token != nil {
+		v.Fields = append(v.Fields, reauth.Show("Token", e.Token.redacted()))
+	}
+	return v
 }
 
 // String is Error.
 func (e *ConnectionMismatchError) String() string { return e.Error() }
 
 // GoString prints the ids, never the token.
-func (e *ConnectionMismatchError) GoString() string {
-	tok := "nil"
-	if e.Token != nil {
-		tok = "&" + e.Token.GoString()
-	}
-	return fmt.Sprintf("&finch.ConnectionMismatchError{Want:%q, Got:%q, Token:%s}", e.Want, e.Got, tok)
-}
+func (e *ConnectionMismatchError) GoString() string { return e.redacted().GoString() }
 
 // Format prints Error (GoString for %#v) under every verb.
-func (e *ConnectionMismatchError) Format(f fmt.State, verb rune) { formatSafe(f, verb, e) }
+func (e *ConnectionMismatchError) Format(f fmt.State, verb rune) {
+	if verb == 'v' && f.Flag('#') {
+		e.redacted().Format(f, verb)
+		return
+	}
+	reauth.FormatError(f, verb, e)
+}
 
 // LogValue logs the ids, never the token.
-func (e *ConnectionMismatchError) LogValue() slog.Value {
-	attrs := []slog.Attr{slog.String("Want", e.Want), slog.String("Got", e.Got)}
-	if e.Token != nil {
-		attrs = append(attrs, slog.Any("Token", *e.Token))
-	}
-	return slog.GroupValue(attrs...)
-}
+func (e *ConnectionMismatchError) LogValue() slog.Value { return e.redacted().LogValue() }
 
 // Unwrap returns reauth.ErrStateMismatch and reauth.ErrNewConnectionRequired.
 func (e *ConnectionMismatchError) Unwrap() []error {

@@ -32,27 +32,26 @@ type Token struct {
 	AccountID string `json:"account_id,omitempty"`
 }
 
-func (t Token) attrs() [][2]string {
-	return [][2]string{
-		{"AccessToken", reauth.RedactSecret(t.AccessToken)},
-		{"TokenType", t.TokenType},
-		{"ConnectionID", t.ConnectionID},
-		{"ProviderID", t.ProviderID},
-		{"Products", strings.Join(t.Products, ",")},
-	}
+func (t Token) redacted() reauth.RedactedValue {
+	return reauth.Redact("finch.Token",
+		reauth.Show("AccessToken", reauth.RedactSecret(t.AccessToken)),
+		reauth.Show("TokenType", t.TokenType),
+		reauth.Show("ConnectionID", t.ConnectionID),
+		reauth.Show("ProviderID", t.ProviderID),
+		reauth.Show("Products", strings.Join(t.Products, ",")))
 }
 
 // String prints the token's metadata with AccessToken redacted.
-func (t Token) String() string { return renderAttrs("finch.Token", t.attrs(), false) }
+func (t Token) String() string { return t.redacted().String() }
 
 // GoString is String in Go syntax, for %#v.
-func (t Token) GoString() string { return renderAttrs("finch.Token", t.attrs(), true) }
+func (t Token) GoString() string { return t.redacted().GoString() }
 
-// Format prints String (GoString for %#v) under every verb.
-func (t Token) Format(f fmt.State, verb rune) { formatSafe(f, verb, t) }
+// Format prints the redacted form under every verb.
+func (t Token) Format(f fmt.State, verb rune) { t.redacted().Format(f, verb) }
 
 // LogValue logs the token's metadata with AccessToken redacted.
-func (t Token) LogValue() slog.Value { return logAttrs(t.attrs()) }
+func (t Token) LogValue() slog.Value { return t.redacted().LogValue() }
 
 // tokenRequest is the body of POST /auth/token: Finch takes the
 // application's credentials in the JSON body.
@@ -86,7 +85,7 @@ func (c *Client) ExchangeCode(ctx context.Context, code, redirectURI string) (*T
 		Path:    "/auth/token",
 		Header:  versionOnly(),
 		OneTime: true,
-		Secrets: []string{code, c.creds.ClientSecret},
+		Secrets: []string{code}, // the client secret is in the Client's Scrubber
 	}
 	if err := req.SetJSON(tokenRequest{
 		ClientID:     c.creds.ClientID,

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/reauthkit/reauthkit/internal/httpx"
 	"github.com/reauthkit/reauthkit/reauth"
 )
 
@@ -52,23 +53,23 @@ type WebhookVerifier struct {
 
 var _ reauth.WebhookVerifier = (*WebhookVerifier)(nil)
 
-// WebhookOption configures a [WebhookVerifier].
-type WebhookOption func(*webhookConfig)
+// WebhookOption configures a [WebhookVerifier]. An option may fail:
+// [NewWebhookVerifier] reports every failed option at once.
+type WebhookOption func(*webhookConfig) error
 
 type webhookConfig struct {
 	now       func() time.Time
 	tolerance time.Duration
-	errs      []error
 }
 
 // WithWebhookClock sets the clock the timestamp is checked against (tests).
 func WithWebhookClock(now func() time.Time) WebhookOption {
-	return func(c *webhookConfig) {
+	return func(c *webhookConfig) error {
 		if now == nil {
-			c.errs = append(c.errs, errors.New("WithWebhookClock: nil clock"))
-			return
+			return errors.New("WithWebhookClock: nil clock")
 		}
 		c.now = now
+		return nil
 	}
 }
 
@@ -76,36 +77,28 @@ func WithWebhookClock(now func() time.Time) WebhookOption {
 // timestamp may be (default 5 minutes, as Finch's SDKs use). It must be
 // positive.
 func WithTolerance(d time.Duration) WebhookOption {
-	return func(c *webhookConfig) {
+	return func(c *webhookConfig) error {
 		if d <= 0 {
-			c.errs = append(c.errs, fmt.Errorf("WithTolerance: %s is not positive", d))
-			return
+			return fmt.Errorf("WithTolerance: %s is not positive", d)
 		}
 		c.tolerance = d
+		return nil
 	}
 }
 
 // NewWebhookVerifier returns a verifier for the webhook secret shown in the
 // Finch Dashboard: base64, with or without a "whsec_" prefix (Finch's SDKs
 // take plain base64; Svix, which Finch's deliveries resemble, prefixes
-// whsec_; both are accepted).
+// whsec_; both are accepted). Every problem is reported at once, in one
+// error wrapping reauth.ErrInvalidRequest.
 func NewWebhookVerifier(secret string, opts ...WebhookOption) (*WebhookVerifier, error) {
 	cfg := webhookConfig{now: time.Now, tolerance: DefaultTolerance}
-	var errs []error
+	b := httpx.NewBuilder(reauth.Finch)
 	key, err := decodeWebhookSecret(secret)
-	if err != nil {
-		errs = append(errs, err)
-	}
-	for i, o := range opts {
-		if o == nil {
-			errs = append(errs, fmt.Errorf("webhook option %d is nil", i))
-			continue
-		}
-		o(&cfg)
-	}
-	errs = append(errs, cfg.errs...)
-	if len(errs) > 0 {
-		return nil, prefix(errors.Join(errs...))
+	b.Check(err)
+	httpx.Apply(b, &cfg, opts...)
+	if err := b.Err(); err != nil {
+		return nil, err
 	}
 	return &WebhookVerifier{key: key, now: cfg.now, tolerance: cfg.tolerance}, nil
 }
@@ -123,21 +116,24 @@ func decodeWebhookSecret(secret string) ([]byte, error) {
 	return nil, errors.New("webhook secret is not base64")
 }
 
-// String describes the verifier without its key.
-func (v WebhookVerifier) String() string {
-	return "finch.WebhookVerifier{Key: " + reauth.RedactSecret(string(v.key)) + ", Tolerance: " + v.tolerance.String() + "}"
+func (v WebhookVerifier) redacted() reauth.RedactedValue {
+	return reauth.Redact("finch.WebhookVerifier",
+		reauth.Show("Key", reauth.RedactSecret(string(v.key))),
+		reauth.Show("Tolerance", v.tolerance.String()))
 }
 
-// GoString is String for %#v.
-func (v WebhookVerifier) GoString() string { return v.String() }
+// String describes the verifier without its key.
+func (v WebhookVerifier) String() string { return v.redacted().String() }
 
-// Format prints String under every verb, so no verb reaches the key.
-func (v WebhookVerifier) Format(f fmt.State, verb rune) { formatSafe(f, verb, v) }
+// GoString is String in Go syntax, for %#v.
+func (v WebhookVerifier) GoString() string { return v.redacted().GoString() }
+
+// Format prints the redacted form under every verb, so no verb reaches the
+// key.
+func (v WebhookVerifier) Format(f fmt.State, verb rune) { v.redacted().Format(f, verb) }
 
 // LogValue logs the verifier without its key.
-func (v WebhookVerifier) LogValue() slog.Value {
-	return slog.GroupValue(slog.String("Key", reauth.RedactSecret(string(v.key))), slog.Duration("Tolerance", v.tolerance))
-}
+func (v WebhookVerifier) LogValue() slog.Value { return v.redacted().LogValue() }
 
 func invalidSignature(why string) error {
 	return fmt.Errorf("finch: webhook: %s: %w", why, reauth.ErrInvalidSignature)
@@ -214,26 +210,19 @@ func (v *WebhookVerifier) Verify(_ context.Context, r *http.Request, body []byte
 }
 
 // matchAny reports whether one of the "v1,<base64>" entries, across
-// header values and space-separated within each, equals want. Every entry
-// is compared (no early exit on the first match), each in constant time.
+// header values and space-separated within each, equals want (base64 is
+// canonical, so equal text means equal bytes). Every entry is compared, in
+// constant time.
 func matchAny(want []byte, headers []string) bool {
-	ok := 0
+	var sigs []string
 	for _, h := range headers {
 		for _, entry := range strings.Fields(h) {
-			ver, sig, found := strings.Cut(entry, ",")
-			if !found || ver != "v1" {
-				continue
-			}
-			got, err := base64.StdEncoding.Strict().DecodeString(sig)
-			if err != nil {
-				continue
-			}
-			if hmac.Equal(want, got) {
-				ok = 1
+			if sig, ok := strings.CutPrefix(entry, "v1,"); ok {
+				sigs = append(sigs, sig)
 			}
 		}
 	}
-	return ok == 1
+	return httpx.MatchesAny(base64.StdEncoding.EncodeToString(want), sigs...)
 }
 
 // webhookPayload is the common part of a Finch delivery. data.status is a

@@ -203,12 +203,10 @@ func TestUnconfiguredVerifiersAnswer401(t *testing.T) {
 	}
 }
 
-// TestWebhookReauthCompletedFromSimulator: the simulator's account.updated
-// back to connected, delivered over HTTP, is a ReauthCompleted event.
-func TestWebhookReauthCompletedFromSimulator(t *testing.T) {
-	t.Parallel()
-	srv := newSim(t)
-	conn := srv.AddConnection("gusto")
+// webhookApp serves reauth.NewWebhookHandler with a verifier for the
+// simulator's secret, handing each event to the channel.
+func webhookApp(t *testing.T) (*httptest.Server, <-chan reauth.Event) {
+	t.Helper()
 	v, err := finch.NewWebhookVerifier(finchtest.WebhookSecret)
 	require.NoError(t, err)
 	events := make(chan reauth.Event, 1)
@@ -217,6 +215,16 @@ func TestWebhookReauthCompletedFromSimulator(t *testing.T) {
 		return nil
 	}))
 	t.Cleanup(app.Close)
+	return app, events
+}
+
+// TestWebhookReauthCompletedFromSimulator: the simulator's account.updated
+// back to connected, delivered over HTTP, is a ReauthCompleted event.
+func TestWebhookReauthCompletedFromSimulator(t *testing.T) {
+	t.Parallel()
+	srv := newSim(t)
+	conn := srv.AddConnection("gusto")
+	app, events := webhookApp(t)
 	status, err := srv.DeliverWebhook(context.Background(), app.URL, srv.AccountUpdated(conn.ID, finchtest.StatusConnected))
 	require.NoError(t, err)
 	require.Equal(t, http.StatusOK, status)
@@ -245,14 +253,7 @@ func TestWebhookHandlerWithSimulatorDelivery(t *testing.T) {
 	t.Parallel()
 	srv := newSim(t)
 	conn := srv.AddConnection("gusto")
-	v, err := finch.NewWebhookVerifier(finchtest.WebhookSecret)
-	require.NoError(t, err)
-	got := make(chan reauth.Event, 1)
-	app := httptest.NewServer(reauth.NewWebhookHandler(v, func(_ context.Context, ev reauth.Event) error {
-		got <- ev
-		return nil
-	}))
-	defer app.Close()
+	app, got := webhookApp(t)
 
 	srv.RequireReauth(conn.ID)
 	status, err := srv.DeliverWebhook(context.Background(), app.URL, srv.AccountUpdated(conn.ID, finchtest.StatusReauth))

@@ -202,3 +202,27 @@ func BenchmarkCheckResponse403(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkTokenSourceTransport: a data call through Transport with a
+// fresh pair (no store read, no refresh), against the simulator.
+func BenchmarkTokenSourceTransport(b *testing.B) {
+	c, srv, _ := benchSetup(b)
+	conn := srv.Connect(redirectURI)
+	ts := c.TokenSource(reauth.Credentials{AccessToken: conn.AccessToken, RefreshToken: conn.RefreshToken, ExpiresAt: time.Now().Add(time.Hour)})
+	hc := &http.Client{Transport: ts.Transport(nil)}
+	b.Cleanup(hc.CloseIdleConnections)
+	url := srv.APIURL() + "/data/v1/accounts"
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		resp, err := hc.Get(url)
+		if err != nil {
+			b.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			b.Fatal(resp.Status)
+		}
+	}
+}

@@ -192,7 +192,7 @@ type Client struct {
 	extendPath string
 	leadTime   time.Duration
 	extendUser ExtendUserFunc
-	locks      *memLocker // TokenSources' default Locker
+	locks      *LocalLocker // TokenSources' default Locker
 }
 
 var (
@@ -260,7 +260,7 @@ func New(creds Credentials, opts ...Option) (*Client, error) {
 		extendPath: cfg.extendPath,
 		leadTime:   cfg.leadTime,
 		extendUser: cfg.extendUser,
-		locks:      newMemLocker(),
+		locks:      &LocalLocker{},
 	}, nil
 }
 

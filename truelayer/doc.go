@@ -29,9 +29,32 @@
 //
 //	ts := c.TokenSource(stored, truelayer.WithTokenKey(credentialsID),
 //		truelayer.WithTokenStore(load, save), truelayer.WithLocker(locker))
-//	hc := &http.Client{Transport: &oauth2.Transport{Source: ts.OAuth2(ctx),
-//		Base: &reauth.Transport{Check: truelayer.CheckResponse, Notify: startReauth}}}
+//	hc := &http.Client{Transport: ts.Transport(
+//		&reauth.Transport{Check: truelayer.CheckResponse, Notify: startReauth})}
 //	req = req.WithContext(reauth.WithConnection(ctx, reauth.TrueLayer, credentialsID))
+//	// After a re-authentication stored its new pair: ts.Invalidate().
+//
+// # Rotating tokens
+//
+// A [TokenSource] keeps the access token in memory until it is due, as
+// oauth2.ReuseTokenSource does; it reads the store only to refresh, never
+// on every call. A pair replaced elsewhere (a re-authentication, another
+// instance's refresh) is picked up when TrueLayer refuses the access token
+// in memory: [TokenSource.Transport] then drops it by itself, and the next
+// call reloads the store. With [TokenSource.OAuth2] and oauth2.Transport,
+// call [TokenSource.Invalidate] from reauth.Transport's Notify when the
+// error wraps [ErrAccessTokenExpired] (oauth2.NewClient's
+// ReuseTokenSource would hide Invalidate until the token's expiry). The
+// instance that stored a re-authentication calls Invalidate at once.
+//
+// One refresh per connection takes a Locker shared by every TokenSource of
+// the connection ([WithLocker]): a database-backed one across processes,
+// one [LocalLocker] within a process. By default each Client's
+// TokenSources share that Client's own lock only. Without a shared Locker
+// two instances may both refresh; TrueLayer refuses the loser's spent
+// refresh token, and the loser reloads the store (for up to
+// [WithStoreWait]) and takes the winner's pair: it reports
+// reauth.ErrReauthRequired only when no newer pair lands in the store.
 //
 // A Client is safe for concurrent use. It keeps no per-flow state: a
 // [reauth.Flow] stored as JSON can be continued on any instance. Printing
@@ -95,8 +118,15 @@
 //     refresh whose answer was lost is not documented; this package
 //     assumes it does not (the simulator behaves so). A [TokenSource]
 //     reloads the store and retries once; if TrueLayer then answers
-//     invalid_grant with the same token, the pair is gone
-//     ([ErrRefreshLost], which wraps reauth.ErrReauthRequired).
+//     invalid_grant with the same token and no newer pair lands in the
+//     store within the store wait, the pair is gone ([ErrRefreshLost],
+//     which wraps reauth.ErrReauthRequired).
+//   - A re-authentication or refresh makes TrueLayer refuse the previous
+//     access token (401 invalid_token) — the simulator does so; if
+//     TrueLayer kept honouring it until its expiry, a TokenSource would
+//     simply go on using it until then.
+//   - A winner's save reaches the store within [DefaultStoreWait] of the
+//     loser's refused refresh; a slower store needs [WithStoreWait].
 //   - An access token or pair without ExpiresAt is treated as expired by a
 //     TokenSource (refreshed once, after which TrueLayer's expires_in is
 //     known).

@@ -149,3 +149,60 @@ func ExampleClient_TokenSource() {
 	// Output:
 	// refreshes: 1 rotated: true
 }
+
+// Transport puts the source's access token on each data call. When
+// TrueLayer refuses it (here: a re-authentication replaced the pair), the
+// answer is a 401 and the token is dropped; the call after it uses the
+// pair in the store. The instance that stored the new pair can call
+// Invalidate and skip the 401.
+func ExampleTokenSource_Transport() {
+	ctx := context.Background()
+	srv := truelayertest.NewServer()
+	defer srv.Close()
+	conn := srv.Connect("https://app.example/callback")
+	c, err := truelayer.New(truelayer.Credentials{ClientID: srv.ClientID(), ClientSecret: srv.ClientSecret()},
+		truelayer.WithAuthURL(srv.AuthURL()), truelayer.WithAPIURL(srv.APIURL()))
+	if err != nil {
+		panic(err)
+	}
+	stored := reauth.Credentials{AccessToken: conn.AccessToken, RefreshToken: conn.RefreshToken, ExpiresAt: time.Now().Add(time.Hour)}
+	ts := c.TokenSource(stored, truelayer.WithTokenKey(conn.CredentialsID),
+		truelayer.WithTokenStore(
+			func(context.Context) (reauth.Credentials, error) { return stored, nil },
+			func(_ context.Context, t reauth.Credentials) error { stored = t; return nil },
+		))
+	hc := &http.Client{Transport: ts.Transport(&reauth.Transport{Check: truelayer.CheckResponse})}
+	defer hc.CloseIdleConnections()
+	get := func() {
+		resp, err := hc.Get(srv.APIURL() + "/data/v1/accounts")
+		if err != nil {
+			panic(err)
+		}
+		resp.Body.Close()
+		fmt.Println(resp.Status)
+	}
+	get()
+
+	// The user re-authenticates; the new pair goes into the store.
+	flow, err := c.Begin(ctx, reauth.Request{ConnectionID: conn.CredentialsID, Token: conn.RefreshToken, RedirectURI: "https://app.example/callback"})
+	if err != nil {
+		panic(err)
+	}
+	cb, err := srv.Approve(ctx, flow.URL)
+	if err != nil {
+		panic(err)
+	}
+	if flow, err = c.Continue(ctx, flow, reauth.Reply{Callback: cb}); err != nil {
+		panic(err)
+	}
+	stored = flow.Result.Credentials
+
+	get() // another instance's view: the old access token is refused
+	get()
+	fmt.Println("refreshes:", srv.Count(truelayertest.RouteToken)-1) // the code exchange aside
+	// Output:
+	// 200 OK
+	// 401 Unauthorized
+	// 200 OK
+	// refreshes: 0
+}

@@ -2,33 +2,45 @@ package truelayer
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
 )
 
-// memLocker is the in-process reauth.Locker a Client's TokenSources share
-// when none is given: one holder per key among them. The ttl is not needed
-// in one process (a holder cannot vanish without its process) and is
-// ignored.
-type memLocker struct {
+// LocalLocker is a reauth.Locker for the TokenSources of one process: one
+// holder per key among everything that shares the same LocalLocker. The
+// zero value is ready to use; a LocalLocker must not be copied after first
+// use.
+//
+// Each Client has its own LocalLocker, the default of its TokenSources, so
+// TokenSources of different Clients do not serialise unless they are given
+// one Locker with [WithLocker]: a shared LocalLocker in one process, a
+// database-backed Locker (such as the token store's own) across processes.
+// The ttl is ignored: in one process a holder cannot vanish without its
+// process.
+type LocalLocker struct {
 	mu   sync.Mutex
-	keys map[string]*memLock
+	keys map[string]*localLock
 }
 
-type memLock struct {
+type localLock struct {
 	held chan struct{}
 	refs int // holders and waiters; the entry goes when it drops to 0
 }
 
-func newMemLocker() *memLocker { return &memLocker{keys: map[string]*memLock{}} }
-
-// Lock implements reauth.Locker.
-func (l *memLocker) Lock(ctx context.Context, key string, _ time.Duration) (func(), error) {
+// Lock implements reauth.Locker: it blocks until key is free or ctx ends.
+func (l *LocalLocker) Lock(ctx context.Context, key string, _ time.Duration) (func(), error) {
+	if l == nil {
+		return nil, errors.New("truelayer: nil LocalLocker")
+	}
 	l.mu.Lock()
+	if l.keys == nil {
+		l.keys = map[string]*localLock{}
+	}
 	k := l.keys[key]
 	if k == nil {
-		k = &memLock{held: make(chan struct{}, 1)}
+		k = &localLock{held: make(chan struct{}, 1)}
 		l.keys[key] = k
 	}
 	k.refs++
@@ -43,7 +55,7 @@ func (l *memLocker) Lock(ctx context.Context, key string, _ time.Duration) (func
 	}
 }
 
-func (l *memLocker) release(key string, k *memLock) {
+func (l *LocalLocker) release(key string, k *localLock) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if k.refs--; k.refs == 0 {

@@ -59,7 +59,7 @@ func TestNoSecretUnderAnyVerb(t *testing.T) {
 		}
 	}
 	ts := c.TokenSource(reauth.Credentials{AccessToken: at, RefreshToken: rt})
-	out := printed(ts) + printed(*ts) + printed(&truelayer.ConnectionMismatchError{Token: tok})
+	out := printed(ts) + printed(*ts) + printed(ts.Transport(nil)) + printed(&truelayer.ConnectionMismatchError{Token: tok})
 	for _, s := range []string{rt, at} {
 		assert.NotContains(t, out, s)
 	}

@@ -10,8 +10,6 @@ import (
 	"sync"
 	"time"
 
-	"golang.org/x/oauth2"
-
 	"github.com/reauthkit/reauthkit/reauth"
 )
 
@@ -22,6 +20,17 @@ const DefaultTokenSkew = time.Minute
 // tokenLockTTL is how long a refresh may hold the connection's lock before
 // another instance may take it: a refresh with its retries ends well before.
 const tokenLockTTL = 2 * time.Minute
+
+// DefaultStoreWait is how long a TokenSource keeps reloading its store for
+// a newer pair after TrueLayer refused its refresh token (invalid_grant):
+// another instance that won the refresh may not have saved yet.
+const DefaultStoreWait = 2 * time.Second
+
+// The first and the longest pause between those reloads.
+const (
+	storePollFirst = 25 * time.Millisecond
+	storePollMax   = 400 * time.Millisecond
+)
 
 // ErrRefreshLost is wrapped by a TokenSource's error when a refresh reached
 // TrueLayer but its answer never came back, and TrueLayer then refused the
@@ -40,6 +49,7 @@ type tokenConfig struct {
 	locker reauth.Locker
 	key    string
 	skew   time.Duration
+	wait   time.Duration
 	errs   []error
 }
 
@@ -58,8 +68,14 @@ func WithTokenStore(load func(context.Context) (reauth.Credentials, error), save
 }
 
 // WithLocker serialises refreshes of one connection across every instance
-// sharing l (for example a database-backed Locker). Without it, the
-// TokenSources of one Client share an in-process lock.
+// sharing l: a database-backed Locker across processes, one [LocalLocker]
+// in one process. Only a Locker shared by every TokenSource of the
+// connection makes one refresh per connection. Without it, the
+// TokenSources of one Client share that Client's own lock, and instances
+// (or Clients) refresh independently: two of them may both refresh, the
+// loser's refresh token is refused, and the loser then takes the winner's
+// pair from the store ([WithStoreWait]) rather than report
+// reauth.ErrReauthRequired.
 func WithLocker(l reauth.Locker) TokenOption {
 	return func(c *tokenConfig) {
 		if l == nil {
@@ -96,6 +112,21 @@ func WithTokenSkew(d time.Duration) TokenOption {
 	}
 }
 
+// WithStoreWait sets how long, after TrueLayer refused the refresh token
+// (invalid_grant), the source keeps reloading the store for a newer pair
+// that another instance is about to save (default [DefaultStoreWait]; 0
+// reloads once). ctx bounds it too. It delays an ErrReauthRequired that no
+// newer pair answers by at most d. Without a store it has no effect.
+func WithStoreWait(d time.Duration) TokenOption {
+	return func(c *tokenConfig) {
+		if d < 0 {
+			c.errs = append(c.errs, errors.New("WithStoreWait: negative wait"))
+			return
+		}
+		c.wait = d
+	}
+}
+
 // TokenSource hands out a connection's access token and refreshes the
 // rotating pair when needed: when the access token has expired, is within
 // the skew of expiry, or has no known expiry. At most one refresh per
@@ -104,10 +135,23 @@ func WithTokenSkew(d time.Duration) TokenOption {
 // store ([WithTokenStore]) and uses it if another instance refreshed it;
 // every new pair is saved before it is returned.
 //
+// Like oauth2.ReuseTokenSource, it keeps the access token in memory until
+// it is due and does not read the store on every Token: a load per call
+// would put the database on the path of every data call. So a pair
+// replaced elsewhere (a re-authentication, another instance's refresh) is
+// noticed when TrueLayer refuses the access token in memory: [Transport]
+// notices by itself; with [TokenSource.OAuth2], call [TokenSource.Invalidate]
+// when a data call's error wraps [ErrAccessTokenExpired] (from
+// reauth.Transport's Notify). The next Token then reloads the store and
+// uses its pair, or refreshes when the store holds the refused token too.
+// The instance that stored a re-authentication's pair calls Invalidate
+// right away.
+//
 // A refresh whose answer is lost (network error after sending, or a 5xx)
 // is retried once with the reloaded pair. invalid_grant is reported as
-// reauth.ErrReauthRequired only when the store holds no newer pair; if the
-// lost attempt had rotated the pair, the error wraps [ErrRefreshLost].
+// reauth.ErrReauthRequired only when the store, reloaded for up to
+// [WithStoreWait], holds no newer pair; if the lost attempt had rotated the
+// pair, the error wraps [ErrRefreshLost].
 //
 // A TokenSource is safe for concurrent use. Printing or logging it shows no
 // token.
@@ -122,19 +166,21 @@ type tokenState struct {
 	locker reauth.Locker
 	load   func(context.Context) (reauth.Credentials, error)
 	save   func(context.Context, reauth.Credentials) error
+	wait   time.Duration
 	err    error
 
 	refreshing chan struct{} // one refresh in flight per source
 
 	mu      sync.Mutex
 	cur     reauth.Credentials
-	unsaved bool // cur came from a refresh whose save failed
+	unsaved bool   // cur came from a refresh whose save failed
+	refused string // an access token TrueLayer refused: never handed out again
 }
 
 // TokenSource returns a source for the connection whose current pair is
 // tok. Invalid options make every Token call fail.
 func (c *Client) TokenSource(tok reauth.Credentials, opts ...TokenOption) *TokenSource {
-	cfg := tokenConfig{skew: DefaultTokenSkew}
+	cfg := tokenConfig{skew: DefaultTokenSkew, wait: DefaultStoreWait}
 	for _, o := range opts {
 		if o == nil {
 			cfg.errs = append(cfg.errs, errors.New("nil TokenOption"))
@@ -142,7 +188,7 @@ func (c *Client) TokenSource(tok reauth.Credentials, opts ...TokenOption) *Token
 		}
 		o(&cfg)
 	}
-	st := &tokenState{c: c, skew: cfg.skew, locker: cfg.locker, load: cfg.load, save: cfg.save, cur: tok, refreshing: make(chan struct{}, 1)}
+	st := &tokenState{c: c, skew: cfg.skew, locker: cfg.locker, load: cfg.load, save: cfg.save, wait: cfg.wait, cur: tok, refreshing: make(chan struct{}, 1)}
 	switch {
 	case c.ready() != nil:
 		st.err = c.ready()
@@ -194,15 +240,48 @@ func (s *TokenSource) Token(ctx context.Context) (reauth.Credentials, error) {
 	return st.refresh(ctx)
 }
 
-// fresh reports whether t's access token outlives the skew.
+// Invalidate tells the source that TrueLayer refused its access token (a
+// data call answered 401 invalid_token, [ErrAccessTokenExpired]), for
+// example because a re-authentication or another instance replaced the
+// pair. The next Token reloads the store and uses the stored pair when its
+// access token is another one, or refreshes. Call it from
+// reauth.Transport's Notify when using [TokenSource.OAuth2], and after
+// storing a re-authentication's pair; [Transport] calls it by itself.
+// Safe on a nil source.
+func (s *TokenSource) Invalidate() {
+	if s != nil && s.st != nil {
+		s.st.invalidate("")
+	}
+}
+
+// invalidate marks the current access token refused, when it is
+// accessToken ("" for any): a late refusal of a token already replaced
+// changes nothing.
+func (st *tokenState) invalidate(accessToken string) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if accessToken == "" || accessToken == st.cur.AccessToken {
+		st.refused = st.cur.AccessToken
+	}
+}
+
+// fresh reports whether t's access token outlives the skew and was not
+// refused.
 func (st *tokenState) fresh(t reauth.Credentials) bool {
-	return t.AccessToken != "" && !t.ExpiresAt.IsZero() && st.c.now().Add(st.skew).Before(t.ExpiresAt)
+	st.mu.Lock()
+	refused := st.refused
+	st.mu.Unlock()
+	return st.freshLocked(t, refused)
+}
+
+func (st *tokenState) freshLocked(t reauth.Credentials, refused string) bool {
+	return t.AccessToken != "" && t.AccessToken != refused && !t.ExpiresAt.IsZero() && st.c.now().Add(st.skew).Before(t.ExpiresAt)
 }
 
 func (st *tokenState) usable() (reauth.Credentials, bool) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	return st.cur, !st.unsaved && st.fresh(st.cur)
+	return st.cur, !st.unsaved && st.freshLocked(st.cur, st.refused)
 }
 
 func (st *tokenState) current() (reauth.Credentials, bool) {
@@ -260,17 +339,19 @@ func (st *tokenState) refresh(ctx context.Context) (reauth.Credentials, error) {
 		return st.keep(ctx, tok.Credentials(), true)
 	}
 	lost := answerLost(err)
-	if !lost && !errors.Is(err, reauth.ErrReauthRequired) {
+	switch {
+	case !lost && !errors.Is(err, reauth.ErrReauthRequired):
 		return reauth.Credentials{}, err
+	case !lost:
+		// Refused: another instance may have refreshed first and be about
+		// to save its pair.
+		return st.adoptNewer(ctx, base.RefreshToken, err)
 	}
-	// The answer was lost, or TrueLayer refused the token: another
-	// instance may hold a newer pair by now. Reload and try once more.
+	// The answer was lost: another instance may hold a newer pair by now.
+	// Reload and try once more.
 	latest, rerr := st.reload(ctx)
 	if rerr != nil {
 		return reauth.Credentials{}, errors.Join(err, rerr)
-	}
-	if latest.RefreshToken == base.RefreshToken && !lost {
-		return reauth.Credentials{}, err // a plain invalid_grant: nothing newer exists
 	}
 	if st.fresh(latest) {
 		return st.keep(ctx, latest, false)
@@ -279,10 +360,67 @@ func (st *tokenState) refresh(ctx context.Context) (reauth.Credentials, error) {
 	switch {
 	case err2 == nil:
 		return st.keep(ctx, tok.Credentials(), true)
-	case lost && latest.RefreshToken == base.RefreshToken && errors.Is(err2, reauth.ErrReauthRequired):
-		return reauth.Credentials{}, fmt.Errorf("%w: %w", ErrRefreshLost, err2)
+	case !errors.Is(err2, reauth.ErrReauthRequired):
+		return reauth.Credentials{}, err2
 	}
-	return reauth.Credentials{}, err2
+	t, err3 := st.adoptNewer(ctx, latest.RefreshToken, err2)
+	if err3 != nil && latest.RefreshToken == base.RefreshToken && errors.Is(err3, reauth.ErrReauthRequired) {
+		return reauth.Credentials{}, fmt.Errorf("%w: %w", ErrRefreshLost, err3)
+	}
+	return t, err3
+}
+
+// adoptNewer runs after TrueLayer refused the refresh token spent: it
+// reloads the store until it holds another pair (up to the store wait) and
+// uses it, refreshing it once if its access token is due. With nothing
+// newer it returns refused, TrueLayer's error.
+func (st *tokenState) adoptNewer(ctx context.Context, spent string, refused error) (reauth.Credentials, error) {
+	newer, err := st.awaitNewer(ctx, spent)
+	switch {
+	case err != nil:
+		return reauth.Credentials{}, errors.Join(refused, err)
+	case newer.RefreshToken == "":
+		return reauth.Credentials{}, refused
+	case st.fresh(newer):
+		return st.keep(ctx, newer, false)
+	}
+	tok, err := st.c.refresh(ctx, newer.RefreshToken)
+	if err != nil {
+		return reauth.Credentials{}, err
+	}
+	return st.keep(ctx, tok.Credentials(), true)
+}
+
+// awaitNewer loads the store until its refresh token is not spent,
+// pausing with backoff, for at most the store wait and while ctx lasts. It
+// returns the zero pair when nothing newer appeared (or there is no store).
+func (st *tokenState) awaitNewer(ctx context.Context, spent string) (reauth.Credentials, error) {
+	if st.load == nil {
+		return reauth.Credentials{}, nil
+	}
+	deadline := time.Now().Add(st.wait)
+	pause := storePollFirst
+	for {
+		t, err := st.load(ctx)
+		if err != nil {
+			return reauth.Credentials{}, fmt.Errorf("truelayer: loading the stored pair: %w", err)
+		}
+		if t.RefreshToken != "" && t.RefreshToken != spent {
+			return t, nil
+		}
+		left := time.Until(deadline)
+		if left <= 0 {
+			return reauth.Credentials{}, nil
+		}
+		timer := time.NewTimer(min(pause, left))
+		select {
+		case <-timer.C:
+		case <-ctx.Done():
+			timer.Stop()
+			return reauth.Credentials{}, nil // report TrueLayer's answer, not the deadline
+		}
+		pause = min(2*pause, storePollMax)
+	}
 }
 
 // answerLost reports whether a refresh may have been acted on by TrueLayer
@@ -293,25 +431,6 @@ func answerLost(err error) bool {
 		return !errors.Is(err, reauth.ErrMissingInput)
 	}
 	return apiErr.StatusCode >= 500 || apiErr.StatusCode == 0
-}
-
-// OAuth2 returns the source as an oauth2.TokenSource for oauth2.NewClient;
-// ctx bounds every refresh. The oauth2 token carries the access token only.
-func (s *TokenSource) OAuth2(ctx context.Context) oauth2.TokenSource {
-	return oauth2Source{ctx: ctx, s: s}
-}
-
-type oauth2Source struct {
-	ctx context.Context
-	s   *TokenSource
-}
-
-func (o oauth2Source) Token() (*oauth2.Token, error) {
-	t, err := o.s.Token(o.ctx)
-	if err != nil {
-		return nil, err
-	}
-	return &oauth2.Token{AccessToken: t.AccessToken, TokenType: "Bearer", Expiry: t.ExpiresAt}, nil
 }
 
 // String describes the source by its lock key, never its tokens. (The

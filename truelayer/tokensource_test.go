@@ -54,32 +54,6 @@ func (m *memStore) save(_ context.Context, t reauth.Credentials) error {
 
 func (m *memStore) get() reauth.Credentials { m.mu.Lock(); defer m.mu.Unlock(); return m.tok }
 
-// chanLocker is a reauth.Locker shared by several clients, as a database
-// lock would be across instances.
-type chanLocker struct {
-	mu    sync.Mutex
-	locks map[string]chan struct{}
-}
-
-func (l *chanLocker) Lock(ctx context.Context, key string, _ time.Duration) (func(), error) {
-	l.mu.Lock()
-	if l.locks == nil {
-		l.locks = map[string]chan struct{}{}
-	}
-	ch := l.locks[key]
-	if ch == nil {
-		ch = make(chan struct{}, 1)
-		l.locks[key] = ch
-	}
-	l.mu.Unlock()
-	select {
-	case ch <- struct{}{}:
-		return func() { <-ch }, nil
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-}
-
 // concurrently runs n calls of ts.Token and returns their access tokens.
 func concurrently(t *testing.T, n int, sources ...*truelayer.TokenSource) map[string]int {
 	t.Helper()
@@ -121,6 +95,8 @@ func TestTokenSourceOneRefreshFor64Callers(t *testing.T) {
 	assert.Equal(t, 1, srv.Count(truelayertest.RouteToken))
 }
 
+// Two instances (two Clients: their default locks are their own) given one
+// Locker and one store make one refresh.
 func TestTokenSourceTwoInstancesShareLockerAndStore(t *testing.T) {
 	t.Parallel()
 	srv := truelayertest.NewServer()
@@ -128,7 +104,7 @@ func TestTokenSourceTwoInstancesShareLockerAndStore(t *testing.T) {
 	a, b := clientFor(t, srv), clientFor(t, srv) // two instances
 	conn := srv.Connect(redirectURI)
 	store := &memStore{tok: expired(conn)}
-	locker := &chanLocker{}
+	locker := &truelayer.LocalLocker{} // across processes: a database-backed Locker
 	opts := []truelayer.TokenOption{truelayer.WithTokenStore(store.load, store.save), truelayer.WithLocker(locker), truelayer.WithTokenKey(conn.CredentialsID)}
 	got := concurrently(t, 64, a.TokenSource(expired(conn), opts...), b.TokenSource(expired(conn), opts...))
 	assert.Equal(t, 1, srv.Count(truelayertest.RouteToken), "one refresh in total")

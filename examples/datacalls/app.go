@@ -9,14 +9,12 @@ import (
 	"sync"
 	"time"
 
-	"golang.org/x/oauth2"
-
 	"github.com/reauthkit/reauthkit/reauth"
 	"github.com/reauthkit/reauthkit/truelayer"
 )
 
 // This file holds what an application owns around the SDK: its token
-// store, its Locker, the queue Notify feeds, and the data call itself.
+// store, the queue Notify feeds, and the data call itself.
 
 // tokenStore is the application's table of token pairs, by credentials id.
 // A real one is a database row per connection; the access and refresh
@@ -46,25 +44,6 @@ func (s *tokenStore) option(id string) truelayer.TokenOption {
 		func(context.Context) (reauth.Credentials, error) { return s.get(id), nil },
 		func(_ context.Context, pair reauth.Credentials) error { s.put(id, pair); return nil },
 	)
-}
-
-// keyLocker is a reauth.Locker shared by the instances of this one process.
-// Instances in different processes need one backed by what they share,
-// such as the database holding the tokens, and honour ttl (a holder that
-// died frees the key); in one process a holder cannot vanish, so ttl is
-// ignored here. Keys are never removed: fine for one connection.
-type keyLocker struct{ keys sync.Map } // key → chan struct{} (cap 1: the holder)
-
-func (l *keyLocker) Lock(ctx context.Context, key string, _ time.Duration) (func(), error) {
-	held, _ := l.keys.LoadOrStore(key, make(chan struct{}, 1))
-	ch := held.(chan struct{})
-	select {
-	case ch <- struct{}{}:
-		var once sync.Once
-		return func() { once.Do(func() { <-ch }) }, nil
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
 }
 
 // notice is one broken connection, as Notify reported it.
@@ -99,7 +78,10 @@ func (n *notices) take() []notice {
 }
 
 // app is what every instance of the application shares: the token store,
-// the Locker and the notices, and how it reaches TrueLayer.
+// the Locker and the notices, and how it reaches TrueLayer. The instances
+// here share one process, so a truelayer.LocalLocker serves them;
+// instances in different processes need a Locker backed by what they
+// share, such as the database holding the tokens.
 type app struct {
 	newClient func() (*truelayer.Client, error)
 	base      http.RoundTripper // the application's HTTP transport
@@ -115,15 +97,18 @@ type instance struct {
 	name   string
 	id     string // credentials id
 	apiURL string
+	ts     *truelayer.TokenSource
 	hc     *http.Client
 }
 
 // instance starts a copy of the application for connection id, from the
-// pair in the store. Its data-call client is oauth2.Transport, which puts
-// a fresh access token on each request, over reauth.Transport, which
-// checks each answer and tells Notify when the connection needs
-// re-authentication.
-func (a *app) instance(ctx context.Context, name, id string) (*instance, error) {
+// pair in the store. Its data-call client is the token source's Transport,
+// which puts a fresh access token on each request and drops one TrueLayer
+// refused (so the next call reloads the store), over reauth.Transport,
+// which checks each answer and tells Notify when the connection needs
+// re-authentication. (ts.OAuth2 in an oauth2.Transport works as well; its
+// Notify would then call ts.Invalidate on truelayer.ErrAccessTokenExpired.)
+func (a *app) instance(name, id string) (*instance, error) {
 	c, err := a.newClient()
 	if err != nil {
 		return nil, err
@@ -133,11 +118,10 @@ func (a *app) instance(ctx context.Context, name, id string) (*instance, error) 
 		truelayer.WithLocker(a.locker), // one refresh per connection across instances
 		truelayer.WithTokenKey(id),     // the lock key: the connection, whatever pair each instance holds
 	)
-	hc := &http.Client{Transport: &oauth2.Transport{
-		Source: ts.OAuth2(ctx),
-		Base:   &reauth.Transport{Base: a.base, Check: truelayer.CheckResponse, Notify: a.notices.notify},
-	}}
-	return &instance{name: name, id: id, apiURL: a.apiURL, hc: hc}, nil
+	hc := &http.Client{Transport: ts.Transport(
+		&reauth.Transport{Base: a.base, Check: truelayer.CheckResponse, Notify: a.notices.notify},
+	)}
+	return &instance{name: name, id: id, apiURL: a.apiURL, ts: ts, hc: hc}, nil
 }
 
 // accounts is the application's own data call, GET /data/v1/accounts; it

@@ -3,20 +3,25 @@
 // re-authentication, and rotating token pairs refreshed once across
 // instances. It prints each step:
 //
-//  1. A data call through an *http.Client whose transport is
-//     oauth2.Transport (a truelayer.TokenSource) over reauth.Transport
-//     (truelayer.CheckResponse) works.
-//  2. The user's consent lapses at TrueLayer. The next data call answers
+//  1. Two instances of the application (A and B, each with its own Client
+//     and truelayer.TokenSource over one token store) make a data call
+//     through an *http.Client whose transport is the TokenSource's
+//     Transport over reauth.Transport (truelayer.CheckResponse). It works.
+//  2. The user's consent lapses at TrueLayer. A's next data call answers
 //     403; Notify learns the connection (reauth.ConnectionFrom) and an
 //     error that wraps reauth.ErrReauthRequired, for which
-//     reauth.NextAction says begin_again. The program begins a
-//     re-authentication, the simulated user approves at the bank, Continue
-//     exchanges the code, the new pair goes into the token store, and the
-//     data call works again.
-//  3. The access token expires. Two instances (two TokenSources sharing the
-//     store and a reauth.Locker, keyed by the credentials id) call at once:
-//     one refresh reaches TrueLayer, both calls work, and the store holds
-//     the rotated refresh token.
+//     reauth.NextAction says begin_again. A begins a re-authentication, the
+//     simulated user approves at the bank, Continue exchanges the code, the
+//     new pair goes into the token store, and A invalidates its
+//     TokenSource: A's next data call takes the new pair from the store.
+//     B still holds the replaced access token: its next call answers 401
+//     invalid_token (Notify: truelayer.ErrAccessTokenExpired, retry), B's
+//     Transport drops that token, and B's retry takes the new pair from the
+//     store. Nobody restarts anything, and nothing is refreshed.
+//  3. The access token expires. A and B (sharing the store and a
+//     truelayer.LocalLocker, keyed by the credentials id) call at once: one
+//     refresh reaches TrueLayer, both calls work, and the store holds the
+//     rotated refresh token.
 //
 // It runs only against the simulated TrueLayer (truelayertest), on
 // loopback: it needs a consent it can break at the provider and a clock it
@@ -70,7 +75,7 @@ func run(ctx context.Context, out io.Writer) error {
 				truelayer.WithAuthURL(srv.AuthURL()), truelayer.WithAPIURL(srv.APIURL()), truelayer.WithClock(clk.Now))
 		},
 		base: base, apiURL: srv.APIURL(),
-		store: newTokenStore(), locker: &keyLocker{}, notices: &notices{},
+		store: newTokenStore(), locker: &truelayer.LocalLocker{}, notices: &notices{},
 	}
 
 	// The user connected their bank earlier; the application stored the pair.
@@ -80,17 +85,23 @@ func run(ctx context.Context, out io.Writer) error {
 		ExpiresAt: clk.Now().Add(truelayertest.AccessTokenTTL)})
 	fmt.Fprintf(out, "simulated TrueLayer: connection %s stored (access token valid for %s)\n", id, truelayertest.AccessTokenTTL)
 
-	fmt.Fprintln(out, "\n1. The application's own data call")
-	inst, err := a.instance(ctx, "A", id)
-	if err != nil {
-		return err
+	fmt.Fprintln(out, "\n1. The application's own data call, on two instances")
+	var insts []*instance
+	for _, name := range []string{"A", "B"} {
+		in, err := a.instance(name, id)
+		if err != nil {
+			return err
+		}
+		if err := call(ctx, out, in, http.StatusOK); err != nil {
+			return err
+		}
+		insts = append(insts, in)
 	}
-	if err := call(ctx, out, inst, http.StatusOK); err != nil {
-		return err
-	}
+	inst, other := insts[0], insts[1]
 
 	fmt.Fprintln(out, "\n2. The consent lapses at TrueLayer")
 	srv.ExpireConsent(id, 0)
+	tokenCallsBefore := srv.Count(truelayertest.RouteToken)
 	if err := call(ctx, out, inst, http.StatusForbidden); err != nil {
 		return err
 	}
@@ -101,18 +112,32 @@ func run(ctx context.Context, out io.Writer) error {
 	if err := reauthorize(ctx, out, a, srv, n.id); err != nil {
 		return err
 	}
-	// A's token source still holds the replaced access token and would
-	// send it (401 invalid_token) until its expiry: start it again from the
-	// stored pair, as every instance must after a re-authentication.
-	if inst, err = a.instance(ctx, "A", id); err != nil {
-		return err
-	}
+	// A stored the new pair: it tells its token source, whose next Token
+	// takes the pair from the store instead of the replaced access token.
+	inst.ts.Invalidate()
+	fmt.Fprintln(out, "   instance A: token source invalidated; the next call reloads the store")
 	if err := call(ctx, out, inst, http.StatusOK); err != nil {
 		return err
 	}
+	// B learns of the new pair from TrueLayer's refusal of its old access
+	// token: its Transport drops the token, and the retry reloads the store.
+	if err := call(ctx, out, other, http.StatusUnauthorized); err != nil {
+		return err
+	}
+	if err := retryNotice(out, a.notices); err != nil {
+		return err
+	}
+	if err := call(ctx, out, other, http.StatusOK); err != nil {
+		return err
+	}
+	tokenCalls := srv.Count(truelayertest.RouteToken) - tokenCallsBefore
+	fmt.Fprintf(out, "   simulator request log: %d request(s) to POST /connect/token (the code exchange): no refresh\n", tokenCalls)
+	if tokenCalls != 1 {
+		return fmt.Errorf("POST /connect/token was called %d times, want once (the code exchange)", tokenCalls)
+	}
 
-	fmt.Fprintln(out, "\n3. The access token expires; two instances call at once")
-	return rotate(ctx, out, a, srv, clk, inst)
+	fmt.Fprintln(out, "\n3. The access token expires; both instances call at once")
+	return rotate(ctx, out, a, srv, clk, inst, other)
 }
 
 // call makes instance in's data call and prints its answer; an answer
@@ -149,6 +174,22 @@ func oneNotice(out io.Writer, ns *notices) (notice, error) {
 	return n, nil
 }
 
+// retryNotice prints what Notify was told about a refused access token:
+// not a re-authentication, a retry with a fresh token.
+func retryNotice(out io.Writer, ns *notices) error {
+	list := ns.take()
+	if len(list) != 1 {
+		return fmt.Errorf("notify was called %d times, want once", len(list))
+	}
+	n := list[0]
+	fmt.Fprintf(out, "   notify: errors.Is(err, truelayer.ErrAccessTokenExpired) = %t, reauth.NextAction(err) = %s\n",
+		errors.Is(n.err, truelayer.ErrAccessTokenExpired), reauth.NextAction(n.err))
+	if !errors.Is(n.err, truelayer.ErrAccessTokenExpired) {
+		return fmt.Errorf("notify: %v, want an expired access token", n.err)
+	}
+	return nil
+}
+
 // reauthorize re-authenticates connection id: Begin with the stored
 // refresh token and the original redirect URI, the user approves at the
 // bank, Continue exchanges the code, and the new pair replaces the stored
@@ -178,15 +219,11 @@ func reauthorize(ctx context.Context, out io.Writer, a *app, srv *truelayertest.
 	return nil
 }
 
-// rotate lets the access token expire and has instance a and a second
-// instance b call at the same moment: both need a refresh, the Locker lets
-// one do it, and the other finds the new pair in the store.
-func rotate(ctx context.Context, out io.Writer, a *app, srv *truelayertest.Server, clk *clock, inst *instance) error {
+// rotate lets the access token expire and has instances inst and other
+// call at the same moment: both need a refresh, the Locker lets one do it,
+// and the other finds the new pair in the store.
+func rotate(ctx context.Context, out io.Writer, a *app, srv *truelayertest.Server, clk *clock, inst, other *instance) error {
 	id := inst.id
-	other, err := a.instance(ctx, "B", id)
-	if err != nil {
-		return err
-	}
 	clk.Advance(truelayertest.AccessTokenTTL + time.Minute)
 	fmt.Fprintf(out, "   clock: +%s, the stored access token has expired\n", truelayertest.AccessTokenTTL+time.Minute)
 	oldRefresh := a.store.get(id).RefreshToken

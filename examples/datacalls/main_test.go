@@ -31,8 +31,9 @@ func TestExampleAgainstSimulator(t *testing.T) {
 		if len(steps) != 4 {
 			t.Fatalf("want an introduction and 3 steps, got %d parts:\n%s", len(steps), got)
 		}
-		inOrder(t, steps[1], // the data call works
-			"instance A: GET /data/v1/accounts: 200 OK, 1 account(s)")
+		inOrder(t, steps[1], // the data call works on both instances
+			"instance A: GET /data/v1/accounts: 200 OK, 1 account(s)",
+			"instance B: GET /data/v1/accounts: 200 OK, 1 account(s)")
 		id := strings.Fields(strings.TrimPrefix(steps[0], "simulated TrueLayer: connection "))[0]
 		inOrder(t, steps[2], // it fails, Notify learns which connection and why, re-auth, it works again
 			"instance A: GET /data/v1/accounts: 403 Forbidden",
@@ -41,7 +42,13 @@ func TestExampleAgainstSimulator(t *testing.T) {
 			"begin: send the user to",
 			"user: approved at the bank",
 			"continue: done; the new pair is in the token store",
-			"instance A: GET /data/v1/accounts: 200 OK")
+			"instance A: token source invalidated",
+			"instance A: GET /data/v1/accounts: 200 OK",
+			// B held the replaced access token: refused once, then the stored pair.
+			"instance B: GET /data/v1/accounts: 401 Unauthorized",
+			"errors.Is(err, truelayer.ErrAccessTokenExpired) = true, reauth.NextAction(err) = retry_later",
+			"instance B: GET /data/v1/accounts: 200 OK",
+			"1 request(s) to POST /connect/token (the code exchange): no refresh")
 		inOrder(t, steps[3], // two instances, one refresh, rotated pair stored
 			"instance A: GET /data/v1/accounts: 200 OK",
 			"instance B: GET /data/v1/accounts: 200 OK",

@@ -1,12 +1,12 @@
 package finchtest
 
 import (
-	"crypto/subtle"
 	"encoding/json"
 	"net/http"
 	"net/url"
 	"time"
 
+	"github.com/reauthkit/reauthkit/internal/httpx"
 	"github.com/reauthkit/reauthkit/reauth/reauthtest/sim"
 )
 
@@ -168,9 +168,9 @@ func (s *Server) basicOK(w http.ResponseWriter, r *http.Request) bool {
 }
 
 func (s *Server) credsOK(id, secret string) bool {
-	a := subtle.ConstantTimeCompare([]byte(id), []byte(s.clientID))
-	b := subtle.ConstantTimeCompare([]byte(secret), []byte(s.clientSecret))
-	return a&b == 1
+	idOK := httpx.MatchesAny(id, s.clientID)
+	secretOK := httpx.MatchesAny(secret, s.clientSecret) // both compared, whatever idOK
+	return idOK && secretOK
 }
 
 // sessionFields are the fields both session endpoints share.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"time"
 
 	"github.com/reauthkit/reauthkit/reauth"
 )
@@ -85,13 +86,10 @@ func (m *Manager) Continue(ctx context.Context, key string, reply reauth.Reply) 
 	case StatusFailed:
 		return nil, ErrFailed
 	}
-	// The claim is ours until the lease ends: store something before it does.
-	storeCtx, cancelStore := context.WithTimeout(context.WithoutCancel(ctx), m.lease/4)
-	defer cancelStore()
 	if openErr != nil {
 		// Release untouched: nothing was spent, and the data stays for a key
 		// that opens it.
-		_ = m.store.Update(storeCtx, key, rec.Data, StatusOpen, rec.ExpiresAt)
+		_ = m.settle(ctx, key, rec.Data, StatusOpen, rec.ExpiresAt)
 		return nil, openErr
 	}
 	callCtx, cancelCall := context.WithTimeout(ctx, m.lease*3/4)
@@ -103,7 +101,7 @@ func (m *Manager) Continue(ctx context.Context, key string, reply reauth.Reply) 
 	if cerr != nil {
 		e := afterError(reply, cerr)
 		rec.Status = e.Status
-		if err := m.store.Update(storeCtx, key, rec.Data, e.Status, rec.ExpiresAt); err != nil {
+		if err := m.settle(ctx, key, rec.Data, e.Status, rec.ExpiresAt); err != nil {
 			m.logf(ctx, "release", rec, err)
 		}
 		m.logf(ctx, "continue", rec, e)
@@ -115,7 +113,7 @@ func (m *Manager) Continue(ctx context.Context, key string, reply reauth.Reply) 
 	}
 	data, err := m.seal(key, next)
 	if err == nil {
-		err = m.store.Update(storeCtx, key, data, rec.Status, m.expiry(next))
+		err = m.settle(ctx, key, data, rec.Status, m.expiry(next))
 	}
 	if err != nil {
 		err = fmt.Errorf("flows: continue: the provider answered but the next flow was not stored: %w", err)
@@ -124,6 +122,15 @@ func (m *Manager) Continue(ctx context.Context, key string, reply reauth.Reply) 
 	}
 	m.logf(ctx, "continue", rec, nil)
 	return next, nil
+}
+
+// settle stores the outcome of a claim and releases it, within the last
+// quarter of the lease, even when ctx has ended: tokens a provider handed
+// out are never dropped because the caller went away.
+func (m *Manager) settle(ctx context.Context, key string, data []byte, status Status, expiresAt time.Time) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), m.lease/4)
+	defer cancel()
+	return m.store.Update(ctx, key, data, status, expiresAt)
 }
 
 // afterError decides what becomes of a record whose Continue failed with

@@ -80,14 +80,16 @@ func (m *Manager) CallbackHandler(done func(http.ResponseWriter, *http.Request, 
 			return
 		}
 		flow, err := m.Continue(r.Context(), rec.Key, reauth.Reply{Callback: q})
-		if err != nil {
+		if flow == nil {
 			fail(w, r, err)
 			return
 		}
-		if c, err := r.Cookie(m.cookie); err == nil && c.Value == rec.Key {
-			http.SetCookie(w, &http.Cookie{Name: m.cookie, Value: "", Path: "/", MaxAge: -1,
-				HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: isTLS(r)})
-		}
+		// A flow with an error: the provider answered but storing failed
+		// (Continue logged it); done still gets the new credentials. The
+		// flow cookie stays until it expires: a reload of this page whose
+		// callback names the flow by nothing else (Atto's consent_id finds
+		// open records only) finds the done record and shows it again,
+		// without any request to the provider.
 		done(w, r, flow)
 	})
 }

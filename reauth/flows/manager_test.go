@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/reauthkit/reauthkit/mono"
 	"github.com/reauthkit/reauthkit/reauth"
 	"github.com/reauthkit/reauthkit/reauth/flows"
 	"github.com/reauthkit/reauthkit/reauth/reauthtest/sim"
@@ -171,9 +170,6 @@ func TestSpentCodeAfterTransientErrorFailsTheFlow(t *testing.T) {
 // finishes it; each answer reaches Mono once.
 func TestWrongAnswerKeepsRecordOpen(t *testing.T) {
 	t.Parallel()
-	if !errors.Is(mono.ErrInputRejected, reauth.ErrInputRejected) {
-		t.Skip("mono.ErrInputRejected is not yet an alias of reauth.ErrInputRejected on this branch (the Mono current-API issue makes it one)")
-	}
 	for _, kind := range storeKinds {
 		t.Run(kind, func(t *testing.T) {
 			t.Parallel()
@@ -198,7 +194,7 @@ func TestWrongAnswerKeepsRecordOpen(t *testing.T) {
 			if after.Status != flows.StatusOpen || !bytes.Equal(after.Data, before.Data) {
 				t.Fatalf("after a wrong answer: status %s, same data %t; want open and unchanged", after.Status, bytes.Equal(after.Data, before.Data))
 			}
-			reply, err := srv.Approve(ctx, flow)
+			reply, err := srv.ApproveInputs(ctx, flow)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -207,7 +203,7 @@ func TestWrongAnswerKeepsRecordOpen(t *testing.T) {
 				t.Fatal(err)
 			}
 			for next.Step == reauth.StepInput { // a further question
-				if reply, err = srv.Approve(ctx, next); err != nil {
+				if reply, err = srv.ApproveInputs(ctx, next); err != nil {
 					t.Fatal(err)
 				}
 				if next, err = m.Continue(ctx, key, reply); err != nil {
@@ -230,11 +226,11 @@ func TestOTPAfterTransientErrorFailsTheFlow(t *testing.T) {
 	m := newManager(t, reg, st)
 	ctx := context.Background()
 	key, flow := begin(t, m, "", reauth.Mono, reauth.Request{ConnectionID: "acc_otp"})
-	reply, err := srv.Approve(ctx, flow)
+	reply, err := srv.ApproveInputs(ctx, flow)
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv.Inject("POST /v1/connect/commit", 1, sim.Fault{Kind: sim.FaultDropAfterRead})
+	srv.Inject("POST /v2/connect/commit", 1, sim.Fault{Kind: sim.FaultDropAfterRead})
 	if _, err := m.Continue(ctx, key, reply); err == nil {
 		t.Fatal("want an error")
 	}
@@ -326,4 +322,24 @@ func shift(s string) string {
 		}
 	}
 	return string(b)
+}
+
+// A live holder never outlives its claim: the provider call runs under a
+// deadline inside the lease, and the record is settled (failed: the code may
+// have reached the bank) before the lease ends, never left claimed.
+func TestProviderCallEndsInsideTheLease(t *testing.T) {
+	t.Parallel()
+	tl := newTrueLayer(t)
+	st := flows.NewMemoryStore()
+	m := newManager(t, tl.reg, st, flows.WithLease(400*time.Millisecond))
+	key, cb := tl.approved(t, m)
+	tl.srv.Inject("POST /connect/token", 1, sim.Fault{Kind: sim.FaultDelay, Delay: time.Minute})
+	start := time.Now()
+	_, err := m.Continue(context.Background(), key, reauth.Reply{Callback: cb})
+	if err == nil || time.Since(start) > 30*time.Second {
+		t.Fatalf("Continue against a stalled provider: %v after %s", err, time.Since(start))
+	}
+	if rec := record(t, st, key); rec.Status != flows.StatusFailed || !rec.ClaimedUntil.IsZero() {
+		t.Fatalf("after the deadline: status %s, claimed until %v; want failed and released", rec.Status, rec.ClaimedUntil)
+	}
 }

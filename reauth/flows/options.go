@@ -72,7 +72,8 @@ func WithLogger(l *slog.Logger) Option {
 // requires a subject, and the callback handler refuses a record whose
 // Subject differs from the request's (reauth.ErrStateMismatch), leaving it
 // untouched: a user who opens someone else's callback link never repairs
-// that connection.
+// that connection. A record begun with an empty subject (by a Manager
+// without WithSubject) belongs to any user.
 func WithSubject(subject func(*http.Request) string) Option {
 	return func(m *Manager) error {
 		if subject == nil {

@@ -161,6 +161,10 @@ func (s *Store) String() string {
 	return fmt.Sprintf("sqlstore.Store{dialect: %s, table: %s}", s.dialect, s.table)
 }
 
+// Format prints String under every verb, so the *sql.DB it holds (whose
+// connector may know a password) is never printed.
+func (s *Store) Format(f fmt.State, _ rune) { _, _ = fmt.Fprint(f, s.String()) }
+
 // Migrate creates the tables and indexes when missing; it is idempotent and
 // safe to run from several instances at once.
 func (s *Store) Migrate(ctx context.Context) error {
