@@ -8,6 +8,7 @@ import (
 	"iter"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // PostgreSQL driver for -dsn
@@ -132,6 +133,7 @@ func (a *App) Close() {
 // for those that crossed a lead, healthy for the rest.
 func (a *App) refreshHealth(ctx context.Context) error {
 	list := a.conns.list()
+	var mu sync.Mutex // notify runs on the sweep's workers
 	noticed := map[string]reauth.Health{}
 	src := iter.Seq2[sweep.Connection, error](func(yield func(sweep.Connection, error) bool) {
 		for _, c := range list {
@@ -147,7 +149,9 @@ func (a *App) refreshHealth(ctx context.Context) error {
 		return err
 	}
 	_, err = s.Run(ctx, src, func(_ context.Context, n sweep.Notice) error {
+		mu.Lock()
 		noticed[n.Connection.Subject] = n.Health
+		mu.Unlock()
 		return nil
 	})
 	for _, c := range list {
@@ -238,9 +242,14 @@ func (a *App) answerInput(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), 30*time.Second)
 	defer cancel()
 	next, err := a.manager.Continue(ctx, key, reauth.Reply{Inputs: inputs})
+	var inputErr *reauth.InputError
 	switch {
 	case errors.Is(err, reauth.ErrInputRejected):
 		render(w, http.StatusUnprocessableEntity, "input", a.inputPage(key, flow, "That answer was not accepted by your bank. Please try again."))
+	case errors.As(err, &inputErr):
+		// Caught before anything was sent (empty, too long): the flow is
+		// untouched, so ask again and say what was wrong.
+		render(w, http.StatusUnprocessableEntity, "input", a.inputPage(key, flow, "Please check your answer: "+inputErr.Field+" "+inputErr.Reason+"."))
 	case err != nil:
 		a.fail(w, a.connectionOf(flow), err)
 	default:

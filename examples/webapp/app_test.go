@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -151,7 +152,7 @@ func TestRepairEveryProviderOverHTTP(t *testing.T) {
 	if status != 200 || !strings.Contains(page, `id="field-otp"`) {
 		t.Fatalf("mono otp page %d:\n%s", status, page)
 	}
-	status, _, page = b.do("POST", flowURL, url.Values{"otp": {"000000"}})
+	status, _, page = b.do("POST", flowURL, url.Values{"otp": {"99999"}})
 	if status != http.StatusUnprocessableEntity || !strings.Contains(page, `id="problem"`) {
 		t.Fatalf("wrong otp: %d:\n%s", status, page)
 	}
@@ -196,5 +197,49 @@ func TestCallbackWithoutFlow(t *testing.T) {
 	status, _, _ := b.do("GET", app.URL+"/callback?code=x&state=nope", nil)
 	if status < 400 {
 		t.Fatalf("an unknown callback answered %d", status)
+	}
+}
+
+// TestFlowsInPostgres runs a repair with the flows in PostgreSQL (-dsn), when
+// REAUTHKIT_TEST_POSTGRES names a server.
+func TestFlowsInPostgres(t *testing.T) {
+	dsn := os.Getenv("REAUTHKIT_TEST_POSTGRES")
+	if dsn == "" {
+		if os.Getenv("REAUTHKIT_REQUIRE_POSTGRES") == "1" {
+			t.Fatal("REAUTHKIT_REQUIRE_POSTGRES=1 but REAUTHKIT_TEST_POSTGRES is empty")
+		}
+		t.Skip("set REAUTHKIT_TEST_POSTGRES to a PostgreSQL DSN to run the web app on PostgreSQL (.ci/postgres starts one)")
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := "http://" + ln.Addr().String()
+	app, err := NewApp(context.Background(), Config{BaseURL: base, PostgresDSN: dsn})
+	if err != nil {
+		ln.Close()
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: app, ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(ln)
+	t.Cleanup(func() {
+		srv.Close()
+		app.Close()
+	})
+	b := newBrowserless(t)
+	status, h, _ := b.do("POST", base+"/repair/finch", url.Values{})
+	if status != http.StatusSeeOther {
+		t.Fatalf("repair answered %d", status)
+	}
+	cb, err := app.sims.finch.Approve(context.Background(), h.Get("Location"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	status, _, page := b.do("GET", base+"/callback?"+cb.Encode(), nil)
+	if status != 200 || !strings.Contains(page, `id="done"`) {
+		t.Fatalf("callback %d:\n%s", status, page)
+	}
+	if app.StoreName() != "PostgreSQL" {
+		t.Fatalf("store %q", app.StoreName())
 	}
 }

@@ -158,7 +158,7 @@ func TestBrowserRepairsEveryProvider(t *testing.T) {
 	b.run("mono account choice", chromedp.Navigate(app.URL+"/"), chromedp.WaitVisible(chromedp.CSS("#repair-mono")),
 		chromedp.Click(chromedp.CSS("#repair-mono")), chromedp.WaitVisible(chromedp.CSS("#field-accountNumber")))
 	b.run("mono otp form", chromedp.Click(chromedp.CSS("#submit")), chromedp.WaitVisible(chromedp.CSS("#field-otp")))
-	b.run("mono wrong otp", chromedp.SendKeys(chromedp.CSS("#field-otp"), "000000"),
+	b.run("mono wrong otp", chromedp.SendKeys(chromedp.CSS("#field-otp"), "99999"),
 		chromedp.Click(chromedp.CSS("#submit")), chromedp.WaitVisible(chromedp.CSS("#problem")))
 	b.run("mono repaired", chromedp.SendKeys(chromedp.CSS("#field-otp"), app.sims.MonoOTP()),
 		chromedp.Click(chromedp.CSS("#submit")), chromedp.WaitVisible(chromedp.CSS("#done")))
