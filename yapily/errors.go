@@ -306,11 +306,17 @@ type ConsentStatusError struct {
 
 // Error formats the error without any secret.
 func (e *ConsentStatusError) Error() string {
+	if e == nil {
+		return "yapily: consent status error <nil>"
+	}
 	return fmt.Sprintf("yapily: consent %s is %s", textx.Truncate(e.ConsentID, 256), textx.Truncate(string(e.Status), 64))
 }
 
 // Unwrap returns the sentinel the status is a kind of.
 func (e *ConsentStatusError) Unwrap() error {
+	if e == nil {
+		return nil
+	}
 	if e.Status == StatusRejected {
 		return reauth.ErrUserCancelled
 	}
