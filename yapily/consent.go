@@ -315,6 +315,24 @@ func checkHeaderValue(field, v string) error {
 	return nil
 }
 
+// consentRequest checks c and consentID and builds the request for
+// /consents/{consentId} followed by suffix.
+func (c *Client) consentRequest(method, consentID, suffix string) (*httpx.Request, error) {
+	if err := c.usable(); err != nil {
+		return nil, err
+	}
+	if err := checkID("consentID", consentID); err != nil {
+		return nil, err
+	}
+	return &httpx.Request{
+		Method: method,
+		Base:   c.base,
+		Path:   "/consents/" + url.PathEscape(consentID) + suffix,
+		Route:  "/consents/{consentId}" + suffix,
+		Header: c.header(),
+	}, nil
+}
+
 // ReauthoriseConsent asks Yapily to re-authorise the consent whose token is
 // consentToken (PATCH /account-auth-requests, no body). On success the
 // consent's status is AWAITING_RE_AUTHORIZATION and AuthorisationURL is
@@ -363,18 +381,9 @@ func (c *Client) ReauthoriseConsent(ctx context.Context, consentToken string, ps
 //
 // Yapily API docs: https://docs.yapily.com/api-reference/consents/get-consent
 func (c *Client) GetConsent(ctx context.Context, consentID string) (*Consent, error) {
-	if err := c.usable(); err != nil {
+	req, err := c.consentRequest(http.MethodGet, consentID, "")
+	if err != nil {
 		return nil, err
-	}
-	if err := checkID("consentID", consentID); err != nil {
-		return nil, err
-	}
-	req := &httpx.Request{
-		Method: http.MethodGet,
-		Base:   c.base,
-		Path:   "/consents/" + url.PathEscape(consentID),
-		Route:  "/consents/{consentId}",
-		Header: c.header(),
 	}
 	return send(ctx, c, req, "consent", decodeConsent)
 }
@@ -389,10 +398,8 @@ func (c *Client) GetConsent(ctx context.Context, consentID string) (*Consent, er
 //
 // Yapily API docs: https://docs.yapily.com/api-reference/consents/extend-consent
 func (c *Client) ExtendConsent(ctx context.Context, consentID string, lastConfirmedAt time.Time) (*Consent, error) {
-	if err := c.usable(); err != nil {
-		return nil, err
-	}
-	if err := checkID("consentID", consentID); err != nil {
+	req, err := c.consentRequest(http.MethodPost, consentID, "/extend")
+	if err != nil {
 		return nil, err
 	}
 	if lastConfirmedAt.IsZero() {
@@ -400,13 +407,6 @@ func (c *Client) ExtendConsent(ctx context.Context, consentID string, lastConfir
 	}
 	if lastConfirmedAt.After(c.now()) {
 		return nil, reauth.InvalidInput(reauth.Yapily, "lastConfirmedAt", "is in the future")
-	}
-	req := &httpx.Request{
-		Method: http.MethodPost,
-		Base:   c.base,
-		Path:   "/consents/" + url.PathEscape(consentID) + "/extend",
-		Route:  "/consents/{consentId}/extend",
-		Header: c.header(),
 	}
 	body := struct {
 		LastConfirmedAt string `json:"lastConfirmedAt"`
@@ -502,18 +502,9 @@ func send[T any](ctx context.Context, c *Client, req *httpx.Request, what string
 //
 // Yapily API docs: https://docs.yapily.com/api-reference/consents/delete-consent
 func (c *Client) DeleteConsent(ctx context.Context, consentID string) (*ConsentDeletion, error) {
-	if err := c.usable(); err != nil {
+	req, err := c.consentRequest(http.MethodDelete, consentID, "")
+	if err != nil {
 		return nil, err
-	}
-	if err := checkID("consentID", consentID); err != nil {
-		return nil, err
-	}
-	req := &httpx.Request{
-		Method: http.MethodDelete,
-		Base:   c.base,
-		Path:   "/consents/" + url.PathEscape(consentID),
-		Route:  "/consents/{consentId}",
-		Header: c.header(),
 	}
 	return send(ctx, c, req, "deletion", decodeDeletion)
 }
