@@ -1,9 +1,7 @@
 package yapily
 
 import (
-	"errors"
 	"net/http"
-	"strings"
 
 	"github.com/reauthkit/reauthkit/internal/httpx"
 	"github.com/reauthkit/reauthkit/reauth"
@@ -23,33 +21,15 @@ import (
 // scrubbed from the error. At most the SDK's body cap is read, and
 // resp.Body still yields the whole body afterwards.
 func CheckResponse(resp *http.Response) error {
-	err := httpx.CheckResponse(resp, httpx.CheckConfig{
+	// The Authorization header's credential is scrubbed by the core; the
+	// consent token travels in its own header.
+	var sc httpx.Scrubber
+	if resp != nil && resp.Request != nil {
+		sc.Add(resp.Request.Header.Values("Consent")...)
+	}
+	return httpx.CheckResponse(resp, httpx.CheckConfig{
 		Provider:    reauth.Yapily,
 		DecodeError: decodeError,
+		Scrubber:    &sc,
 	})
-	var ae *reauth.APIError
-	if errors.As(err, &ae) && resp != nil && resp.Request != nil {
-		scrubRequestSecrets(ae, resp.Request.Header)
-	}
-	return err
-}
-
-// scrubRequestSecrets removes the values a data call sends that are secrets
-// (the consent header, the Basic credentials) from what the error shows.
-func scrubRequestSecrets(e *reauth.APIError, h http.Header) {
-	var secrets []string
-	if v := h.Get("Consent"); v != "" {
-		secrets = append(secrets, v)
-	}
-	if v := h.Get("Authorization"); v != "" {
-		secrets = append(secrets, v, strings.TrimPrefix(v, "Basic "))
-	}
-	if len(secrets) == 0 {
-		return
-	}
-	e.Code = httpx.Scrub(e.Code, secrets)
-	e.Message = httpx.Scrub(e.Message, secrets)
-	if e.Details != nil {
-		e.Details, _ = httpx.ScrubAny(e.Details, secrets).(map[string]any)
-	}
 }

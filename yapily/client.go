@@ -1,14 +1,12 @@
 package yapily
 
 import (
-	"errors"
+	"encoding/base64"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
 
@@ -32,8 +30,8 @@ const DefaultLeadTime = 7 * 24 * time.Hour
 const DefaultFlowTTL = time.Hour
 
 // Credentials are a Yapily application's credentials, sent with HTTP Basic
-// authentication on every call. ApplicationSecret is a secret: String,
-// GoString and LogValue print REDACTED instead.
+// authentication on every call. ApplicationSecret is a secret: printing or
+// logging Credentials shows REDACTED instead.
 type Credentials struct {
 	// ApplicationID is the application's id (the Basic auth username).
 	ApplicationID string
@@ -41,34 +39,28 @@ type Credentials struct {
 	ApplicationSecret string
 }
 
-func (c Credentials) redacted() string {
-	secret := ""
-	if c.ApplicationSecret != "" {
-		secret = reauth.Redacted
-	}
-	return fmt.Sprintf("yapily.Credentials{ApplicationID: %q, ApplicationSecret: %q}", c.ApplicationID, secret)
+func (c Credentials) redacted() reauth.RedactedValue {
+	return reauth.Redact("yapily.Credentials",
+		reauth.Show("ApplicationID", c.ApplicationID),
+		reauth.Show("ApplicationSecret", reauth.RedactSecret(c.ApplicationSecret)))
 }
+
+// Format prints the credentials with the secret replaced by REDACTED, under
+// every verb.
+func (c Credentials) Format(s fmt.State, verb rune) { c.redacted().Format(s, verb) }
 
 // String prints the credentials with the secret replaced by REDACTED.
-func (c Credentials) String() string { return c.redacted() }
+func (c Credentials) String() string { return c.redacted().String() }
 
 // GoString is String for %#v.
-func (c Credentials) GoString() string { return c.redacted() }
-
-// Format prints String under every verb.
-func (c Credentials) Format(f fmt.State, verb rune) { formatAs(f, verb, c.redacted()) }
+func (c Credentials) GoString() string { return c.redacted().GoString() }
 
 // LogValue logs the credentials with the secret replaced by REDACTED.
-func (c Credentials) LogValue() slog.Value {
-	secret := ""
-	if c.ApplicationSecret != "" {
-		secret = reauth.Redacted
-	}
-	return slog.GroupValue(slog.String("ApplicationID", c.ApplicationID), slog.String("ApplicationSecret", secret))
-}
+func (c Credentials) LogValue() slog.Value { return c.redacted().LogValue() }
 
-// Option configures a Client; see New.
-type Option func(*config)
+// Option configures a Client; see New. An option given an invalid value
+// makes New fail.
+type Option func(*config) error
 
 type config struct {
 	http           httpx.Settings
@@ -79,44 +71,73 @@ type config struct {
 	mode           CallbackMode
 }
 
+// settings adapts one of httpx.Settings' Set methods, which record their
+// own errors for the Builder, to an Option.
+func settings(set func(*httpx.Settings)) Option {
+	return func(c *config) error { set(&c.http); return nil }
+}
+
 // WithHTTPClient sets the *http.Client used for every request. By default
 // the Client uses its own pooled client with a timeout.
-func WithHTTPClient(hc *http.Client) Option { return func(c *config) { c.http.SetHTTPClient(hc) } }
+func WithHTTPClient(hc *http.Client) Option {
+	return settings(func(s *httpx.Settings) { s.SetHTTPClient(hc) })
+}
 
 // WithLogger logs requests (operation, status, duration; never a header,
 // body or secret). By default the Client logs nothing.
-func WithLogger(l *slog.Logger) Option { return func(c *config) { c.http.SetLogger(l) } }
+func WithLogger(l *slog.Logger) Option { return settings(func(s *httpx.Settings) { s.SetLogger(l) }) }
 
 // WithRetries sets how often a failed request is retried (max, 0 disables)
 // and the bounds of the wait between attempts. A Retry-After longer than
 // maxWait is returned as reauth.ErrRateLimited instead of waited out.
 func WithRetries(max int, minWait, maxWait time.Duration) Option {
-	return func(c *config) { c.http.SetRetries(max, minWait, maxWait) }
+	return settings(func(s *httpx.Settings) { s.SetRetries(max, minWait, maxWait) })
 }
 
 // WithUserAgent appends ua to the SDK's User-Agent.
-func WithUserAgent(ua string) Option { return func(c *config) { c.http.SetUserAgent(ua) } }
+func WithUserAgent(ua string) Option { return settings(func(s *httpx.Settings) { s.SetUserAgent(ua) }) }
 
 // WithClock sets the clock used for flow expiry and health decisions (tests).
-func WithClock(now func() time.Time) Option { return func(c *config) { c.http.SetClock(now) } }
+func WithClock(now func() time.Time) Option {
+	return settings(func(s *httpx.Settings) { s.SetClock(now) })
+}
+
+// WithMaxResponseBytes caps how much of one Yapily answer the Client reads
+// (default 1 MiB). An answer over the cap is refused with
+// reauth.ErrInvalidResponse, unread beyond it; raise the cap when a
+// legitimate answer (a large GET /consents page) is bigger. n must be
+// positive.
+func WithMaxResponseBytes(n int64) Option {
+	return settings(func(s *httpx.Settings) { s.SetMaxResponseBytes(n) })
+}
 
 // WithBaseURL points the Client at another Yapily host, a proxy or a
 // simulator (yapilytest). A path prefix is allowed; requests go below it.
-func WithBaseURL(u string) Option { return func(c *config) { c.baseURL = u } }
+func WithBaseURL(u string) Option { return func(c *config) error { c.baseURL = u; return nil } }
+
+var uuidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 
 // WithSubApplication sends the sub-application header (a UUID) on every
 // request, for client sub-applications created with Application Management.
-func WithSubApplication(id string) Option { return func(c *config) { c.subApplication = id } }
+func WithSubApplication(id string) Option {
+	return func(c *config) error {
+		if id != "" && !uuidRE.MatchString(id) {
+			return fmt.Errorf("WithSubApplication: not a UUID")
+		}
+		c.subApplication = id
+		return nil
+	}
+}
 
 // WithLeadTime sets how long before expiresAt or reconfirmBy Inspect reports
 // reauth.ExpiringSoon. The default is DefaultLeadTime (7 days).
 func WithLeadTime(d time.Duration) Option {
-	return func(c *config) {
+	return func(c *config) error {
 		if d < 0 {
-			c.http.Fail("WithLeadTime: negative lead time")
-			return
+			return fmt.Errorf("WithLeadTime: negative lead time")
 		}
 		c.leadTime = d
+		return nil
 	}
 }
 
@@ -124,12 +145,12 @@ func WithLeadTime(d time.Duration) Option {
 // Continue refuses it with reauth.ErrFlowExpired. The default is
 // DefaultFlowTTL.
 func WithFlowTTL(d time.Duration) Option {
-	return func(c *config) {
+	return func(c *config) error {
 		if d <= 0 {
-			c.http.Fail("WithFlowTTL: must be positive")
-			return
+			return fmt.Errorf("WithFlowTTL: must be positive")
 		}
 		c.flowTTL = d
+		return nil
 	}
 }
 
@@ -140,13 +161,13 @@ func WithFlowTTL(d time.Duration) Option {
 // oneTimeToken use CallbackModeOneTimeToken. Begin records the mode in the
 // flow, so a flow continues the same way on any instance.
 func WithCallbackMode(m CallbackMode) Option {
-	return func(c *config) {
+	return func(c *config) error {
 		switch m {
 		case CallbackModeConsentToken, CallbackModeAuthCode, CallbackModeOneTimeToken:
 			c.mode = m
-		default:
-			c.http.Fail("WithCallbackMode: unknown mode %q", m)
+			return nil
 		}
+		return fmt.Errorf("WithCallbackMode: unknown mode %q", m)
 	}
 }
 
@@ -163,12 +184,11 @@ type clientCore struct {
 	http     *httpx.Client
 	base     *url.URL
 	auth     string // "Basic ..." header value
-	creds    Credentials
+	appID    string
 	subApp   string
 	leadTime time.Duration
 	flowTTL  time.Duration
 	mode     CallbackMode
-	secrets  []string
 }
 
 var (
@@ -176,65 +196,45 @@ var (
 	_ reauth.Inspector       = (*Client)(nil)
 )
 
-var uuidRE = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
-
 // New returns a Client for the application creds. It validates the
-// credentials and every option and reports all problems at once; it makes no
-// network call and reads no environment variable.
+// credentials and every option and reports all problems at once, as one
+// error wrapping reauth.ErrInvalidRequest ("yapily: new client: ..."); it
+// makes no network call and reads no environment variable.
 func New(creds Credentials, opts ...Option) (*Client, error) {
 	cfg := config{http: httpx.DefaultSettings(), baseURL: DefaultBaseURL, leadTime: DefaultLeadTime, flowTTL: DefaultFlowTTL, mode: CallbackModeConsentToken}
-	var errs []error
-	for i, o := range opts {
-		if o == nil {
-			errs = append(errs, fmt.Errorf("option %d is nil", i))
-			continue
-		}
-		o(&cfg)
+	b := httpx.NewBuilder(reauth.Yapily)
+	httpx.Apply(b, &cfg, opts...)
+	b.Settings(&cfg.http)
+	b.Credential("Credentials.ApplicationID", creds.ApplicationID)
+	if strings.Contains(creds.ApplicationID, ":") {
+		b.Fail("Credentials.ApplicationID must not contain ':'") // Basic auth splits on it
 	}
-	if err := cfg.http.Err(); err != nil {
-		errs = append(errs, err)
+	b.Secret("Credentials.ApplicationSecret", creds.ApplicationSecret)
+	base := b.BaseURL("WithBaseURL", cfg.baseURL)
+	if err := b.Err(); err != nil {
+		return nil, err
 	}
-	if strings.TrimSpace(creds.ApplicationID) == "" {
-		errs = append(errs, errors.New("Credentials.ApplicationID is required"))
-	} else if strings.ContainsAny(creds.ApplicationID, ":\r\n\x00") {
-		errs = append(errs, errors.New("Credentials.ApplicationID must not contain ':' or control characters"))
-	}
-	if creds.ApplicationSecret == "" {
-		errs = append(errs, errors.New("Credentials.ApplicationSecret is required"))
-	} else if strings.ContainsAny(creds.ApplicationSecret, "\r\n\x00") {
-		errs = append(errs, errors.New("Credentials.ApplicationSecret must not contain control characters"))
-	}
-	base, err := httpx.ParseBaseURL("WithBaseURL", cfg.baseURL)
-	if err != nil {
-		errs = append(errs, err)
-	}
-	if cfg.subApplication != "" && !uuidRE.MatchString(cfg.subApplication) {
-		errs = append(errs, errors.New("WithSubApplication: not a UUID"))
-	}
-	if len(errs) > 0 {
-		return nil, fmt.Errorf("yapily: new client: %w", errors.Join(errs...))
-	}
+	scrub := httpx.NewScrubber()
+	scrub.AddBasic(creds.ApplicationID, creds.ApplicationSecret)
 	core, err := httpx.New(httpx.Config{
 		Provider:    reauth.Yapily,
 		Settings:    cfg.http,
 		DecodeError: decodeError,
+		Scrubber:    scrub,
 	})
-	if err != nil {
-		return nil, fmt.Errorf("yapily: new client: %w", err)
+	b.Check(err)
+	if err := b.Err(); err != nil {
+		return nil, err
 	}
-	req, _ := http.NewRequest(http.MethodGet, "http://x", nil)
-	req.SetBasicAuth(creds.ApplicationID, creds.ApplicationSecret)
-	auth := req.Header.Get("Authorization")
 	return &Client{&clientCore{
 		http:     core,
 		base:     base,
-		auth:     auth,
-		creds:    creds,
+		auth:     "Basic " + base64.StdEncoding.EncodeToString([]byte(creds.ApplicationID+":"+creds.ApplicationSecret)),
+		appID:    creds.ApplicationID,
 		subApp:   cfg.subApplication,
 		leadTime: cfg.leadTime,
 		flowTTL:  cfg.flowTTL,
 		mode:     cfg.mode,
-		secrets:  []string{creds.ApplicationSecret, auth, strings.TrimPrefix(auth, "Basic ")},
 	}}, nil
 }
 
@@ -249,39 +249,28 @@ func (c *Client) usable() error {
 	return nil
 }
 
-// String describes the client without its credentials.
-func (c *Client) String() string {
+func (c *Client) redacted() reauth.RedactedValue {
 	if c.usable() != nil {
-		return "yapily.Client{}"
+		return reauth.Redact("yapily.Client")
 	}
-	return fmt.Sprintf("yapily.Client{ApplicationID: %q, BaseURL: %q}", c.creds.ApplicationID, c.base.String())
+	return reauth.Redact("yapily.Client",
+		reauth.Show("ApplicationID", c.appID),
+		reauth.Show("BaseURL", reauth.RedactURL(c.base.String())))
 }
+
+// Format prints the client without its credentials under every verb (%v,
+// %+v, %#v, %s, %q, %d, %x, ...). Its receiver is a value so that a Client
+// printed by value is covered too; a nil *Client prints <nil>.
+func (c Client) Format(s fmt.State, verb rune) { c.redacted().Format(s, verb) }
+
+// String describes the client without its credentials.
+func (c *Client) String() string { return c.redacted().String() }
 
 // GoString is String for %#v.
-func (c *Client) GoString() string { return c.String() }
-
-// Format prints String under every verb (%v, %+v, %#v, %s, %q, %d, %x,
-// ...), so that no verb reaches the credentials. Its receiver is a value so
-// that a Client printed by value is covered too; a nil *Client prints
-// <nil>.
-func (c Client) Format(f fmt.State, verb rune) { formatAs(f, verb, c.String()) }
-
-// formatAs writes s (quoted for %q) whatever the verb: the Format of every
-// type that holds a secret, so that %d, %x or %t cannot reach its fields.
-func formatAs(f fmt.State, verb rune, s string) {
-	if verb == 'q' {
-		s = strconv.Quote(s)
-	}
-	_, _ = io.WriteString(f, s)
-}
+func (c *Client) GoString() string { return c.redacted().GoString() }
 
 // LogValue logs the client without its credentials.
-func (c *Client) LogValue() slog.Value {
-	if c.usable() != nil {
-		return slog.GroupValue()
-	}
-	return slog.GroupValue(slog.String("applicationId", c.creds.ApplicationID), slog.String("baseUrl", c.base.String()))
-}
+func (c *Client) LogValue() slog.Value { return c.redacted().LogValue() }
 
 // Provider returns reauth.Yapily (also on a nil Client).
 func (c *Client) Provider() reauth.Provider { return reauth.Yapily }
@@ -296,11 +285,4 @@ func (c *Client) header() http.Header {
 		h["Sub-Application"] = []string{c.subApp}
 	}
 	return h
-}
-
-// secretsWith returns the client's secrets plus more.
-func (c *Client) secretsWith(more ...string) []string {
-	out := make([]string, 0, len(c.secrets)+len(more))
-	out = append(out, c.secrets...)
-	return append(out, more...)
 }

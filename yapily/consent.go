@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -313,6 +315,24 @@ func checkHeaderValue(field, v string) error {
 	return nil
 }
 
+// consentRequest checks c and consentID and builds the request for
+// /consents/{consentId} followed by suffix.
+func (c *Client) consentRequest(method, consentID, suffix string) (*httpx.Request, error) {
+	if err := c.usable(); err != nil {
+		return nil, err
+	}
+	if err := checkID("consentID", consentID); err != nil {
+		return nil, err
+	}
+	return &httpx.Request{
+		Method: method,
+		Base:   c.base,
+		Path:   "/consents/" + url.PathEscape(consentID) + suffix,
+		Route:  "/consents/{consentId}" + suffix,
+		Header: c.header(),
+	}, nil
+}
+
 // ReauthoriseConsent asks Yapily to re-authorise the consent whose token is
 // consentToken (PATCH /account-auth-requests, no body). On success the
 // consent's status is AWAITING_RE_AUTHORIZATION and AuthorisationURL is
@@ -352,7 +372,7 @@ func (c *Client) ReauthoriseConsent(ctx context.Context, consentToken string, ps
 		Base:    c.base,
 		Path:    "/account-auth-requests",
 		Header:  h,
-		Secrets: c.secretsWith(consentToken),
+		Secrets: []string{consentToken},
 	}
 	return send(ctx, c, req, "account authorisation", decodeAccountAuthorisation)
 }
@@ -361,19 +381,9 @@ func (c *Client) ReauthoriseConsent(ctx context.Context, consentToken string, ps
 //
 // Yapily API docs: https://docs.yapily.com/api-reference/consents/get-consent
 func (c *Client) GetConsent(ctx context.Context, consentID string) (*Consent, error) {
-	if err := c.usable(); err != nil {
+	req, err := c.consentRequest(http.MethodGet, consentID, "")
+	if err != nil {
 		return nil, err
-	}
-	if err := checkID("consentID", consentID); err != nil {
-		return nil, err
-	}
-	req := &httpx.Request{
-		Method:  http.MethodGet,
-		Base:    c.base,
-		Path:    "/consents/" + url.PathEscape(consentID),
-		Route:   "/consents/{consentId}",
-		Header:  c.header(),
-		Secrets: c.secrets,
 	}
 	return send(ctx, c, req, "consent", decodeConsent)
 }
@@ -388,10 +398,8 @@ func (c *Client) GetConsent(ctx context.Context, consentID string) (*Consent, er
 //
 // Yapily API docs: https://docs.yapily.com/api-reference/consents/extend-consent
 func (c *Client) ExtendConsent(ctx context.Context, consentID string, lastConfirmedAt time.Time) (*Consent, error) {
-	if err := c.usable(); err != nil {
-		return nil, err
-	}
-	if err := checkID("consentID", consentID); err != nil {
+	req, err := c.consentRequest(http.MethodPost, consentID, "/extend")
+	if err != nil {
 		return nil, err
 	}
 	if lastConfirmedAt.IsZero() {
@@ -399,14 +407,6 @@ func (c *Client) ExtendConsent(ctx context.Context, consentID string, lastConfir
 	}
 	if lastConfirmedAt.After(c.now()) {
 		return nil, reauth.InvalidInput(reauth.Yapily, "lastConfirmedAt", "is in the future")
-	}
-	req := &httpx.Request{
-		Method:  http.MethodPost,
-		Base:    c.base,
-		Path:    "/consents/" + url.PathEscape(consentID) + "/extend",
-		Route:   "/consents/{consentId}/extend",
-		Header:  c.header(),
-		Secrets: c.secrets,
 	}
 	body := struct {
 		LastConfirmedAt string `json:"lastConfirmedAt"`
@@ -468,7 +468,7 @@ func (c *Client) exchange(ctx context.Context, path string, body any, secrets ..
 		Path:    path,
 		Header:  c.header(),
 		OneTime: true,
-		Secrets: c.secretsWith(secrets...),
+		Secrets: secrets,
 	}
 	if err := req.SetJSON(body); err != nil {
 		return nil, fmt.Errorf("yapily: %s: %w", req.Op(), err)
@@ -502,76 +502,71 @@ func send[T any](ctx context.Context, c *Client, req *httpx.Request, what string
 //
 // Yapily API docs: https://docs.yapily.com/api-reference/consents/delete-consent
 func (c *Client) DeleteConsent(ctx context.Context, consentID string) (*ConsentDeletion, error) {
-	if err := c.usable(); err != nil {
+	req, err := c.consentRequest(http.MethodDelete, consentID, "")
+	if err != nil {
 		return nil, err
-	}
-	if err := checkID("consentID", consentID); err != nil {
-		return nil, err
-	}
-	req := &httpx.Request{
-		Method:  http.MethodDelete,
-		Base:    c.base,
-		Path:    "/consents/" + url.PathEscape(consentID),
-		Route:   "/consents/{consentId}",
-		Header:  c.header(),
-		Secrets: c.secrets,
 	}
 	return send(ctx, c, req, "deletion", decodeDeletion)
 }
 
-// String prints the authorisation with its consent token, state and the
-// query of its URLs redacted.
-func (a AccountAuthorisation) String() string {
-	return fmt.Sprintf("yapily.AccountAuthorisation{Consent:%s AuthorisationURL:%s QRCodeURL:%s}",
-		a.Consent.String(), reauth.RedactURL(a.AuthorisationURL), reauth.RedactURL(a.QRCodeURL))
+func (a AccountAuthorisation) redacted() reauth.RedactedValue {
+	return reauth.Redact("yapily.AccountAuthorisation",
+		reauth.Show("Consent", a.Consent.redacted()),
+		reauth.Show("AuthorisationURL", reauth.RedactURL(a.AuthorisationURL)),
+		reauth.Show("QRCodeURL", reauth.RedactURL(a.QRCodeURL)))
 }
+
+// Format prints the authorisation with its consent token, state and the
+// query of its URLs redacted, under every verb.
+func (a AccountAuthorisation) Format(s fmt.State, verb rune) { a.redacted().Format(s, verb) }
+
+// String prints the authorisation with the same redactions as Format.
+func (a AccountAuthorisation) String() string { return a.redacted().String() }
 
 // GoString is String for %#v.
-func (a AccountAuthorisation) GoString() string { return a.String() }
+func (a AccountAuthorisation) GoString() string { return a.redacted().GoString() }
 
-// Format prints String under every verb.
-func (a AccountAuthorisation) Format(f fmt.State, verb rune) { formatAs(f, verb, a.String()) }
+// LogValue logs the authorisation with the same redactions as Format.
+func (a AccountAuthorisation) LogValue() slog.Value { return a.redacted().LogValue() }
 
-// LogValue logs the authorisation's non-secret fields.
-func (a AccountAuthorisation) LogValue() slog.Value {
-	return slog.GroupValue(
-		slog.String("id", a.ID),
-		slog.String("status", string(a.Status)),
-		slog.String("institutionId", a.InstitutionID),
-		slog.String("authorisationUrl", reauth.RedactURL(a.AuthorisationURL)),
-		slog.Time("expiresAt", a.ExpiresAt),
-		slog.Time("reconfirmBy", a.ReconfirmBy),
-		slog.String("tracingId", a.TracingID),
-	)
+// redacted shows every field but ConsentToken and State (REDACTED) and
+// ForwardedData, whose headers may carry anything (only their count).
+func (c Consent) redacted() reauth.RedactedValue {
+	return reauth.Redact("yapily.Consent",
+		reauth.Show("ID", c.ID),
+		reauth.Show("UserUUID", c.UserUUID),
+		reauth.Show("ApplicationUserID", c.ApplicationUserID),
+		reauth.Show("ReferenceID", c.ReferenceID),
+		reauth.Show("InstitutionID", c.InstitutionID),
+		reauth.Show("Status", string(c.Status)),
+		reauth.Show("CreatedAt", c.CreatedAt),
+		reauth.Show("TransactionFrom", c.TransactionFrom),
+		reauth.Show("TransactionTo", c.TransactionTo),
+		reauth.Show("ExpiresAt", c.ExpiresAt),
+		reauth.Show("TimeToExpire", c.TimeToExpire),
+		reauth.Show("TimeToExpireInMillis", c.TimeToExpireInMillis),
+		reauth.Show("FeatureScope", strings.Join(c.FeatureScope, ",")),
+		reauth.Show("ConsentToken", reauth.RedactSecret(c.ConsentToken)),
+		reauth.Show("State", reauth.RedactSecret(c.State)),
+		reauth.Show("AuthorizedAt", c.AuthorizedAt),
+		reauth.Show("LastConfirmedAt", c.LastConfirmedAt),
+		reauth.Show("ReconfirmBy", c.ReconfirmBy),
+		reauth.Show("InstitutionConsentID", c.InstitutionConsentID),
+		reauth.Show("IsDeletedByInstitution", c.IsDeletedByInstitution),
+		reauth.Show("TracingID", c.TracingID),
+		reauth.Show("Links", strings.Join(slices.Sorted(maps.Keys(c.Links)), ",")),
+		reauth.Show("ForwardedData", len(c.ForwardedData)))
 }
 
-type plainConsent Consent
+// Format prints the consent with its token and state redacted and only the
+// number of its forwardedData items, under every verb.
+func (c Consent) Format(s fmt.State, verb rune) { c.redacted().Format(s, verb) }
 
-// String prints the consent with its token and state redacted and without
-// its forwardedData.
-func (c Consent) String() string {
-	p := plainConsent(c)
-	p.ConsentToken = reauth.RedactSecret(c.ConsentToken)
-	p.State = reauth.RedactSecret(c.State)
-	p.ForwardedData = nil
-	return "yapily.Consent" + fmt.Sprintf("%+v", p)
-}
+// String prints the consent with the same redactions as Format.
+func (c Consent) String() string { return c.redacted().String() }
 
 // GoString is String for %#v.
-func (c Consent) GoString() string { return c.String() }
+func (c Consent) GoString() string { return c.redacted().GoString() }
 
-// Format prints String under every verb.
-func (c Consent) Format(f fmt.State, verb rune) { formatAs(f, verb, c.String()) }
-
-// LogValue logs the consent's non-secret fields.
-func (c Consent) LogValue() slog.Value {
-	return slog.GroupValue(
-		slog.String("id", c.ID),
-		slog.String("status", string(c.Status)),
-		slog.String("institutionId", c.InstitutionID),
-		slog.Time("authorizedAt", c.AuthorizedAt),
-		slog.Time("expiresAt", c.ExpiresAt),
-		slog.Time("reconfirmBy", c.ReconfirmBy),
-		slog.String("tracingId", c.TracingID),
-	)
-}
+// LogValue logs the consent with the same redactions as Format.
+func (c Consent) LogValue() slog.Value { return c.redacted().LogValue() }

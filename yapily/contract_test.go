@@ -72,18 +72,18 @@ func repoRoot(t *testing.T) string {
 // prismCommand returns the Prism binary: $REAUTHKIT_PRISM, else the copy
 // .ci/run installs under <repo>/.ci/node. The test never downloads Prism:
 // without it the test skips, or fails under REAUTHKIT_REQUIRE_PRISM=1.
-func prismCommand(t *testing.T, root string) []string {
+func prismCommand(t *testing.T, root string) string {
 	t.Helper()
 	path := os.Getenv("REAUTHKIT_PRISM")
 	if path == "" {
 		path = filepath.Join(root, ".ci", "node", "node_modules", ".bin", "prism")
 	}
 	if fi, err := os.Stat(path); err == nil && !fi.IsDir() {
-		return []string{path}
+		return path
 	}
 	need(t, "REAUTHKIT_REQUIRE_PRISM", "contract test needs Prism at %s (set REAUTHKIT_PRISM, or install it with "+
 		"`npm install --prefix .ci/node @stoplight/prism-cli@%s`)", path, PrismVersion)
-	return nil
+	return ""
 }
 
 // need skips the test saying what it needs, or fails it when the variable
@@ -142,63 +142,43 @@ func freePort(t *testing.T) int {
 	return port
 }
 
-// lockedBuffer collects Prism's stdout and stderr, written concurrently.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // startPrism runs `prism mock` on spec and returns its base URL once it
-// answers. The process (and its group) is killed in t.Cleanup.
-func startPrism(t *testing.T, prism []string, spec string) string {
+// answers. The process group is killed in t.Cleanup. Prism's output goes
+// to one buffer, written by one goroutine (exec does so when stdout and
+// stderr are the same writer) and read only once Prism has exited.
+func startPrism(t *testing.T, prism, spec string) string {
 	t.Helper()
 	port := freePort(t)
-	var logs lockedBuffer // Prism's output, for failure messages
-	args := append(append([]string(nil), prism[1:]...), "mock", "-p", fmt.Sprint(port), "-h", "127.0.0.1", spec)
-	cmd := exec.Command(prism[0], args...)
+	var logs bytes.Buffer
+	cmd := exec.Command(prism, "mock", "-p", fmt.Sprint(port), "-h", "127.0.0.1", spec)
 	cmd.Stdout, cmd.Stderr = &logs, &logs
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	require.NoError(t, cmd.Start())
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
+	stop := sync.OnceValue(func() error { _ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL); return <-exited })
 	t.Cleanup(func() {
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		<-exited
-		if t.Failed() {
+		if stop(); t.Failed() {
 			t.Logf("prism output (%s):\n%s", filepath.Base(spec), logs.String())
 		}
 	})
 	base := fmt.Sprintf("http://127.0.0.1:%d", port)
-	deadline := time.Now().Add(prismStartTimeout)
 	hc := &http.Client{Timeout: 2 * time.Second}
 	defer hc.CloseIdleConnections()
-	for {
-		select {
-		case err := <-exited:
-			exited <- err // for the cleanup
-			t.Fatalf("prism exited before it was ready: %v\n%s", err, logs.String())
-		default:
-		}
+	for deadline := time.Now().Add(prismStartTimeout); ; time.Sleep(100 * time.Millisecond) {
 		if resp, err := hc.Get(base + "/"); err == nil {
 			resp.Body.Close()
 			return base // any HTTP answer (404 for /) means it listens
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("prism not ready after %s:\n%s", prismStartTimeout, logs.String())
+		select {
+		case err := <-exited:
+			exited <- err // for stop
+			t.Fatalf("prism exited before it was ready: %v", err)
+		default:
 		}
-		time.Sleep(100 * time.Millisecond)
+		if time.Now().After(deadline) {
+			t.Fatalf("prism not ready after %s", prismStartTimeout) // stop, then the output, in the cleanup
+		}
 	}
 }
 

@@ -33,6 +33,15 @@
 //	hc := &http.Client{Transport: &reauth.Transport{Check: yapily.CheckResponse, Notify: notify}}
 //	req = req.WithContext(reauth.WithConnection(ctx, reauth.Yapily, consentID))
 //
+// New checks the credentials and every option and reports all problems at
+// once ("yapily: new client: ...", wrapping reauth.ErrInvalidRequest). One
+// answer is read up to 1 MiB; WithMaxResponseBytes raises the cap.
+//
+// Printing a Client, Credentials, Consent, AccountAuthorisation or
+// WebhookVerifier, under any fmt verb, by value or pointer, or logging it
+// with slog shows its Go field names with secrets as REDACTED; encoding/json
+// keeps the real values (a Consent stored as JSON keeps its token).
+//
 // A Client is safe for concurrent use. It keeps no flow state: a Flow may be
 // stored as JSON and continued on another instance. Flow.Resume holds what
 // the PATCH answer said (status, authorizedAt, lastConfirmedAt, expiresAt,

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/reauthkit/reauthkit/internal/jsonx"
+	"github.com/reauthkit/reauthkit/internal/textx"
 	"github.com/reauthkit/reauthkit/reauth"
 )
 
@@ -103,7 +104,7 @@ func (w *wireInstErr) value() *InstitutionError {
 	if w == nil || (w.ErrorMessage == "" && w.HTTPStatusCode == 0) {
 		return nil
 	}
-	return &InstitutionError{ErrorMessage: clip(string(w.ErrorMessage), 1024), HTTPStatusCode: int(w.HTTPStatusCode)}
+	return &InstitutionError{ErrorMessage: textx.Truncate(string(w.ErrorMessage), 1024), HTTPStatusCode: int(w.HTTPStatusCode)}
 }
 
 type wireIssue struct {
@@ -141,13 +142,13 @@ func decodeError(e *reauth.APIError, body []byte, _ http.Header) {
 	we := w.Error
 	details := map[string]any{}
 	if we.Status != "" {
-		details[DetailStatus] = clip(string(we.Status), 64)
+		details[DetailStatus] = textx.Truncate(string(we.Status), 64)
 	}
 	if we.Source != "" {
-		details[DetailSource] = clip(string(we.Source), 64)
+		details[DetailSource] = textx.Truncate(string(we.Source), 64)
 	}
 	if we.SupportURL != "" {
-		details[DetailSupportURL] = clip(string(we.SupportURL), 256)
+		details[DetailSupportURL] = textx.Truncate(string(we.SupportURL), 256)
 	}
 	bankRefused := false
 	if ie := we.InstitutionError.value(); ie != nil {
@@ -160,10 +161,10 @@ func decodeError(e *reauth.APIError, body []byte, _ http.Header) {
 			break
 		}
 		issue := Issue{
-			Type:             clip(string(is.Type), 64),
-			Code:             clip(string(is.Code), 128),
-			Parameter:        clip(string(is.Parameter), 256),
-			Message:          clip(string(is.Message), 512),
+			Type:             textx.Truncate(string(is.Type), 64),
+			Code:             textx.Truncate(string(is.Code), 128),
+			Parameter:        textx.Truncate(string(is.Parameter), 256),
+			Message:          textx.Truncate(string(is.Message), 512),
 			InstitutionError: is.InstitutionError.value(),
 		}
 		bankRefused = bankRefused || issue.InstitutionError != nil
@@ -180,7 +181,7 @@ func decodeError(e *reauth.APIError, body []byte, _ http.Header) {
 		e.Details = details
 	}
 	if we.TracingID != "" {
-		e.RequestID = clip(string(we.TracingID), 128)
+		e.RequestID = textx.Truncate(string(we.TracingID), 128)
 	}
 	switch {
 	case len(issues) > 0 && issues[0].Code != "":
@@ -305,20 +306,19 @@ type ConsentStatusError struct {
 
 // Error formats the error without any secret.
 func (e *ConsentStatusError) Error() string {
-	return fmt.Sprintf("yapily: consent %s is %s", clip(e.ConsentID, 256), clip(string(e.Status), 64))
+	if e == nil {
+		return "yapily: consent status error <nil>"
+	}
+	return fmt.Sprintf("yapily: consent %s is %s", textx.Truncate(e.ConsentID, 256), textx.Truncate(string(e.Status), 64))
 }
 
 // Unwrap returns the sentinel the status is a kind of.
 func (e *ConsentStatusError) Unwrap() error {
+	if e == nil {
+		return nil
+	}
 	if e.Status == StatusRejected {
 		return reauth.ErrUserCancelled
 	}
 	return reauth.ErrReauthRequired
-}
-
-func clip(s string, n int) string {
-	if len(s) > n {
-		return s[:n]
-	}
-	return s
 }

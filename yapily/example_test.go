@@ -144,3 +144,16 @@ func ExampleClient_InspectAll() {
 	// needs_reauth EXPIRED
 	// pages read: 2
 }
+
+// New reports every invalid option at once; WithMaxResponseBytes raises the
+// cap on one answer for applications whose consent lists are large.
+func ExampleWithMaxResponseBytes() {
+	creds := yapily.Credentials{ApplicationID: "app", ApplicationSecret: "secret"}
+	_, err := yapily.New(creds, yapily.WithMaxResponseBytes(0), yapily.WithFlowTTL(0))
+	fmt.Println(err, errors.Is(err, reauth.ErrInvalidRequest))
+	client, err := yapily.New(creds, yapily.WithMaxResponseBytes(8<<20))
+	fmt.Println(client, err)
+	// Output:
+	// yapily: new client: WithFlowTTL: must be positive; WithMaxResponseBytes: 0 is not a positive size true
+	// Client{ApplicationID: app, BaseURL: https://api.yapily.com} <nil>
+}

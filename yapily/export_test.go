@@ -25,6 +25,9 @@ func DecodeError(status int, body []byte) *reauth.APIError {
 
 // CheckCallback runs Continue's callback check.
 func (c *Client) CheckCallback(flow *reauth.Flow, cb url.Values) error {
+	if err := c.usable(); err != nil {
+		return err
+	}
 	_, err := c.checkCallback(flow, cb)
 	return err
 }

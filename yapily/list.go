@@ -110,12 +110,11 @@ func (c *Client) ListConsents(ctx context.Context, f ConsentFilter) (*ConsentPag
 		return nil, err
 	}
 	req := &httpx.Request{
-		Method:  http.MethodGet,
-		Base:    c.base,
-		Path:    "/consents",
-		Query:   f.query(),
-		Header:  c.header(),
-		Secrets: c.secrets,
+		Method: http.MethodGet,
+		Base:   c.base,
+		Path:   "/consents",
+		Query:  f.query(),
+		Header: c.header(),
 	}
 	page, err := send(ctx, c, req, "consent list", decodeConsentList)
 	if err != nil {

@@ -3,16 +3,15 @@ package yapily
 import (
 	"context"
 	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/reauthkit/reauthkit/internal/flowx"
+	"github.com/reauthkit/reauthkit/internal/httpx"
 	"github.com/reauthkit/reauthkit/reauth"
 )
 
@@ -219,7 +218,7 @@ func (c *Client) Continue(ctx context.Context, flow *reauth.Flow, reply reauth.R
 	case st == StatusAuthorized && (beganAwaiting(flow) || advanced(consent, flow.Resume)),
 		st.Awaiting() && advanced(consent, flow.Resume):
 		creds := reauth.Credentials{ExpiresAt: consent.ExpiresAt}
-		changed := consent.ConsentToken != "" && !constEq(flow.Resume[resumeTokenHash], tokenHash(consent.ConsentToken))
+		changed := consent.ConsentToken != "" && !httpx.MatchesAny(tokenHash(consent.ConsentToken), flow.Resume[resumeTokenHash])
 		if changed {
 			// Yapily keeps the token across a re-authorisation; should an
 			// exchange hand back another, the application must store it.
@@ -250,7 +249,7 @@ func (c *Client) exchangeCallback(ctx context.Context, flow *reauth.Flow, p call
 	if err != nil {
 		return nil, err
 	}
-	if consent.ID != "" && !constEq(flow.ConnectionID, consent.ID) {
+	if consent.ID != "" && !httpx.MatchesAny(consent.ID, flow.ConnectionID) {
 		return nil, fmt.Errorf("yapily: the callback authorised another consent than the flow's: %w", reauth.ErrStateMismatch)
 	}
 	return consent, nil
@@ -338,19 +337,19 @@ func (c *Client) matchCallback(flow *reauth.Flow, p callbackID, cb url.Values) e
 		identified = p.oneTime != ""
 	}
 	if p.token != "" {
-		if !constEq(flow.Resume[resumeTokenHash], tokenHash(p.token)) {
+		if !httpx.MatchesAny(tokenHash(p.token), flow.Resume[resumeTokenHash]) {
 			return mismatch()
 		}
 		identified = true
 	}
 	if p.id != "" {
-		if !constEq(flow.ConnectionID, p.id) {
+		if !httpx.MatchesAny(p.id, flow.ConnectionID) {
 			return mismatch()
 		}
 		identified = true
 	}
 	if p.state != "" {
-		if !constEq(flow.State, p.state) && !constEq(flow.Resume[resumeConsentState], p.state) {
+		if !httpx.MatchesAny(p.state, flow.State, flow.Resume[resumeConsentState]) {
 			return mismatch()
 		}
 		identified = true
@@ -373,26 +372,22 @@ func (c *Client) matchCallback(flow *reauth.Flow, p callbackID, cb url.Values) e
 // scrubCallback removes from a callback's error description every other
 // value of the callback that could be a secret (the consent token, ids).
 func scrubCallback(desc string, cb url.Values) string {
+	var sc httpx.Scrubber
 	for k, vs := range cb {
 		if k == CallbackErrorDescription || k == "error_description" {
 			continue
 		}
 		for _, v := range vs {
-			if len(v) >= 8 {
-				desc = strings.ReplaceAll(desc, v, reauth.Redacted)
+			if len(v) >= 8 { // shorter values are codes and words, not secrets
+				sc.Add(v)
 			}
 		}
 	}
-	return desc
+	return sc.String(desc)
 }
 
 func mismatch() error {
 	return fmt.Errorf("yapily: callback does not belong to the flow: %w", reauth.ErrStateMismatch)
-}
-
-// constEq compares in constant time; an empty want never matches.
-func constEq(want, got string) bool {
-	return want != "" && subtle.ConstantTimeCompare([]byte(want), []byte(got)) == 1
 }
 
 // Inspect reads the consent req.ConnectionID and reports its health:

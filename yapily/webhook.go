@@ -13,7 +13,9 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/reauthkit/reauthkit/internal/httpx"
 	"github.com/reauthkit/reauthkit/internal/jsonx"
+	"github.com/reauthkit/reauthkit/internal/textx"
 	"github.com/reauthkit/reauthkit/reauth"
 )
 
@@ -165,23 +167,28 @@ func NewWebhookVerifier(secret string, opts ...WebhookOption) (*WebhookVerifier,
 	return v, nil
 }
 
-// String describes the verifier without its secrets.
-func (v *WebhookVerifier) String() string {
+func (v *WebhookVerifier) redacted() reauth.RedactedValue {
 	if v == nil {
-		return "yapily.WebhookVerifier{}"
+		return reauth.Redact("yapily.WebhookVerifier")
 	}
-	return fmt.Sprintf("yapily.WebhookVerifier{Header: %q, Encoding: %q, Secrets: %d}", v.header, v.encoding, len(v.keys))
+	return reauth.Redact("yapily.WebhookVerifier",
+		reauth.Show("Header", v.header),
+		reauth.Show("Encoding", string(v.encoding)),
+		reauth.Show("Secrets", len(v.keys)))
 }
 
-// GoString is String for %#v.
-func (v *WebhookVerifier) GoString() string { return v.String() }
+// Format prints the verifier without its secrets (only how many it has)
+// under every verb, by value or pointer.
+func (v WebhookVerifier) Format(s fmt.State, verb rune) { v.redacted().Format(s, verb) }
 
-// Format prints String under every verb, by value or pointer, so that no
-// verb reaches the secrets.
-func (v WebhookVerifier) Format(f fmt.State, verb rune) { formatAs(f, verb, v.String()) }
+// String describes the verifier without its secrets.
+func (v *WebhookVerifier) String() string { return v.redacted().String() }
+
+// GoString is String for %#v.
+func (v *WebhookVerifier) GoString() string { return v.redacted().GoString() }
 
 // LogValue logs the verifier without its secrets.
-func (v *WebhookVerifier) LogValue() slog.Value { return slog.StringValue(v.String()) }
+func (v *WebhookVerifier) LogValue() slog.Value { return v.redacted().LogValue() }
 
 // Verify checks the signature of body and returns the normalised event.
 // Errors wrap reauth.ErrInvalidSignature (missing, malformed or wrong
@@ -224,23 +231,16 @@ func (v *WebhookVerifier) check(sig string, body []byte) error {
 	if err != nil || len(got) != sha256.Size {
 		return fmt.Errorf("yapily: webhook signature malformed: %w", reauth.ErrInvalidSignature)
 	}
-	ok := 0
-	for _, k := range v.keys {
+	want := make([]string, len(v.keys))
+	for i, k := range v.keys {
 		m := hmac.New(sha256.New, k)
 		m.Write(body)
-		ok |= subtleEq(m.Sum(nil), got)
+		want[i] = string(m.Sum(nil))
 	}
-	if ok != 1 {
+	if !httpx.MatchesAny(string(got), want...) {
 		return fmt.Errorf("yapily: webhook signature does not match: %w", reauth.ErrInvalidSignature)
 	}
 	return nil
-}
-
-func subtleEq(a, b []byte) int {
-	if hmac.Equal(a, b) {
-		return 1
-	}
-	return 0
 }
 
 // webhookEnvelope is Yapily's delivery: {id, applicationId, type, event,
@@ -288,22 +288,22 @@ func (v *WebhookVerifier) parse(body []byte) (*reauth.Event, error) {
 	out := &reauth.Event{
 		Provider:     reauth.Yapily,
 		Type:         reauth.Other,
-		ProviderType: clip(string(env.Type), 128),
-		ConnectionID: clip(str(ev, "consentId"), 256),
+		ProviderType: textx.Truncate(string(env.Type), 128),
+		ConnectionID: textx.Truncate(str(ev, "consentId"), 256),
 		Raw:          json.RawMessage(append([]byte(nil), body...)),
 	}
 	if t, ok := v.eventTypes[string(env.Type)]; ok {
 		out.Type = t
 	}
 	if env.Metadata != nil && env.Metadata.TracingID != "" {
-		out.ID = clip(string(env.Metadata.TracingID), 256)
+		out.ID = textx.Truncate(string(env.Metadata.TracingID), 256)
 	} else {
-		out.ID = clip(str(ev, "id"), 256)
+		out.ID = textx.Truncate(str(ev, "id"), 256)
 	}
 	if raw := ev["consent"]; out.ConnectionID == "" && len(raw) > 0 && raw[0] == '{' {
 		var c map[string]json.RawMessage
 		if json.Unmarshal(raw, &c) == nil {
-			out.ConnectionID = clip(str(c, "id"), 256)
+			out.ConnectionID = textx.Truncate(str(c, "id"), 256)
 		}
 	}
 	for _, k := range []string{"createdAt", "timestamp", "eventTime"} {

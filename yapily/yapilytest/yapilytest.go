@@ -55,7 +55,6 @@ package yapilytest
 import (
 	"cmp"
 	"crypto/rand"
-	"crypto/subtle"
 	"encoding/hex"
 	"encoding/json"
 	"io"
@@ -65,6 +64,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/reauthkit/reauthkit/internal/httpx"
 	"github.com/reauthkit/reauthkit/reauth/reauthtest/sim"
 )
 
@@ -348,8 +348,7 @@ func (s *Server) Expire(id string) bool {
 func (s *Server) authed(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		id, secret, ok := r.BasicAuth()
-		if !ok || subtle.ConstantTimeCompare([]byte(id), []byte(s.appID)) != 1 ||
-			subtle.ConstantTimeCompare([]byte(secret), []byte(s.appSecret)) != 1 {
+		if !ok || !httpx.MatchesAny(id, s.appID) || !httpx.MatchesAny(secret, s.appSecret) {
 			// Yapily's documented 401: an issue of type CREDENTIALS.
 			sim.WriteJSON(w, http.StatusUnauthorized, map[string]any{"error": map[string]any{
 				"tracingId": randHex(16), "code": 401, "status": "UNAUTHORIZED", "supportUrl": "https://support.yapily.com/",
