@@ -1,7 +1,10 @@
 // Command quickstart repairs one broken connection per provider, end to end
 // over real HTTP against the simulated providers on loopback: Begin, the
 // simulated user's approval (or OTP), Continue, done. All five clients sit
-// behind one reauth.Registry, the way an application would hold them.
+// behind one reauth.Registry, and every flow goes through a flows.Manager on
+// the in-memory store, the way an application holds them: the Manager
+// stores each flow between steps, under a key, and spends a code or an OTP
+// at most once. (Several instances share a sqlstore.Store instead.)
 package main
 
 import (
@@ -19,6 +22,7 @@ import (
 	"github.com/reauthkit/reauthkit/mono"
 	"github.com/reauthkit/reauthkit/mono/monotest"
 	"github.com/reauthkit/reauthkit/reauth"
+	"github.com/reauthkit/reauthkit/reauth/flows"
 	"github.com/reauthkit/reauthkit/truelayer"
 	"github.com/reauthkit/reauthkit/truelayer/truelayertest"
 	"github.com/reauthkit/reauthkit/yapily"
@@ -72,35 +76,49 @@ func run(ctx context.Context) error {
 		return err
 	}
 	fmt.Println("providers wired:", reg.Providers())
+	m, err := flows.NewManager(reg, flows.NewMemoryStore())
+	if err != nil {
+		return err
+	}
 
 	for _, s := range scenarios {
-		if err := repair(ctx, reg, s); err != nil {
+		if err := repair(ctx, m, s); err != nil {
 			return fmt.Errorf("%s: %w", s.client.Provider(), err)
 		}
 	}
 	return nil
 }
 
-// repair runs one re-auth through the registry, as an application would.
-func repair(ctx context.Context, reg *reauth.Registry, s scenario) error {
+// repair runs one re-auth through the Manager, as an application would: the
+// key names the stored flow; a web app would put it in a cookie
+// (Manager.Redirect) and find it again from the provider's callback
+// (Manager.CallbackHandler).
+func repair(ctx context.Context, m *flows.Manager, s scenario) error {
+	const user = "demo-user"
 	p := s.client.Provider()
-	flow, err := reg.Begin(ctx, p, s.request)
+	key, flow, err := m.Begin(ctx, user, p, s.request)
 	if err != nil {
 		return err
 	}
 	fmt.Printf("%-10s begin    -> %s\n", p, describe(flow))
+	var last reauth.Reply
 	for step := 0; flow.Step != reauth.StepDone; step++ {
 		if step == 5 {
 			return errors.New("not done after 5 steps")
 		}
-		reply, err := s.approve(ctx, flow)
-		if err != nil {
+		if last, err = s.approve(ctx, flow); err != nil {
 			return err
 		}
-		if flow, err = reg.Continue(ctx, flow, reply); err != nil {
+		if flow, err = m.Continue(ctx, key, last); err != nil {
 			return err
 		}
 		fmt.Printf("%-10s continue -> %s\n", p, describe(flow))
+	}
+	// The same answer again (a reloaded callback page, a second instance):
+	// the stored result comes back and nothing is sent to the provider.
+	again, err := m.Continue(ctx, key, last)
+	if err != nil || again.Step != reauth.StepDone {
+		return fmt.Errorf("the repeated answer was not served from the store: %v", err)
 	}
 	return nil
 }
