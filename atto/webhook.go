@@ -3,8 +3,6 @@ package atto
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/reauthkit/reauthkit/internal/httpx"
+	"github.com/reauthkit/reauthkit/internal/textx"
 	"github.com/reauthkit/reauthkit/reauth"
 )
 
@@ -110,63 +110,61 @@ func NewWebhookVerifier(c *Client, opts ...WebhookOption) (*WebhookVerifier, err
 	return &WebhookVerifier{client: c, headers: cfg.headers, basics: cfg.basics}, nil
 }
 
-func (v *WebhookVerifier) describe() string {
-	if v == nil {
-		return "atto.WebhookVerifier(nil)"
-	}
+func (v WebhookVerifier) redacted() reauth.RedactedValue {
 	names := make([]string, 0, len(v.headers))
 	for _, h := range v.headers {
 		names = append(names, h.name)
 	}
-	return fmt.Sprintf("atto.WebhookVerifier{Headers: [%s], BasicAuth: %d, Secrets: %s}",
-		strings.Join(names, ","), len(v.basics), reauth.Redacted)
+	return reauth.Redact("atto.WebhookVerifier",
+		reauth.Show("Headers", strings.Join(names, ",")),
+		reauth.Show("BasicAuth", len(v.basics)),
+		reauth.Show("Secrets", reauth.Redacted))
 }
-
-// String describes the verifier without its secrets.
-func (v *WebhookVerifier) String() string { return v.describe() }
-
-// GoString is String for %#v.
-func (v *WebhookVerifier) GoString() string { return v.describe() }
 
 // Format describes the verifier without its secrets under every verb, for
 // a value as for a pointer.
-func (v WebhookVerifier) Format(f fmt.State, verb rune) {
-	formatRedacted(f, verb, v.describe(), v.describe())
+func (v WebhookVerifier) Format(s fmt.State, verb rune) { v.redacted().Format(s, verb) }
+
+// String describes the verifier without its secrets; a nil one is
+// "atto.WebhookVerifier(nil)".
+func (v *WebhookVerifier) String() string {
+	if v == nil {
+		return "atto.WebhookVerifier(nil)"
+	}
+	return v.redacted().String()
+}
+
+// GoString is String in Go syntax, for %#v.
+func (v *WebhookVerifier) GoString() string {
+	if v == nil {
+		return "(*atto.WebhookVerifier)(nil)"
+	}
+	return v.redacted().GoString()
 }
 
 // LogValue logs the verifier without its secrets.
-func (v *WebhookVerifier) LogValue() slog.Value { return slog.StringValue(v.describe()) }
-
-// eq compares in constant time, also hiding the lengths.
-func eq(a, b string) int {
-	ha, hb := sha256.Sum256([]byte(a)), sha256.Sum256([]byte(b))
-	return subtle.ConstantTimeCompare(ha[:], hb[:])
+func (v *WebhookVerifier) LogValue() slog.Value {
+	if v == nil {
+		return slog.StringValue(v.String())
+	}
+	return v.redacted().LogValue()
 }
 
-// authentic runs every configured check (no early exit) and reports
-// whether one passed.
+// authentic runs every configured check (no early exit on a secret) and
+// reports whether one passed; the comparisons take constant time.
 func (v *WebhookVerifier) authentic(r *http.Request) bool {
-	ok := 0
+	ok := false
 	for _, h := range v.headers {
 		got := r.Header.Values(h.name)
-		val := ""
-		if len(got) == 1 {
-			val = got[0]
-		}
-		ok |= eq(val, h.secret) & boolInt(len(got) == 1)
+		ok = len(got) == 1 && httpx.MatchesAny(got[0], h.secret) || ok
 	}
 	user, pass, hasBasic := r.BasicAuth()
 	for _, b := range v.basics {
-		ok |= eq(user, b.user) & eq(pass, b.pass) & boolInt(hasBasic)
+		// Both compared, whatever the first answers.
+		userOK, passOK := httpx.MatchesAny(user, b.user), httpx.MatchesAny(pass, b.pass)
+		ok = hasBasic && userOK && passOK || ok
 	}
-	return ok == 1
-}
-
-func boolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
+	return ok
 }
 
 // Notification is what an Atto webhook body claims. Atto documents
@@ -229,18 +227,11 @@ func ParseNotification(body []byte) (*Notification, error) {
 	if err := checkConsentID(n.ConsentID); err != nil {
 		return nil, errors.New("unusable consent id in the body")
 	}
-	n.ID = clipString(n.ID, 256)
-	n.EventType = clipString(n.EventType, 128)
-	n.ConsentJourney = clipString(n.ConsentJourney, 128)
-	n.ConsentStatus = clipString(n.ConsentStatus, 128)
+	n.ID = textx.Truncate(n.ID, 256)
+	n.EventType = textx.Truncate(n.EventType, 128)
+	n.ConsentJourney = textx.Truncate(n.ConsentJourney, 128)
+	n.ConsentStatus = textx.Truncate(n.ConsentStatus, 128)
 	return n, nil
-}
-
-func clipString(s string, n int) string {
-	if len(s) > n {
-		return s[:n]
-	}
-	return s
 }
 
 func lowerKeys(m map[string]json.RawMessage) map[string]json.RawMessage {
