@@ -110,7 +110,12 @@ func NewWebhookVerifier(c *Client, opts ...WebhookOption) (*WebhookVerifier, err
 	return &WebhookVerifier{client: c, headers: cfg.headers, basics: cfg.basics}, nil
 }
 
-func (v WebhookVerifier) redacted() reauth.RedactedValue {
+// redacted shows the header names and how many Basic credentials, never a
+// secret; nil shows as an empty verifier.
+func (v *WebhookVerifier) redacted() reauth.RedactedValue {
+	if v == nil {
+		v = &WebhookVerifier{}
+	}
 	names := make([]string, 0, len(v.headers))
 	for _, h := range v.headers {
 		names = append(names, h.name)
@@ -125,30 +130,14 @@ func (v WebhookVerifier) redacted() reauth.RedactedValue {
 // a value as for a pointer.
 func (v WebhookVerifier) Format(s fmt.State, verb rune) { v.redacted().Format(s, verb) }
 
-// String describes the verifier without its secrets; a nil one is
-// "atto.WebhookVerifier(nil)".
-func (v *WebhookVerifier) String() string {
-	if v == nil {
-		return "atto.WebhookVerifier(nil)"
-	}
-	return v.redacted().String()
-}
+// String describes the verifier without its secrets.
+func (v *WebhookVerifier) String() string { return v.redacted().String() }
 
 // GoString is String in Go syntax, for %#v.
-func (v *WebhookVerifier) GoString() string {
-	if v == nil {
-		return "(*atto.WebhookVerifier)(nil)"
-	}
-	return v.redacted().GoString()
-}
+func (v *WebhookVerifier) GoString() string { return v.redacted().GoString() }
 
 // LogValue logs the verifier without its secrets.
-func (v *WebhookVerifier) LogValue() slog.Value {
-	if v == nil {
-		return slog.StringValue(v.String())
-	}
-	return v.redacted().LogValue()
-}
+func (v *WebhookVerifier) LogValue() slog.Value { return v.redacted().LogValue() }
 
 // authentic runs every configured check (no early exit on a secret) and
 // reports whether one passed; the comparisons take constant time.
