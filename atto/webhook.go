@@ -24,8 +24,9 @@ const MinWebhookSecretLen = 12
 // (a notification status, not a consent status of the API).
 const NotificationUpcomingExpiration = "UpcomingExpiration"
 
-// WebhookOption configures [NewWebhookVerifier].
-type WebhookOption func(*webhookConfig)
+// WebhookOption configures [NewWebhookVerifier]; one that returns an error
+// makes it fail.
+type WebhookOption func(*webhookConfig) error
 
 type headerSecret struct{ name, secret string }
 
@@ -34,7 +35,6 @@ type basicCred struct{ user, pass string }
 type webhookConfig struct {
 	headers []headerSecret
 	basics  []basicCred
-	errs    []error
 }
 
 // WithSharedSecretHeader accepts deliveries whose header name carries
@@ -43,15 +43,15 @@ type webhookConfig struct {
 // more than once to rotate secrets: any configured check passing is
 // enough.
 func WithSharedSecretHeader(name, secret string) WebhookOption {
-	return func(c *webhookConfig) {
+	return func(c *webhookConfig) error {
 		switch {
 		case strings.TrimSpace(name) == "" || strings.ContainsAny(name, " :\r\n\x00"):
-			c.errs = append(c.errs, errors.New("WithSharedSecretHeader: invalid header name"))
+			return errors.New("WithSharedSecretHeader: invalid header name")
 		case len(secret) < MinWebhookSecretLen:
-			c.errs = append(c.errs, fmt.Errorf("WithSharedSecretHeader: secret shorter than %d characters", MinWebhookSecretLen))
-		default:
-			c.headers = append(c.headers, headerSecret{http.CanonicalHeaderKey(name), secret})
+			return fmt.Errorf("WithSharedSecretHeader: secret shorter than %d characters", MinWebhookSecretLen)
 		}
+		c.headers = append(c.headers, headerSecret{http.CanonicalHeaderKey(name), secret})
+		return nil
 	}
 }
 
@@ -60,15 +60,15 @@ func WithSharedSecretHeader(name, secret string) WebhookOption {
 // (Atto documents none), set up with Atto on the webhook URL. May be given
 // more than once.
 func WithBasicAuth(user, password string) WebhookOption {
-	return func(c *webhookConfig) {
+	return func(c *webhookConfig) error {
 		switch {
 		case user == "" || strings.Contains(user, ":"):
-			c.errs = append(c.errs, errors.New("WithBasicAuth: invalid user name"))
+			return errors.New("WithBasicAuth: invalid user name")
 		case len(password) < MinWebhookSecretLen:
-			c.errs = append(c.errs, fmt.Errorf("WithBasicAuth: password shorter than %d characters", MinWebhookSecretLen))
-		default:
-			c.basics = append(c.basics, basicCred{user, password})
+			return fmt.Errorf("WithBasicAuth: password shorter than %d characters", MinWebhookSecretLen)
 		}
+		c.basics = append(c.basics, basicCred{user, password})
+		return nil
 	}
 }
 
@@ -93,15 +93,9 @@ func NewWebhookVerifier(c *Client, opts ...WebhookOption) (*WebhookVerifier, err
 	if c.unusable() {
 		errs = append(errs, errors.New("nil or zero *Client"))
 	}
-	for i, o := range opts {
-		if o == nil {
-			errs = append(errs, fmt.Errorf("webhook option %d is nil", i))
-			continue
-		}
-		o(&cfg)
-	}
-	errs = append(errs, cfg.errs...)
-	if len(cfg.headers) == 0 && len(cfg.basics) == 0 && len(cfg.errs) == 0 {
+	optErrs := optionErrors(&cfg, opts)
+	errs = append(errs, optErrs...)
+	if len(cfg.headers) == 0 && len(cfg.basics) == 0 && len(optErrs) == 0 {
 		errs = append(errs, errors.New("no authentication configured: use WithSharedSecretHeader or WithBasicAuth"))
 	}
 	if len(errs) > 0 {
