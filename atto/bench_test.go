@@ -137,19 +137,8 @@ func rawLink(ctx context.Context, hc *http.Client, srv *attotest.Server, id stri
 // BenchmarkAttoContinue is Continue with Connect's success callback: one
 // consent read with a cached token.
 func BenchmarkAttoContinue(b *testing.B) {
-	srv := newSim(b)
-	c := benchClient(b, srv)
-	id := srv.NewConsent(attotest.StatusExpired)
+	_, c, _, flow, reply := benchApproved(b)
 	ctx := context.Background()
-	flow, err := c.Begin(ctx, reauth.Request{ConnectionID: id})
-	if err != nil {
-		b.Fatal(err)
-	}
-	cb, err := srv.Approve(ctx, flow.URL)
-	if err != nil {
-		b.Fatal(err)
-	}
-	reply := reauth.Reply{Callback: cb}
 	b.ReportAllocs()
 	for b.Loop() {
 		done, err := c.Continue(ctx, flow, reply)
@@ -256,20 +245,9 @@ func alternate(b *testing.B, sdkOp, rawOp func() error) {
 
 // BenchmarkAttoContinueVsRawHTTP is the same for Continue's consent read.
 func BenchmarkAttoContinueVsRawHTTP(b *testing.B) {
-	srv := newSim(b)
-	c := benchClient(b, srv)
+	srv, c, id, flow, reply := benchApproved(b)
 	hc := &http.Client{Transport: newTransport(b), Timeout: 10 * time.Second}
-	id := srv.NewConsent(attotest.StatusExpired)
 	ctx := context.Background()
-	flow, err := c.Begin(ctx, reauth.Request{ConnectionID: id})
-	if err != nil {
-		b.Fatal(err)
-	}
-	cb, err := srv.Approve(ctx, flow.URL)
-	if err != nil {
-		b.Fatal(err)
-	}
-	reply := reauth.Reply{Callback: cb}
 	link, err := rawLink(ctx, hc, srv, id)
 	if err != nil {
 		b.Fatal(err)
@@ -307,4 +285,22 @@ func rawConsentRead(ctx context.Context, hc *http.Client, srv *attotest.Server, 
 		return fmt.Errorf("consent read: %d %s", resp.StatusCode, c.ConsentStatus)
 	}
 	return nil
+}
+
+// benchApproved begins a re-auth of an Expired consent on a simulator and
+// approves it, returning the callback reply Continue is measured with.
+func benchApproved(b *testing.B) (*attotest.Server, *atto.Client, string, *reauth.Flow, reauth.Reply) {
+	b.Helper()
+	srv := newSim(b)
+	c := benchClient(b, srv)
+	id := srv.NewConsent(attotest.StatusExpired)
+	flow, err := c.Begin(context.Background(), reauth.Request{ConnectionID: id})
+	if err != nil {
+		b.Fatal(err)
+	}
+	cb, err := srv.Approve(context.Background(), flow.URL)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return srv, c, id, flow, reauth.Reply{Callback: cb}
 }

@@ -1,9 +1,7 @@
 package atto
 
 import (
-	"errors"
 	"net/http"
-	"strings"
 
 	"github.com/reauthkit/reauthkit/internal/httpx"
 	"github.com/reauthkit/reauthkit/reauth"
@@ -25,28 +23,15 @@ import (
 //   - 5xx: reauth.ErrProviderUnavailable; 404 reauth.ErrNotFound;
 //     400/422 reauth.ErrInvalidRequest.
 //
-// It reads at most the client's default body cap of resp.Body and puts
-// back what it read, so the caller still reads the whole body. The bearer
-// token of resp.Request, should Atto echo it, is scrubbed from the error.
-// Use it as the Check of a [reauth.Transport].
+// It reads at most the default body cap (1 MiB) of resp.Body and puts back
+// what it read, so the caller still reads the whole body. The credential of
+// resp.Request's Authorization header, should Atto echo it in any encoded
+// form, is scrubbed from the error. Use it as the Check of a
+// [reauth.Transport].
 func CheckResponse(resp *http.Response) error {
-	err := httpx.CheckResponse(resp, httpx.CheckConfig{
+	return httpx.CheckResponse(resp, httpx.CheckConfig{
 		Provider:         reauth.Atto,
 		RequestIDHeaders: requestIDHeaders,
 		DecodeError:      decodeError,
 	})
-	var apiErr *reauth.APIError
-	if !errors.As(err, &apiErr) || resp == nil || resp.Request == nil {
-		return err
-	}
-	if tok, ok := strings.CutPrefix(resp.Request.Header.Get("Authorization"), "Bearer "); ok && tok != "" {
-		secrets := []string{tok}
-		apiErr.Code = httpx.Scrub(apiErr.Code, secrets)
-		apiErr.Message = httpx.Scrub(apiErr.Message, secrets)
-		apiErr.RequestID = httpx.Scrub(apiErr.RequestID, secrets)
-		if apiErr.Details != nil {
-			apiErr.Details, _ = httpx.ScrubAny(apiErr.Details, secrets).(map[string]any)
-		}
-	}
-	return err
 }

@@ -3,6 +3,7 @@ package atto_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -101,6 +102,22 @@ func TestCheckResponseScrubsTheRequestToken(t *testing.T) {
 	var apiErr *reauth.APIError
 	require.ErrorAs(t, err, &apiErr)
 	assert.NotContains(t, fmt.Sprint(apiErr.Details), testDataToken)
+}
+
+// The credential of the request's Authorization header is scrubbed in the
+// forms a server may echo it: URL-encoded, JSON-escaped and base64.
+func TestCheckResponseScrubsEncodedTokens(t *testing.T) {
+	t.Parallel()
+	const tok = "TOKEN+data/with&odd=chars"
+	echo := url.QueryEscape(tok) + " " + base64.StdEncoding.EncodeToString([]byte(tok)) + " " + strings.ReplaceAll(tok, "&", `\u0026`)
+	resp := answer(403, `{"Code":"consent_expired","Description":"`+echo+`"}`, nil)
+	resp.Request.Header.Set("Authorization", "Bearer "+tok)
+	err := atto.CheckResponse(resp)
+	require.ErrorIs(t, err, reauth.ErrReauthRequired)
+	scan := reauthtest.NewLeakScan(tok, url.QueryEscape(tok), base64.StdEncoding.EncodeToString([]byte(tok)))
+	scan.Add(err)
+	assert.Equal(t, 1, scan.Check(t))
+	assert.Contains(t, err.Error(), "REDACTED")
 }
 
 // An endless body is read only up to the cap, and what was read comes

@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"strings"
 	"time"
 
 	"github.com/reauthkit/reauthkit/internal/httpx"
@@ -41,32 +40,30 @@ const (
 	ScopeStoredData = "api:stored_data"
 )
 
-// Credentials are the application's Atto client credentials. String,
-// GoString and LogValue print the secret as REDACTED.
+// Credentials are the application's Atto client credentials. Every fmt
+// verb and slog print the secret as REDACTED.
 type Credentials struct {
 	ClientID     string
 	ClientSecret string
 }
 
-func (c Credentials) redacted() string {
-	return fmt.Sprintf("ClientID: %q, ClientSecret: %q", c.ClientID, reauth.RedactSecret(c.ClientSecret))
+func (c Credentials) redacted() reauth.RedactedValue {
+	return reauth.Redact("atto.Credentials",
+		reauth.Show("ClientID", c.ClientID),
+		reauth.Show("ClientSecret", reauth.RedactSecret(c.ClientSecret)))
 }
-
-// String prints the credentials with the secret redacted.
-func (c Credentials) String() string { return "atto.Credentials{" + c.redacted() + "}" }
-
-// GoString is String for %#v.
-func (c Credentials) GoString() string { return c.String() }
 
 // Format prints the credentials with the secret redacted under every verb.
-func (c Credentials) Format(f fmt.State, verb rune) {
-	formatRedacted(f, verb, c.String(), c.GoString())
-}
+func (c Credentials) Format(s fmt.State, verb rune) { c.redacted().Format(s, verb) }
+
+// String prints the credentials with the secret redacted.
+func (c Credentials) String() string { return c.redacted().String() }
+
+// GoString is String in Go syntax, for %#v.
+func (c Credentials) GoString() string { return c.redacted().GoString() }
 
 // LogValue logs the client id and REDACTED for the secret.
-func (c Credentials) LogValue() slog.Value {
-	return slog.GroupValue(slog.String("client_id", c.ClientID), slog.String("client_secret", reauth.RedactSecret(c.ClientSecret)))
-}
+func (c Credentials) LogValue() slog.Value { return c.redacted().LogValue() }
 
 // config is what the options set.
 type config struct {
@@ -75,72 +72,79 @@ type config struct {
 	connectURL      *url.URL
 	leadTime        time.Duration
 	minLinkValidity time.Duration
-	errs            []error
 }
 
-func (c *config) fail(format string, args ...any) {
-	c.errs = append(c.errs, fmt.Errorf(format, args...))
-}
+// Option configures a [Client]. An option that returns an error makes [New]
+// fail with it.
+type Option func(*config) error
 
-// Option configures a [Client].
-type Option func(*config)
+// settings wraps a setter of the shared settings, which records its own
+// problems for New.
+func settings(set func(*httpx.Settings)) Option {
+	return func(c *config) error { set(&c.http); return nil }
+}
 
 // WithHTTPClient sets the *http.Client for every request. The default has a
-// timeout and a pooled transport sized for concurrent use.
-func WithHTTPClient(hc *http.Client) Option { return func(c *config) { c.http.SetHTTPClient(hc) } }
+// timeout and a pooled transport sized for concurrent use. Redirects are
+// never followed, whatever the client's CheckRedirect says.
+func WithHTTPClient(hc *http.Client) Option {
+	return settings(func(s *httpx.Settings) { s.SetHTTPClient(hc) })
+}
 
 // WithLogger logs each request (operation, status, duration; never a secret).
 // The default logs nothing.
-func WithLogger(l *slog.Logger) Option { return func(c *config) { c.http.SetLogger(l) } }
+func WithLogger(l *slog.Logger) Option { return settings(func(s *httpx.Settings) { s.SetLogger(l) }) }
 
 // WithRetries sets how many times a retry-safe request is repeated, and the
 // wait bounds. A Retry-After longer than maxWait is returned as
 // reauth.ErrRateLimited instead of slept. The default is 3, 0.5 s, 10 s.
 func WithRetries(max int, minWait, maxWait time.Duration) Option {
-	return func(c *config) { c.http.SetRetries(max, minWait, maxWait) }
+	return settings(func(s *httpx.Settings) { s.SetRetries(max, minWait, maxWait) })
 }
 
 // WithUserAgent appends ua to the User-Agent header.
-func WithUserAgent(ua string) Option { return func(c *config) { c.http.SetUserAgent(ua) } }
+func WithUserAgent(ua string) Option { return settings(func(s *httpx.Settings) { s.SetUserAgent(ua) }) }
 
 // WithClock sets the clock used for token, link and flow expiry (tests).
-func WithClock(now func() time.Time) Option { return func(c *config) { c.http.SetClock(now) } }
+func WithClock(now func() time.Time) Option {
+	return settings(func(s *httpx.Settings) { s.SetClock(now) })
+}
+
+// WithMaxResponseBytes caps how much of one Atto answer the client reads
+// (default 1 MiB). An answer larger than n is refused with an error
+// wrapping reauth.ErrInvalidResponse; raise it when a legitimate answer (a
+// large ListConsents page) is bigger. n must be positive.
+func WithMaxResponseBytes(n int64) Option {
+	return settings(func(s *httpx.Settings) { s.SetMaxResponseBytes(n) })
+}
 
 // WithBaseURL sets the API base URL (default [DefaultBaseURL]; [USBaseURL]
 // for the US). A path prefix is kept.
 func WithBaseURL(raw string) Option {
-	return func(c *config) {
-		u, err := httpx.ParseBaseURL("WithBaseURL", raw)
-		if err != nil {
-			c.errs = append(c.errs, err)
-			return
-		}
-		c.baseURL = u
+	return func(c *config) (err error) {
+		c.baseURL, err = httpx.ParseBaseURL("WithBaseURL", raw)
+		return err
 	}
 }
 
 // WithConnectURL sets the Atto Connect URL re-auth links point to (default
 // [DefaultConnectURL]). A path prefix is kept.
 func WithConnectURL(raw string) Option {
-	return func(c *config) {
-		u, err := httpx.ParseBaseURL("WithConnectURL", raw)
-		if err != nil {
-			c.errs = append(c.errs, err)
-			return
-		}
-		c.connectURL = u
+	return func(c *config) (err error) {
+		c.connectURL, err = httpx.ParseBaseURL("WithConnectURL", raw)
+		return err
 	}
 }
 
 // WithLeadTime sets how close to its consentEnd a consent counts as
 // [reauth.ExpiringSoon] in Inspect and webhooks (default 7 days).
 func WithLeadTime(d time.Duration) Option {
-	return func(c *config) {
+	return func(c *config) error {
 		if d < 0 {
-			c.fail("WithLeadTime: negative duration")
-			return
+			return errors.New("WithLeadTime: negative duration")
 		}
 		c.leadTime = d
+		return nil
 	}
 }
 
@@ -152,12 +156,12 @@ func WithLeadTime(d time.Duration) Option {
 // their lifetime is required instead, so that a cached token still serves
 // several links rather than every link fetching a new one.
 func WithMinLinkValidity(d time.Duration) Option {
-	return func(c *config) {
+	return func(c *config) error {
 		if d <= 0 {
-			c.fail("WithMinLinkValidity: must be positive")
-			return
+			return errors.New("WithMinLinkValidity: must be positive")
 		}
 		c.minLinkValidity = d
+		return nil
 	}
 }
 
@@ -182,7 +186,8 @@ var (
 )
 
 // New returns a Client for creds. It validates every argument and option,
-// reports all problems at once, makes no network call and reads no
+// reports all problems at once in one error ("atto: new client: ...",
+// wrapping reauth.ErrInvalidRequest), makes no network call and reads no
 // environment variable.
 func New(creds Credentials, opts ...Option) (*Client, error) {
 	cfg := config{
@@ -190,43 +195,30 @@ func New(creds Credentials, opts ...Option) (*Client, error) {
 		leadTime:        DefaultLeadTime,
 		minLinkValidity: DefaultMinLinkValidity,
 	}
-	var errs []error
-	if strings.TrimSpace(creds.ClientID) == "" {
-		errs = append(errs, errors.New("Credentials.ClientID is required"))
-	} else if strings.ContainsAny(creds.ClientID, "\r\n\x00") {
-		errs = append(errs, errors.New("Credentials.ClientID contains control characters"))
-	}
-	if creds.ClientSecret == "" {
-		errs = append(errs, errors.New("Credentials.ClientSecret is required"))
-	}
-	for i, o := range opts {
-		if o == nil {
-			errs = append(errs, fmt.Errorf("option %d is nil", i))
-			continue
-		}
-		o(&cfg)
-	}
-	errs = append(errs, cfg.errs...)
-	if err := cfg.http.Err(); err != nil {
-		errs = append(errs, err)
-	}
+	b := httpx.NewBuilder(reauth.Atto)
+	b.Credential("Credentials.ClientID", creds.ClientID)
+	b.Secret("Credentials.ClientSecret", creds.ClientSecret)
+	httpx.Apply(b, &cfg, opts...)
+	b.Settings(&cfg.http)
 	if cfg.baseURL == nil {
-		cfg.baseURL, _ = httpx.ParseBaseURL("WithBaseURL", DefaultBaseURL)
+		cfg.baseURL = b.BaseURL("WithBaseURL", DefaultBaseURL)
 	}
 	if cfg.connectURL == nil {
-		cfg.connectURL, _ = httpx.ParseBaseURL("WithConnectURL", DefaultConnectURL)
+		cfg.connectURL = b.BaseURL("WithConnectURL", DefaultConnectURL)
 	}
-	if len(errs) > 0 {
-		return nil, fmt.Errorf("atto: new client: %w", errors.Join(errs...))
+	if err := b.Err(); err != nil {
+		return nil, err
 	}
 	core, err := httpx.New(httpx.Config{
 		Provider:         reauth.Atto,
 		Settings:         cfg.http,
 		RequestIDHeaders: requestIDHeaders,
 		DecodeError:      decodeError,
+		Scrubber:         httpx.NewScrubber(creds.ClientSecret),
 	})
 	if err != nil {
-		return nil, fmt.Errorf("atto: new client: %w", err)
+		b.Check(err)
+		return nil, b.Err()
 	}
 	c := &Client{
 		creds:           creds,
@@ -243,38 +235,39 @@ func New(creds Credentials, opts ...Option) (*Client, error) {
 
 func (c *Client) now() time.Time { return c.http.Now() }
 
-func (c *Client) describe() string {
-	if c == nil {
-		return "atto.Client(nil)"
+func (c *Client) redacted() reauth.RedactedValue {
+	if c.unusable() {
+		return reauth.Redact("atto.Client") // nil or zero: not made by New
 	}
-	if c.base == nil || c.connect == nil {
-		return "atto.Client{}" // a zero Client, not made by New
-	}
-	return fmt.Sprintf("atto.Client{BaseURL: %q, ConnectURL: %q, Credentials: %s}",
-		c.base.String(), c.connect.String(), c.creds.String())
+	return reauth.Redact("atto.Client",
+		reauth.Show("BaseURL", c.base.String()),
+		reauth.Show("ConnectURL", c.connect.String()),
+		reauth.Show("Credentials", c.creds.redacted()))
 }
-
-// String describes the client without its secret.
-func (c *Client) String() string { return c.describe() }
-
-// GoString is String for %#v.
-func (c *Client) GoString() string { return c.describe() }
 
 // Format describes the client without its secret under every verb, for a
 // Client value as for a pointer.
-func (c Client) Format(f fmt.State, verb rune) { formatRedacted(f, verb, c.describe(), c.describe()) }
+func (c Client) Format(s fmt.State, verb rune) { c.redacted().Format(s, verb) }
+
+// String describes the client without its secret; a nil Client is
+// "atto.Client(nil)".
+func (c *Client) String() string {
+	if c == nil {
+		return "atto.Client(nil)"
+	}
+	return c.redacted().String()
+}
+
+// GoString is String in Go syntax, for %#v.
+func (c *Client) GoString() string {
+	if c == nil {
+		return "(*atto.Client)(nil)"
+	}
+	return c.redacted().GoString()
+}
 
 // LogValue logs the client's endpoints and client id, never its secret.
-func (c *Client) LogValue() slog.Value {
-	if c == nil || c.base == nil || c.connect == nil {
-		return slog.StringValue(c.describe())
-	}
-	return slog.GroupValue(
-		slog.String("base_url", c.base.String()),
-		slog.String("connect_url", c.connect.String()),
-		slog.Any("credentials", c.creds),
-	)
-}
+func (c *Client) LogValue() slog.Value { return c.redacted().LogValue() }
 
 // TokenFetches reports how many token fetches the client has started, for
 // all scopes, for metrics and tests.
@@ -289,4 +282,6 @@ func (c *Client) TokenFetches() int {
 var errNilClient = errors.New("atto: nil or zero *Client: use atto.New")
 
 // unusable reports a nil Client or one not made by New.
-func (c *Client) unusable() bool { return c == nil || c.http == nil }
+func (c *Client) unusable() bool {
+	return c == nil || c.http == nil || c.base == nil || c.connect == nil
+}

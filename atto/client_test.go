@@ -1,8 +1,10 @@
 package atto_test
 
 import (
+	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -10,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/reauthkit/reauthkit/atto"
+	"github.com/reauthkit/reauthkit/reauth"
 	"github.com/reauthkit/reauthkit/reauth/reauthtest"
 )
 
@@ -66,4 +69,50 @@ func TestCredentialsAndClientNeverPrintTheSecret(t *testing.T) {
 	assert.Equal(t, 3, scan.Check(t))
 	assert.Contains(t, testCreds.String(), testClientID)
 	assert.Contains(t, testCreds.String(), "REDACTED")
+}
+
+// Issue 11: New's one error format wraps reauth.ErrInvalidRequest, and a
+// bad WithMaxResponseBytes is reported with the rest.
+func TestNewErrorFormat(t *testing.T) {
+	t.Parallel()
+	_, err := atto.New(atto.Credentials{ClientID: " id", ClientSecret: "s\n"}, atto.WithMaxResponseBytes(0))
+	require.ErrorIs(t, err, reauth.ErrInvalidRequest)
+	assert.Regexp(t, "^atto: new client: ", err.Error())
+	for _, want := range []string{"ClientID has leading or trailing spaces", "ClientSecret contains control characters", "WithMaxResponseBytes"} {
+		assert.Contains(t, err.Error(), want)
+	}
+	assert.NotContains(t, err.Error(), "s\n")
+}
+
+// Issue 11: a legitimately large answer (a 2 MiB ListConsents page) is
+// refused under the default 1 MiB cap and read once WithMaxResponseBytes
+// raises it.
+func TestWithMaxResponseBytes(t *testing.T) {
+	t.Parallel()
+	const n = 8000
+	var b strings.Builder
+	b.WriteString("[")
+	for i := range n {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		fmt.Fprintf(&b, `{"consentId":"c-%05d","consentStatus":"Active","statusDetails":"%s"}`, i, strings.Repeat("d", 200))
+	}
+	b.WriteString("]")
+	page := b.String()
+	require.Greater(t, len(page), 1<<21-100_000)
+	list := func(opts ...atto.Option) (*atto.ConsentList, error) {
+		c, mt := mockClient(t, opts...)
+		registerToken(t, mt, testToken, nil)
+		mt.RegisterResponder(http.MethodGet, apiBase+"/consents/v1", jsonResponder(http.StatusOK, page))
+		return c.ListConsents(t.Context(), atto.ListConsentsParams{})
+	}
+
+	_, err := list()
+	require.ErrorIs(t, err, reauth.ErrInvalidResponse, "refused under the default cap")
+	assert.Contains(t, err.Error(), "size cap")
+
+	got, err := list(atto.WithMaxResponseBytes(4 << 20))
+	require.NoError(t, err)
+	assert.Len(t, got.Consents, n)
 }

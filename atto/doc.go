@@ -60,6 +60,11 @@
 // verb, by value or by pointer, or through slog) contains the client
 // secret, a token or a link.
 //
+// [New] reports every bad argument or option at once, in one error
+// ("atto: new client: ...") that wraps reauth.ErrInvalidRequest. An
+// answer is read up to 1 MiB; [WithMaxResponseBytes] raises the cap for a
+// larger one (a big ListConsents page).
+//
 // A Connect journey that ended with state=error is a [*ConnectError]
 // carrying Atto's code and error_description. Atto's access_denied means
 // "the customer or the bank has denied": it matches

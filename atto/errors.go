@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/reauthkit/reauthkit/internal/httpx"
+	"github.com/reauthkit/reauthkit/internal/textx"
 	"github.com/reauthkit/reauthkit/reauth"
 )
 
@@ -91,7 +93,7 @@ func decodeError(e *reauth.APIError, body []byte, _ http.Header) {
 		e.Message = msg
 	}
 	if id := rawString(b.CorrelationID, false); id != "" {
-		e.RequestID = truncateID(id)
+		e.RequestID = id // the core scrubs and caps it
 	}
 	if d := rawString(b.Details, true); d != "" {
 		e.Details = map[string]any{"details": d}
@@ -127,19 +129,9 @@ func rawString(raw json.RawMessage, objects bool) string {
 		return n.String()
 	}
 	if objects && (raw[0] == '{' || raw[0] == '[') {
-		if len(raw) > 512 {
-			return string(raw[:512])
-		}
-		return string(raw)
+		return textx.Truncate(string(raw), httpx.MaxMessageBytes)
 	}
 	return ""
-}
-
-func truncateID(s string) string {
-	if len(s) > 128 {
-		return s[:128]
-	}
-	return s
 }
 
 // ConnectError is an Atto Connect journey that ended with state=error on

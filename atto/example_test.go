@@ -92,7 +92,7 @@ func ExampleClient_ReauthLink() {
 	fmt.Println("printed:", printed[:strings.Index(printed, ", ExpiresAt")])
 	// Output:
 	// field holds the token: true
-	// printed: atto.Link{ConsentID: e521cf62-5a1b-4c8d-9e0f-1a2b3c4d5e6f, URL: REDACTED
+	// printed: Link{URL: REDACTED, ConsentID: e521cf62-5a1b-4c8d-9e0f-1a2b3c4d5e6f
 }
 
 // Inspect tells whether a consent needs the user.

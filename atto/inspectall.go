@@ -13,31 +13,31 @@ import (
 // asks for.
 const DefaultPageSize = 100
 
-// InspectOption configures [Client.InspectAll].
-type InspectOption func(*inspectConfig)
+// InspectOption configures [Client.InspectAll]; one that returns an error
+// ends the sequence with it.
+type InspectOption func(*inspectConfig) error
 
 type inspectConfig struct {
 	filter   ListConsentsParams
 	pageSize int
-	errs     []error
 }
 
 // WithFilter makes InspectAll list only the consents matching p (for
 // example ConsentStatus or ConfigurationName). Its Offset and Limit are
 // ignored: InspectAll pages itself.
 func WithFilter(p ListConsentsParams) InspectOption {
-	return func(c *inspectConfig) { c.filter = p }
+	return func(c *inspectConfig) error { c.filter = p; return nil }
 }
 
 // WithPageSize sets how many consents each request asks for (default
 // [DefaultPageSize]); it must be positive.
 func WithPageSize(n int) InspectOption {
-	return func(c *inspectConfig) {
+	return func(c *inspectConfig) error {
 		if n <= 0 {
-			c.errs = append(c.errs, errors.New("WithPageSize: must be positive"))
-			return
+			return errors.New("WithPageSize: must be positive")
 		}
 		c.pageSize = n
+		return nil
 	}
 }
 
@@ -55,20 +55,14 @@ func WithPageSize(n int) InspectOption {
 // make it loop.
 func (c *Client) InspectAll(ctx context.Context, opts ...InspectOption) iter.Seq2[reauth.Health, error] {
 	cfg := inspectConfig{pageSize: DefaultPageSize}
-	for i, o := range opts {
-		if o == nil {
-			cfg.errs = append(cfg.errs, fmt.Errorf("option %d is nil", i))
-			continue
-		}
-		o(&cfg)
-	}
+	errs := optionErrors(&cfg, opts)
 	return func(yield func(reauth.Health, error) bool) {
 		switch {
 		case c.unusable():
 			yield(reauth.Health{}, errNilClient)
 			return
-		case len(cfg.errs) > 0:
-			yield(reauth.Health{}, reauth.InvalidInput(reauth.Atto, "InspectOption", errors.Join(cfg.errs...).Error()))
+		case len(errs) > 0:
+			yield(reauth.Health{}, reauth.InvalidInput(reauth.Atto, "InspectOption", errors.Join(errs...).Error()))
 			return
 		}
 		p := cfg.filter

@@ -12,7 +12,7 @@ import (
 
 // Link is an Atto Connect re-auth link. URL holds the real link, with an
 // api:consent access token in its fragment: it is a bearer credential for
-// about an hour. String, GoString and LogValue print REDACTED for it.
+// about an hour. Every fmt verb and slog print REDACTED for it.
 type Link struct {
 	// URL is https://connect.atto.co?consent_id=<id>#access_token=<token>.
 	URL       string    `json:"url"`
@@ -20,32 +20,24 @@ type Link struct {
 	ExpiresAt time.Time `json:"expires_at"` // when the token inside stops working
 }
 
-func (l Link) describe(goSyntax bool) string {
-	u := reauth.RedactSecret(l.URL)
-	format := "atto.Link{ConsentID: %s, URL: %s, ExpiresAt: %s}"
-	if goSyntax {
-		format = "atto.Link{ConsentID:%q, URL:%q, ExpiresAt:%q}"
-	}
-	return fmt.Sprintf(format, l.ConsentID, u, l.ExpiresAt.UTC().Format(time.RFC3339))
+func (l Link) redacted() reauth.RedactedValue {
+	return reauth.Redact("atto.Link",
+		reauth.Show("URL", reauth.RedactSecret(l.URL)),
+		reauth.Show("ConsentID", l.ConsentID),
+		reauth.Show("ExpiresAt", l.ExpiresAt))
 }
-
-// String prints the link with its URL redacted.
-func (l Link) String() string { return l.describe(false) }
-
-// GoString is String for %#v.
-func (l Link) GoString() string { return l.describe(true) }
 
 // Format prints the link with its URL redacted under every verb.
-func (l Link) Format(f fmt.State, verb rune) { formatRedacted(f, verb, l.String(), l.GoString()) }
+func (l Link) Format(s fmt.State, verb rune) { l.redacted().Format(s, verb) }
+
+// String prints the link with its URL redacted.
+func (l Link) String() string { return l.redacted().String() }
+
+// GoString is String in Go syntax, for %#v.
+func (l Link) GoString() string { return l.redacted().GoString() }
 
 // LogValue logs the link with its URL redacted.
-func (l Link) LogValue() slog.Value {
-	return slog.GroupValue(
-		slog.String("consent_id", l.ConsentID),
-		slog.String("url", reauth.RedactSecret(l.URL)),
-		slog.Time("expires_at", l.ExpiresAt),
-	)
-}
+func (l Link) LogValue() slog.Value { return l.redacted().LogValue() }
 
 // ReauthLink mints an Atto Connect link that re-authenticates (or, in the
 // UK, reconfirms) a consent: the consent id in the query, a fresh

@@ -28,30 +28,7 @@ func TestThousandConcurrentLinksFetchOneToken(t *testing.T) {
 		<-release // hold the fetch until every caller is waiting on it or done
 		return jsonResponse(200, snakeToken(testToken)), nil
 	})
-	const n = 1000
-	var wg sync.WaitGroup
-	var started sync.WaitGroup
-	errs := make(chan error, n)
-	started.Add(n)
-	for range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			started.Done()
-			link, err := c.ReauthLink(t.Context(), testConsentID)
-			if err == nil && link.URL == "" {
-				err = fmt.Errorf("empty link")
-			}
-			errs <- err
-		}()
-	}
-	started.Wait()
-	close(release)
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		require.NoError(t, err)
-	}
+	concurrentLinks(t, c, 1000, release)
 	assert.EqualValues(t, 1, fetches.Load())
 	assert.Equal(t, 1, c.TokenFetches())
 }
@@ -159,7 +136,16 @@ func TestShortLivedTokensConcurrentColdCacheFetchOnce(t *testing.T) {
 		<-release
 		return jsonResponse(200, `{"access_token":"`+testToken+`","expires_in":1800}`), nil
 	})
-	const n = 200
+	concurrentLinks(t, c, 200, release)
+	_, err := c.ReauthLink(t.Context(), testConsentID)
+	require.NoError(t, err)
+	assert.EqualValues(t, 1, fetches.Load())
+}
+
+// concurrentLinks asks for n links at once while the token fetch is held,
+// closes release once every caller has started, and requires every link.
+func concurrentLinks(t *testing.T, c *atto.Client, n int, release chan struct{}) {
+	t.Helper()
 	var wg, started sync.WaitGroup
 	errs := make(chan error, n)
 	started.Add(n)
@@ -168,7 +154,10 @@ func TestShortLivedTokensConcurrentColdCacheFetchOnce(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			started.Done()
-			_, err := c.ReauthLink(t.Context(), testConsentID)
+			link, err := c.ReauthLink(t.Context(), testConsentID)
+			if err == nil && link.URL == "" {
+				err = fmt.Errorf("empty link")
+			}
 			errs <- err
 		}()
 	}
@@ -179,7 +168,4 @@ func TestShortLivedTokensConcurrentColdCacheFetchOnce(t *testing.T) {
 	for err := range errs {
 		require.NoError(t, err)
 	}
-	_, err := c.ReauthLink(t.Context(), testConsentID)
-	require.NoError(t, err)
-	assert.EqualValues(t, 1, fetches.Load())
 }

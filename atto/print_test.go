@@ -54,8 +54,9 @@ func TestNoVerbPrintsASecret(t *testing.T) {
 		}
 	}
 	// The printed forms still say what they are.
-	require.Contains(t, fmt.Sprintf("%d", *c), "atto.Client{BaseURL:")
-	require.Contains(t, fmt.Sprintf("%x", creds), hex.EncodeToString([]byte("atto.Credentials")))
+	require.Contains(t, fmt.Sprintf("%d", *c), "Client{BaseURL:")
+	require.Contains(t, fmt.Sprintf("%x", creds), "Credentials{ClientID: "+srv.ClientID())
+	require.Contains(t, fmt.Sprintf("%#v", link), `atto.Link{URL:"REDACTED"`)
 	var nilClient *atto.Client
 	require.Equal(t, "atto.Client(nil)", nilClient.String())
 	require.NotPanics(t, func() { _ = fmt.Sprintf("%v %d %+v", nilClient, nilClient, atto.Client{}) })

@@ -183,14 +183,13 @@ func scrubCallbackError(err error, flow *reauth.Flow) error {
 	}
 	var ce *ConnectError
 	errors.As(err, &ce)
-	secrets := []string{flow.State}
+	sc := httpx.NewScrubber(flow.State)
 	if u, perr := url.Parse(flow.URL); perr == nil {
 		if frag, ferr := url.ParseQuery(u.EscapedFragment()); ferr == nil {
-			secrets = append(secrets, frag.Get("access_token"))
+			sc.Add(frag.Get("access_token"))
 		}
 	}
-	apiErr.Code = httpx.Scrub(apiErr.Code, secrets)
-	apiErr.Message = httpx.Scrub(apiErr.Message, secrets)
+	sc.APIError(apiErr)
 	if ce != nil {
 		ce.Code, ce.Description = apiErr.Code, apiErr.Message
 	}

@@ -60,10 +60,9 @@ func (t *tokenResponse) lifetime() time.Duration {
 func (c *Client) fetchToken(scope string) tokencache.FetchFunc {
 	return func(ctx context.Context) (tokencache.Token, error) {
 		req := &httpx.Request{
-			Method:  http.MethodPost,
-			Base:    c.base,
-			Path:    tokenRoute,
-			Secrets: []string{c.creds.ClientSecret},
+			Method: http.MethodPost,
+			Base:   c.base,
+			Path:   tokenRoute,
 		}
 		req.SetForm(url.Values{
 			"grant_type":    {"client_credentials"},
@@ -104,8 +103,9 @@ func (c *Client) authorized(ctx context.Context, cache *tokencache.Cache, req *h
 		if r.Header == nil {
 			r.Header = make(http.Header, 1)
 		}
+		// The core scrubs the Authorization credential and the client
+		// secret (its Config.Scrubber) from every error.
 		r.Header.Set("Authorization", "Bearer "+tok.Value)
-		r.Secrets = append([]string{tok.Value, c.creds.ClientSecret}, req.Secrets...)
 		resp, err := c.http.Do(ctx, &r)
 		var apiErr *reauth.APIError
 		if attempt == 0 && errors.As(err, &apiErr) && apiErr.StatusCode == http.StatusUnauthorized {

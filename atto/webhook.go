@@ -3,8 +3,6 @@ package atto
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/reauthkit/reauthkit/internal/httpx"
+	"github.com/reauthkit/reauthkit/internal/textx"
 	"github.com/reauthkit/reauthkit/reauth"
 )
 
@@ -24,8 +24,9 @@ const MinWebhookSecretLen = 12
 // (a notification status, not a consent status of the API).
 const NotificationUpcomingExpiration = "UpcomingExpiration"
 
-// WebhookOption configures [NewWebhookVerifier].
-type WebhookOption func(*webhookConfig)
+// WebhookOption configures [NewWebhookVerifier]; one that returns an error
+// makes it fail.
+type WebhookOption func(*webhookConfig) error
 
 type headerSecret struct{ name, secret string }
 
@@ -34,7 +35,6 @@ type basicCred struct{ user, pass string }
 type webhookConfig struct {
 	headers []headerSecret
 	basics  []basicCred
-	errs    []error
 }
 
 // WithSharedSecretHeader accepts deliveries whose header name carries
@@ -43,15 +43,15 @@ type webhookConfig struct {
 // more than once to rotate secrets: any configured check passing is
 // enough.
 func WithSharedSecretHeader(name, secret string) WebhookOption {
-	return func(c *webhookConfig) {
+	return func(c *webhookConfig) error {
 		switch {
 		case strings.TrimSpace(name) == "" || strings.ContainsAny(name, " :\r\n\x00"):
-			c.errs = append(c.errs, errors.New("WithSharedSecretHeader: invalid header name"))
+			return errors.New("WithSharedSecretHeader: invalid header name")
 		case len(secret) < MinWebhookSecretLen:
-			c.errs = append(c.errs, fmt.Errorf("WithSharedSecretHeader: secret shorter than %d characters", MinWebhookSecretLen))
-		default:
-			c.headers = append(c.headers, headerSecret{http.CanonicalHeaderKey(name), secret})
+			return fmt.Errorf("WithSharedSecretHeader: secret shorter than %d characters", MinWebhookSecretLen)
 		}
+		c.headers = append(c.headers, headerSecret{http.CanonicalHeaderKey(name), secret})
+		return nil
 	}
 }
 
@@ -60,15 +60,15 @@ func WithSharedSecretHeader(name, secret string) WebhookOption {
 // (Atto documents none), set up with Atto on the webhook URL. May be given
 // more than once.
 func WithBasicAuth(user, password string) WebhookOption {
-	return func(c *webhookConfig) {
+	return func(c *webhookConfig) error {
 		switch {
 		case user == "" || strings.Contains(user, ":"):
-			c.errs = append(c.errs, errors.New("WithBasicAuth: invalid user name"))
+			return errors.New("WithBasicAuth: invalid user name")
 		case len(password) < MinWebhookSecretLen:
-			c.errs = append(c.errs, fmt.Errorf("WithBasicAuth: password shorter than %d characters", MinWebhookSecretLen))
-		default:
-			c.basics = append(c.basics, basicCred{user, password})
+			return fmt.Errorf("WithBasicAuth: password shorter than %d characters", MinWebhookSecretLen)
 		}
+		c.basics = append(c.basics, basicCred{user, password})
+		return nil
 	}
 }
 
@@ -93,15 +93,9 @@ func NewWebhookVerifier(c *Client, opts ...WebhookOption) (*WebhookVerifier, err
 	if c.unusable() {
 		errs = append(errs, errors.New("nil or zero *Client"))
 	}
-	for i, o := range opts {
-		if o == nil {
-			errs = append(errs, fmt.Errorf("webhook option %d is nil", i))
-			continue
-		}
-		o(&cfg)
-	}
-	errs = append(errs, cfg.errs...)
-	if len(cfg.headers) == 0 && len(cfg.basics) == 0 && len(cfg.errs) == 0 {
+	optErrs := optionErrors(&cfg, opts)
+	errs = append(errs, optErrs...)
+	if len(cfg.headers) == 0 && len(cfg.basics) == 0 && len(optErrs) == 0 {
 		errs = append(errs, errors.New("no authentication configured: use WithSharedSecretHeader or WithBasicAuth"))
 	}
 	if len(errs) > 0 {
@@ -110,63 +104,50 @@ func NewWebhookVerifier(c *Client, opts ...WebhookOption) (*WebhookVerifier, err
 	return &WebhookVerifier{client: c, headers: cfg.headers, basics: cfg.basics}, nil
 }
 
-func (v *WebhookVerifier) describe() string {
+// redacted shows the header names and how many Basic credentials, never a
+// secret; nil shows as an empty verifier.
+func (v *WebhookVerifier) redacted() reauth.RedactedValue {
 	if v == nil {
-		return "atto.WebhookVerifier(nil)"
+		v = &WebhookVerifier{}
 	}
 	names := make([]string, 0, len(v.headers))
 	for _, h := range v.headers {
 		names = append(names, h.name)
 	}
-	return fmt.Sprintf("atto.WebhookVerifier{Headers: [%s], BasicAuth: %d, Secrets: %s}",
-		strings.Join(names, ","), len(v.basics), reauth.Redacted)
+	return reauth.Redact("atto.WebhookVerifier",
+		reauth.Show("Headers", strings.Join(names, ",")),
+		reauth.Show("BasicAuth", len(v.basics)),
+		reauth.Show("Secrets", reauth.Redacted))
 }
-
-// String describes the verifier without its secrets.
-func (v *WebhookVerifier) String() string { return v.describe() }
-
-// GoString is String for %#v.
-func (v *WebhookVerifier) GoString() string { return v.describe() }
 
 // Format describes the verifier without its secrets under every verb, for
 // a value as for a pointer.
-func (v WebhookVerifier) Format(f fmt.State, verb rune) {
-	formatRedacted(f, verb, v.describe(), v.describe())
-}
+func (v WebhookVerifier) Format(s fmt.State, verb rune) { v.redacted().Format(s, verb) }
+
+// String describes the verifier without its secrets.
+func (v *WebhookVerifier) String() string { return v.redacted().String() }
+
+// GoString is String in Go syntax, for %#v.
+func (v *WebhookVerifier) GoString() string { return v.redacted().GoString() }
 
 // LogValue logs the verifier without its secrets.
-func (v *WebhookVerifier) LogValue() slog.Value { return slog.StringValue(v.describe()) }
+func (v *WebhookVerifier) LogValue() slog.Value { return v.redacted().LogValue() }
 
-// eq compares in constant time, also hiding the lengths.
-func eq(a, b string) int {
-	ha, hb := sha256.Sum256([]byte(a)), sha256.Sum256([]byte(b))
-	return subtle.ConstantTimeCompare(ha[:], hb[:])
-}
-
-// authentic runs every configured check (no early exit) and reports
-// whether one passed.
+// authentic runs every configured check (no early exit on a secret) and
+// reports whether one passed; the comparisons take constant time.
 func (v *WebhookVerifier) authentic(r *http.Request) bool {
-	ok := 0
+	ok := false
 	for _, h := range v.headers {
 		got := r.Header.Values(h.name)
-		val := ""
-		if len(got) == 1 {
-			val = got[0]
-		}
-		ok |= eq(val, h.secret) & boolInt(len(got) == 1)
+		ok = len(got) == 1 && httpx.MatchesAny(got[0], h.secret) || ok
 	}
 	user, pass, hasBasic := r.BasicAuth()
 	for _, b := range v.basics {
-		ok |= eq(user, b.user) & eq(pass, b.pass) & boolInt(hasBasic)
+		// Both compared, whatever the first answers.
+		userOK, passOK := httpx.MatchesAny(user, b.user), httpx.MatchesAny(pass, b.pass)
+		ok = hasBasic && userOK && passOK || ok
 	}
-	return ok == 1
-}
-
-func boolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
+	return ok
 }
 
 // Notification is what an Atto webhook body claims. Atto documents
@@ -229,18 +210,11 @@ func ParseNotification(body []byte) (*Notification, error) {
 	if err := checkConsentID(n.ConsentID); err != nil {
 		return nil, errors.New("unusable consent id in the body")
 	}
-	n.ID = clipString(n.ID, 256)
-	n.EventType = clipString(n.EventType, 128)
-	n.ConsentJourney = clipString(n.ConsentJourney, 128)
-	n.ConsentStatus = clipString(n.ConsentStatus, 128)
+	n.ID = textx.Truncate(n.ID, 256)
+	n.EventType = textx.Truncate(n.EventType, 128)
+	n.ConsentJourney = textx.Truncate(n.ConsentJourney, 128)
+	n.ConsentStatus = textx.Truncate(n.ConsentStatus, 128)
 	return n, nil
-}
-
-func clipString(s string, n int) string {
-	if len(s) > n {
-		return s[:n]
-	}
-	return s
 }
 
 func lowerKeys(m map[string]json.RawMessage) map[string]json.RawMessage {

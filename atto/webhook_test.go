@@ -51,9 +51,7 @@ func body(id, status string) []byte {
 
 func TestWebhookTrustsTheAPINotTheBody(t *testing.T) {
 	t.Parallel()
-	srv := newSim(t)
-	c := simClient(t, srv)
-	v := newVerifier(t, c)
+	srv, _, v := hookSim(t)
 	id := srv.NewConsent(attotest.StatusExpired)
 	raw := body(id, "Active") // the body lies
 	ev, err := v.Verify(t.Context(), delivery(t, raw), raw)
@@ -69,9 +67,7 @@ func TestWebhookTrustsTheAPINotTheBody(t *testing.T) {
 
 func TestWebhookAfterApprovalIsReauthCompleted(t *testing.T) {
 	t.Parallel()
-	srv := newSim(t)
-	c := simClient(t, srv)
-	v := newVerifier(t, c)
+	srv, c, v := hookSim(t)
 	id := srv.NewConsent(attotest.StatusExpired)
 	flow, err := c.Begin(t.Context(), reauth.Request{ConnectionID: id})
 	require.NoError(t, err)
@@ -89,9 +85,7 @@ func TestWebhookAfterApprovalIsReauthCompleted(t *testing.T) {
 
 func TestWebhookEventTypes(t *testing.T) {
 	t.Parallel()
-	srv := newSim(t)
-	c := simClient(t, srv)
-	v := newVerifier(t, c)
+	srv, _, v := hookSim(t)
 	for _, tc := range []struct {
 		consent attotest.Consent
 		want    reauth.EventType
@@ -121,9 +115,7 @@ func TestWebhookEventTypes(t *testing.T) {
 // what the API says about a consent that is not Active.
 func TestWebhookUpcomingExpirationNotice(t *testing.T) {
 	t.Parallel()
-	srv := newSim(t)
-	c := simClient(t, srv)
-	v := newVerifier(t, c)
+	srv, _, v := hookSim(t)
 	renewed := srv.AddConsent(attotest.Consent{Status: attotest.StatusActive, JourneyType: "Reauthentication",
 		End: time.Now().Add(20 * 24 * time.Hour)})
 	expired := srv.NewConsent(attotest.StatusExpired)
@@ -153,9 +145,7 @@ func TestWebhookUpcomingExpirationNotice(t *testing.T) {
 
 func TestWebhookAPIForbiddenMapsToEvents(t *testing.T) {
 	t.Parallel()
-	srv := newSim(t)
-	c := simClient(t, srv)
-	v := newVerifier(t, c)
+	srv, _, v := hookSim(t)
 	id := srv.NewConsent(attotest.StatusActive)
 	srv.Inject("GET /consents/v1/"+id, 1, sim.Fault{Kind: sim.FaultStatus, Status: 403, Body: `{"Code":"consent_revoked","Description":"revoked"}`})
 	raw := body(id, "Active")
@@ -166,9 +156,7 @@ func TestWebhookAPIForbiddenMapsToEvents(t *testing.T) {
 
 func TestWebhookAuthenticationComesFirst(t *testing.T) {
 	t.Parallel()
-	srv := newSim(t)
-	c := simClient(t, srv)
-	v := newVerifier(t, c)
+	srv, _, v := hookSim(t)
 	id := srv.NewConsent(attotest.StatusActive)
 	raw := body(id, "Active")
 	bad := func(mod func(r *http.Request)) *http.Request {
@@ -236,9 +224,7 @@ func TestWebhookPayloadErrors(t *testing.T) {
 
 func TestWebhookThroughTheHandler(t *testing.T) {
 	t.Parallel()
-	srv := newSim(t)
-	c := simClient(t, srv)
-	v := newVerifier(t, c)
+	srv, _, v := hookSim(t)
 	id := srv.NewConsent(attotest.StatusRevoked)
 	var got []reauth.Event
 	h := reauth.NewWebhookHandler(v, func(_ context.Context, ev reauth.Event) error {
@@ -282,9 +268,7 @@ func TestNewWebhookVerifierValidates(t *testing.T) {
 // the body it is given, so a handler configured for larger bodies works.
 func TestWebhookVerifierTrustsTheHandlersCap(t *testing.T) {
 	t.Parallel()
-	srv := newSim(t)
-	c := simClient(t, srv)
-	v := newVerifier(t, c)
+	srv, _, v := hookSim(t)
 	id := srv.NewConsent(attotest.StatusRevoked)
 	raw := []byte(`{"consentId":"` + id + `","pad":"` + strings.Repeat("a", reauth.DefaultMaxWebhookBytes) + `"}`)
 	ev, err := v.Verify(t.Context(), delivery(t, raw), raw)
@@ -315,4 +299,13 @@ func TestNilAndZeroVerifiersAnswer401(t *testing.T) {
 		assert.Equal(t, http.StatusUnauthorized, rec.Code, name)
 		assert.NotEmpty(t, fmt.Sprintf("%v %+v %d", v, v, v), name)
 	}
+}
+
+// hookSim is a simulated Atto, a client on it and a verifier of its
+// deliveries.
+func hookSim(t *testing.T) (*attotest.Server, *atto.Client, *atto.WebhookVerifier) {
+	t.Helper()
+	srv := newSim(t)
+	c := simClient(t, srv)
+	return srv, c, newVerifier(t, c)
 }
