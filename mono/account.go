@@ -57,12 +57,11 @@ func (c *Client) reauthorise(ctx context.Context, accountID string) (string, err
 // "/accounts/{id}/<action>", passed as a constant to spare an allocation.
 func (c *Client) accountRequest(accountID, action, route string) httpx.Request {
 	return httpx.Request{
-		Method:  http.MethodPost,
-		Base:    c.base,
-		Path:    "/accounts/" + url.PathEscape(accountID) + "/" + action,
-		Route:   route,
-		Header:  c.header(),
-		Secrets: c.secrets,
+		Method: http.MethodPost,
+		Base:   c.base,
+		Path:   "/accounts/" + url.PathEscape(accountID) + "/" + action,
+		Route:  route,
+		Header: c.header(),
 	}
 }
 

@@ -1,11 +1,11 @@
 package mono
 
 import (
-	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/reauthkit/reauthkit/internal/httpx"
@@ -40,25 +40,21 @@ type Credentials struct {
 	SecretKey string
 }
 
-func (c Credentials) redacted() string {
-	if c.SecretKey == "" {
-		return ""
-	}
-	return reauth.Redacted
+func (c Credentials) redacted() reauth.RedactedValue {
+	return reauth.Redact("mono.Credentials", reauth.Show("SecretKey", reauth.RedactSecret(c.SecretKey)))
 }
+
+// Format prints the credentials redacted under every verb.
+func (c Credentials) Format(f fmt.State, verb rune) { c.redacted().Format(f, verb) }
 
 // String prints the credentials with the secret key redacted.
-func (c Credentials) String() string { return "Credentials{SecretKey: " + c.redacted() + "}" }
+func (c Credentials) String() string { return c.redacted().String() }
 
 // GoString is String for %#v.
-func (c Credentials) GoString() string {
-	return fmt.Sprintf("mono.Credentials{SecretKey:%q}", c.redacted())
-}
+func (c Credentials) GoString() string { return c.redacted().GoString() }
 
 // LogValue logs the credentials with the secret key redacted.
-func (c Credentials) LogValue() slog.Value {
-	return slog.GroupValue(slog.String("SecretKey", c.redacted()))
-}
+func (c Credentials) LogValue() slog.Value { return c.redacted().LogValue() }
 
 // Client talks to Mono and implements [reauth.Reauthenticator]. It is
 // immutable after [New]; a Client is safe for concurrent use.
@@ -66,7 +62,6 @@ type Client struct {
 	http     *httpx.Client
 	base     *url.URL
 	key      string
-	secrets  []string // {key}: read-only, shared by key-only requests
 	linkMode bool
 	v1       bool
 }
@@ -80,86 +75,83 @@ type config struct {
 	v1       bool
 }
 
-// Option configures a [Client].
-type Option func(*config)
+// Option configures a [Client]. An option may fail: [New] reports it.
+type Option func(*config) error
+
+// set wraps an option that cannot fail.
+func set(f func(*config)) Option { return func(c *config) error { f(c); return nil } }
 
 // WithHTTPClient sends every request through hc (its Transport, Timeout
 // and redirect policy).
-func WithHTTPClient(hc *http.Client) Option { return func(c *config) { c.http.SetHTTPClient(hc) } }
+func WithHTTPClient(hc *http.Client) Option { return set(func(c *config) { c.http.SetHTTPClient(hc) }) }
 
 // WithLogger logs each request's operation, status and duration (never a
 // header, body or secret) at Debug, and failures at Warn. Nil is silent.
-func WithLogger(l *slog.Logger) Option { return func(c *config) { c.http.SetLogger(l) } }
+func WithLogger(l *slog.Logger) Option { return set(func(c *config) { c.http.SetLogger(l) }) }
 
 // WithRetries sets how many times a retry-safe request is repeated (max; 0
 // disables retries) and the backoff bounds. A Retry-After longer than
 // maxWait returns reauth.ErrRateLimited instead of sleeping.
 func WithRetries(max int, minWait, maxWait time.Duration) Option {
-	return func(c *config) { c.http.SetRetries(max, minWait, maxWait) }
+	return set(func(c *config) { c.http.SetRetries(max, minWait, maxWait) })
 }
 
 // WithUserAgent appends ua to the SDK's User-Agent.
-func WithUserAgent(ua string) Option { return func(c *config) { c.http.SetUserAgent(ua) } }
+func WithUserAgent(ua string) Option { return set(func(c *config) { c.http.SetUserAgent(ua) }) }
 
 // WithClock sets the clock used for flow expiry and timestamps (tests).
-func WithClock(now func() time.Time) Option { return func(c *config) { c.http.SetClock(now) } }
+func WithClock(now func() time.Time) Option { return set(func(c *config) { c.http.SetClock(now) }) }
 
 // WithBaseURL points the client at another Mono host (a simulator, a
 // proxy). A path prefix is kept: requests go below it.
-func WithBaseURL(u string) Option { return func(c *config) { c.baseURL = u } }
+func WithBaseURL(u string) Option { return set(func(c *config) { c.baseURL = u }) }
 
 // WithLinkMode makes Begin use Mono's hosted re-auth link (POST
 // /v2/accounts/initiate) instead of the headless Partners API: Begin returns
 // a redirect flow and Continue reads the callback. See package doc.
-func WithLinkMode() Option { return func(c *config) { c.linkMode = true } }
+func WithLinkMode() Option { return set(func(c *config) { c.linkMode = true }) }
 
 // WithPartnersAPIV1 makes Begin use the legacy Partners API v1 flow
 // (POST /accounts/{id}/reauthorise, POST /v1/connect/session, POST
 // /v1/connect/commit) instead of the current v2 re-auth session. Mono
 // deprecated v1 in February 2024; use it only for an app still on it.
-func WithPartnersAPIV1() Option { return func(c *config) { c.v1 = true } }
+func WithPartnersAPIV1() Option { return set(func(c *config) { c.v1 = true }) }
+
+// WithMaxResponseBytes caps how much of one Mono answer is read (default
+// 1 MiB); a longer answer is refused with reauth.ErrInvalidResponse. Raise
+// it for an account with a very long transaction page. n <= 0 is an error.
+func WithMaxResponseBytes(n int64) Option {
+	return set(func(c *config) { c.http.SetMaxResponseBytes(n) })
+}
 
 // New returns a Client for creds. It validates every argument and option,
 // reports all problems at once, makes no network call and reads no
 // environment variable.
 func New(creds Credentials, opts ...Option) (*Client, error) {
 	cfg := config{http: httpx.DefaultSettings(), baseURL: DefaultBaseURL}
-	for i, o := range opts {
-		if o == nil {
-			cfg.http.Fail("option %d is nil", i)
-			continue
-		}
-		o(&cfg)
+	b := httpx.NewBuilder(reauth.Mono)
+	httpx.Apply(b, &cfg, opts...)
+	b.Secret("Credentials.SecretKey", creds.SecretKey)
+	if !validHeaderValue(creds.SecretKey) && !strings.ContainsAny(creds.SecretKey, "\r\n\x00") {
+		b.Fail("Credentials.SecretKey contains control characters") // those the builder lets through
 	}
-	var errs []error
-	if creds.SecretKey == "" {
-		errs = append(errs, errors.New("Credentials.SecretKey is required"))
-	} else if !validHeaderValue(creds.SecretKey) {
-		errs = append(errs, errors.New("Credentials.SecretKey contains invalid characters"))
-	}
-	base, err := httpx.ParseBaseURL("WithBaseURL", cfg.baseURL)
-	if err != nil {
-		errs = append(errs, err)
-	}
-	if err := cfg.http.Err(); err != nil {
-		errs = append(errs, err)
-	}
-	if len(errs) > 0 {
-		return nil, fmt.Errorf("mono: new client: %w", errors.Join(errs...))
-	}
-	if cfg.http.Clock == nil {
-		cfg.http.Clock = time.Now
+	base := b.BaseURL("WithBaseURL", cfg.baseURL)
+	b.Settings(&cfg.http)
+	if err := b.Err(); err != nil {
+		return nil, err
 	}
 	core, err := httpx.New(httpx.Config{
 		Provider:         reauth.Mono,
 		Settings:         cfg.http,
 		RequestIDHeaders: requestIDHeaders,
 		DecodeError:      decodeError,
+		Scrubber:         httpx.NewScrubber(creds.SecretKey),
 	})
-	if err != nil {
-		return nil, fmt.Errorf("mono: new client: %w", err)
+	if err != nil { // unreachable: the builder checked the settings
+		b.Check(err)
+		return nil, b.Err()
 	}
-	return &Client{http: core, base: base, key: creds.SecretKey, secrets: []string{creds.SecretKey}, linkMode: cfg.linkMode, v1: cfg.v1}, nil
+	return &Client{http: core, base: base, key: creds.SecretKey, linkMode: cfg.linkMode, v1: cfg.v1}, nil
 }
 
 // Provider returns reauth.Mono.
@@ -196,27 +188,29 @@ func validHeaderValue(s string) bool {
 	return true
 }
 
-// String describes the client without its secret key. It has a value
-// receiver so that a Client printed by value is redacted too.
-func (c Client) String() string {
+func (c Client) redacted() reauth.RedactedValue {
 	base := ""
 	if c.base != nil {
 		base = reauth.RedactURL(c.base.String())
 	}
-	return fmt.Sprintf("mono.Client{BaseURL: %s, LinkMode: %t, PartnersAPIV1: %t, SecretKey: %s}", base, c.linkMode, c.v1, reauth.Redacted)
+	return reauth.Redact("mono.Client", reauth.Show("BaseURL", base), reauth.Show("LinkMode", c.linkMode),
+		reauth.Show("PartnersAPIV1", c.v1), reauth.Show("SecretKey", reauth.RedactSecret(c.key)))
 }
 
+// Format prints the client redacted under every verb. It and String have
+// value receivers so that a Client printed by value is redacted too.
+func (c Client) Format(f fmt.State, verb rune) { c.redacted().Format(f, verb) }
+
+// String describes the client without its secret key.
+func (c Client) String() string { return c.redacted().String() }
+
 // GoString is String for %#v.
-func (c Client) GoString() string { return c.String() }
+func (c Client) GoString() string { return c.redacted().GoString() }
 
 // LogValue logs the client without its secret key.
 func (c *Client) LogValue() slog.Value {
 	if c == nil {
 		return slog.StringValue("mono.Client(nil)")
 	}
-	base := ""
-	if c.base != nil {
-		base = reauth.RedactURL(c.base.String())
-	}
-	return slog.GroupValue(slog.String("BaseURL", base), slog.Bool("LinkMode", c.linkMode), slog.Bool("PartnersAPIV1", c.v1))
+	return c.redacted().LogValue()
 }

@@ -75,7 +75,7 @@ func TestNewValidates(t *testing.T) {
 		assert.Contains(t, err.Error(), want)
 	}
 	_, err = mono.New(mono.Credentials{SecretKey: "a\r\nX-Evil: 1"})
-	require.ErrorContains(t, err, "invalid characters")
+	require.ErrorContains(t, err, "control characters")
 	_, err = mono.New(mono.Credentials{SecretKey: testKey}, mono.WithBaseURL("https://h/x?y=1"))
 	require.Error(t, err)
 	c, err := mono.New(mono.Credentials{SecretKey: testKey})

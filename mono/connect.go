@@ -29,11 +29,11 @@ func (c *Client) CreateSession(ctx context.Context, reauthToken string) (*Sessio
 		return nil, reauth.MissingInput(reauth.Mono, "reauthToken")
 	}
 	req := &httpx.Request{
-		Method:  http.MethodPost,
-		Base:    c.base,
-		Path:    "/v1/connect/session",
-		Header:  c.header(),
-		Secrets: []string{c.key, reauthToken},
+		Method:   http.MethodPost,
+		Base:     c.base,
+		Path:     "/v1/connect/session",
+		Header:   c.header(),
+		Scrubber: c.scrubber(reauthToken),
 	}
 	body := struct {
 		ReauthToken string `json:"reauth_token"`
@@ -81,6 +81,6 @@ func (c *Client) Commit(ctx context.Context, sessionID string, inputs map[string
 		return nil, err
 	}
 	r := w.decode()
-	r.Message = httpx.Scrub(r.Message, req.Secrets) // as the core scrubs error answers
+	r.Message = req.Scrubber.String(r.Message) // the core scrubs error answers only
 	return r, nil
 }

@@ -2,6 +2,7 @@ package mono
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -46,6 +47,9 @@ type InputRejectedError struct {
 
 // Error says which answers were refused and why, never their values.
 func (e *InputRejectedError) Error() string {
+	if e == nil {
+		return "mono: answers rejected"
+	}
 	msg := "mono: " + strings.Join(e.Fields, ", ") + " rejected"
 	if e.Message != "" {
 		msg += ": " + e.Message
@@ -55,11 +59,15 @@ func (e *InputRejectedError) Error() string {
 
 // Unwrap returns ErrInputRejected and Mono's answer.
 func (e *InputRejectedError) Unwrap() []error {
-	if e.Err == nil {
+	if e == nil || e.Err == nil {
 		return []error{ErrInputRejected}
 	}
 	return []error{ErrInputRejected, e.Err}
 }
+
+// Format prints Error under every verb, so that %d or %x never reach the
+// fields behind it.
+func (e *InputRejectedError) Format(f fmt.State, verb rune) { reauth.FormatError(f, verb, e) }
 
 // errorBody is every error shape seen or expected from Mono: the v2
 // envelope {status:"failed", message, data}, bare {message}, {error}, and

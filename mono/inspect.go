@@ -80,7 +80,7 @@ func (c *Client) AccountDetails(ctx context.Context, accountID string) (*Account
 		return nil, reauth.MissingInput(reauth.Mono, "accountID")
 	}
 	req := &httpx.Request{Method: http.MethodGet, Base: c.base, Path: "/v2/accounts/" + url.PathEscape(accountID),
-		Route: "/v2/accounts/{id}", Header: c.header(), Secrets: c.secrets}
+		Route: "/v2/accounts/{id}", Header: c.header()}
 	var w wireAccountDetails
 	if _, err := c.http.DoJSON(ctx, req, &w); err != nil {
 		return nil, err

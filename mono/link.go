@@ -49,11 +49,10 @@ func (c *Client) InitiateReauthLink(ctx context.Context, lr LinkRequest) (*Link,
 		body["meta"] = map[string]string{"ref": lr.Ref}
 	}
 	req := &httpx.Request{
-		Method:  http.MethodPost,
-		Base:    c.base,
-		Path:    "/v2/accounts/initiate",
-		Header:  c.header(),
-		Secrets: c.secrets,
+		Method: http.MethodPost,
+		Base:   c.base,
+		Path:   "/v2/accounts/initiate",
+		Header: c.header(),
 	}
 	if err := req.SetJSON(body); err != nil {
 		return nil, err

@@ -45,18 +45,21 @@ type ReauthToken struct {
 	ExpiresAt time.Time
 }
 
-// String prints the token redacted.
-func (t ReauthToken) String() string {
-	return "ReauthToken{Token: " + reauth.RedactSecret(t.Token) + ", ExpiresAt: " + t.ExpiresAt.Format(time.RFC3339) + "}"
+func (t ReauthToken) redacted() reauth.RedactedValue {
+	return reauth.Redact("mono.ReauthToken", reauth.Show("Token", reauth.RedactSecret(t.Token)), reauth.Show("ExpiresAt", t.ExpiresAt))
 }
+
+// Format prints the token redacted under every verb.
+func (t ReauthToken) Format(f fmt.State, verb rune) { t.redacted().Format(f, verb) }
+
+// String prints the token redacted.
+func (t ReauthToken) String() string { return t.redacted().String() }
 
 // GoString is String for %#v.
-func (t ReauthToken) GoString() string { return "mono." + t.String() }
+func (t ReauthToken) GoString() string { return t.redacted().GoString() }
 
 // LogValue logs the token redacted.
-func (t ReauthToken) LogValue() slog.Value {
-	return slog.GroupValue(slog.String("Token", reauth.RedactSecret(t.Token)), slog.Time("ExpiresAt", t.ExpiresAt))
-}
+func (t ReauthToken) LogValue() slog.Value { return t.redacted().LogValue() }
 
 // Session is a Connect session created for a re-auth (POST
 // /v1/connect/session). When Reauth.ResponseCode is ResponseDone the
@@ -77,23 +80,24 @@ type Session struct {
 	Code string
 }
 
-// String prints the session without secrets: Code is redacted.
-func (s Session) String() string {
-	return fmt.Sprintf("Session{ID: %s, Status: %s, Institution: %s, AuthMethod: %s, ExpiresAt: %s, ResponseCode: %d, Fields: %s, Code: %s}",
-		s.ID, s.Status, s.Institution, s.AuthMethod, s.ExpiresAt.Format(time.RFC3339), s.Reauth.ResponseCode,
-		strings.Join(s.UI.fieldNames(), ","), reauth.RedactSecret(s.Code))
+func (s Session) redacted() reauth.RedactedValue {
+	return reauth.Redact("mono.Session", reauth.Show("ID", s.ID), reauth.Show("Status", s.Status),
+		reauth.Show("Institution", s.Institution), reauth.Show("AuthMethod", s.AuthMethod),
+		reauth.Show("ExpiresAt", s.ExpiresAt), reauth.Show("ResponseCode", int(s.Reauth.ResponseCode)),
+		reauth.Show("Fields", s.UI.fieldList()), reauth.Show("Code", reauth.RedactSecret(s.Code)))
 }
+
+// Format prints the session without its code under every verb.
+func (s Session) Format(f fmt.State, verb rune) { s.redacted().Format(f, verb) }
+
+// String prints the session without its code.
+func (s Session) String() string { return s.redacted().String() }
 
 // GoString is String for %#v.
-func (s Session) GoString() string { return "mono." + s.String() }
+func (s Session) GoString() string { return s.redacted().GoString() }
 
 // LogValue logs the session without its code.
-func (s Session) LogValue() slog.Value {
-	return slog.GroupValue(
-		slog.String("ID", s.ID), slog.String("Institution", s.Institution),
-		slog.Int("ResponseCode", int(s.Reauth.ResponseCode)), slog.Time("ExpiresAt", s.ExpiresAt),
-		slog.String("Code", reauth.RedactSecret(s.Code)))
-}
+func (s Session) LogValue() slog.Value { return s.redacted().LogValue() }
 
 // UI is the form Mono asks the application to render.
 type UI struct {
@@ -101,12 +105,13 @@ type UI struct {
 	Form  []FormElement
 }
 
-func (u UI) fieldNames() []string {
+// fieldList names the form's fields, for printing: "otp,pin".
+func (u UI) fieldList() string {
 	out := make([]string, 0, len(u.Form))
 	for _, f := range u.Form {
 		out = append(out, f.Name)
 	}
-	return out
+	return strings.Join(out, ",")
 }
 
 // FormElement is one ui.form entry. Mono documents type (seen:
@@ -152,20 +157,22 @@ type CommitResult struct {
 	UI UI
 }
 
-// String prints the result with its code redacted.
-func (r CommitResult) String() string {
-	return fmt.Sprintf("CommitResult{Status: %s, ResponseCode: %d, Message: %s, Code: %s, Fields: %s}",
-		r.Status, r.ResponseCode, r.Message, reauth.RedactSecret(r.Code), strings.Join(r.UI.fieldNames(), ","))
+func (r CommitResult) redacted() reauth.RedactedValue {
+	return reauth.Redact("mono.CommitResult", reauth.Show("Status", r.Status), reauth.Show("ResponseCode", int(r.ResponseCode)),
+		reauth.Show("Message", r.Message), reauth.Show("Code", reauth.RedactSecret(r.Code)), reauth.Show("Fields", r.UI.fieldList()))
 }
+
+// Format prints the result with its code redacted under every verb.
+func (r CommitResult) Format(f fmt.State, verb rune) { r.redacted().Format(f, verb) }
+
+// String prints the result with its code redacted.
+func (r CommitResult) String() string { return r.redacted().String() }
 
 // GoString is String for %#v.
-func (r CommitResult) GoString() string { return "mono." + r.String() }
+func (r CommitResult) GoString() string { return r.redacted().GoString() }
 
-// LogValue logs the result without its code.
-func (r CommitResult) LogValue() slog.Value {
-	return slog.GroupValue(slog.String("Status", r.Status), slog.Int("ResponseCode", int(r.ResponseCode)),
-		slog.String("Code", reauth.RedactSecret(r.Code)))
-}
+// LogValue logs the result with its code redacted.
+func (r CommitResult) LogValue() slog.Value { return r.redacted().LogValue() }
 
 // Link is a hosted re-auth link (POST /v2/accounts/initiate).
 type Link struct {
@@ -177,18 +184,22 @@ type Link struct {
 	CreatedAt   time.Time
 }
 
-// String prints the link with the query of its URLs hidden.
-func (l Link) String() string {
-	return "Link{URL: " + reauth.RedactURL(l.URL) + ", ID: " + l.ID + ", RedirectURL: " + reauth.RedactURL(l.RedirectURL) + "}"
+func (l Link) redacted() reauth.RedactedValue {
+	return reauth.Redact("mono.Link", reauth.Show("URL", reauth.RedactURL(l.URL)), reauth.Show("ID", l.ID),
+		reauth.Show("RedirectURL", reauth.RedactURL(l.RedirectURL)))
 }
+
+// Format prints the link with the query of its URLs hidden under every verb.
+func (l Link) Format(f fmt.State, verb rune) { l.redacted().Format(f, verb) }
+
+// String prints the link with the query of its URLs hidden.
+func (l Link) String() string { return l.redacted().String() }
 
 // GoString is String for %#v.
-func (l Link) GoString() string { return "mono." + l.String() }
+func (l Link) GoString() string { return l.redacted().GoString() }
 
 // LogValue logs the link with the query of its URLs hidden.
-func (l Link) LogValue() slog.Value {
-	return slog.GroupValue(slog.String("URL", reauth.RedactURL(l.URL)), slog.String("ID", l.ID))
-}
+func (l Link) LogValue() slog.Value { return l.redacted().LogValue() }
 
 // SyncResult is Mono's answer to a manual sync.
 type SyncResult struct {

@@ -53,31 +53,40 @@ const (
 	FieldPassword = "password"
 )
 
-// String prints the step with its code redacted.
-func (s Step) String() string {
-	return fmt.Sprintf("Step{ResponseCode: %d, Status: %s, Message: %s, SessionID: %s, Fields: %s, Accounts: %d, Code: %s}",
-		s.ResponseCode, s.Status, s.Message, s.SessionID, strings.Join(s.Form.fieldNames(), ","), len(s.Accounts), reauth.RedactSecret(s.Code))
+func (s Step) redacted() reauth.RedactedValue {
+	return reauth.Redact("mono.Step", reauth.Show("ResponseCode", int(s.ResponseCode)), reauth.Show("Status", s.Status),
+		reauth.Show("Message", s.Message), reauth.Show("SessionID", s.SessionID), reauth.Show("Fields", s.Form.fieldList()),
+		reauth.Show("Accounts", len(s.Accounts)), reauth.Show("Code", reauth.RedactSecret(s.Code)))
 }
+
+// Format prints the step with its code redacted under every verb.
+func (s Step) Format(f fmt.State, verb rune) { s.redacted().Format(f, verb) }
+
+// String prints the step with its code redacted.
+func (s Step) String() string { return s.redacted().String() }
 
 // GoString is String for %#v.
-func (s Step) GoString() string { return "mono." + s.String() }
+func (s Step) GoString() string { return s.redacted().GoString() }
 
-// LogValue logs the step without its code.
-func (s Step) LogValue() slog.Value {
-	return slog.GroupValue(slog.Int("ResponseCode", int(s.ResponseCode)), slog.String("SessionID", s.SessionID),
-		slog.String("Code", reauth.RedactSecret(s.Code)))
+// LogValue logs the step with its code redacted.
+func (s Step) LogValue() slog.Value { return s.redacted().LogValue() }
+
+func (l Login) redacted() reauth.RedactedValue {
+	return reauth.Redact("mono.Login", reauth.Show("Username", reauth.RedactSecret(l.Username)),
+		reauth.Show("Password", reauth.RedactSecret(l.Password)))
 }
+
+// Format prints the login with both fields redacted under every verb.
+func (l Login) Format(f fmt.State, verb rune) { l.redacted().Format(f, verb) }
 
 // String prints the login with both fields redacted.
-func (l Login) String() string {
-	return "Login{Username: " + reauth.RedactSecret(l.Username) + ", Password: " + reauth.RedactSecret(l.Password) + "}"
-}
+func (l Login) String() string { return l.redacted().String() }
 
 // GoString is String for %#v.
-func (l Login) GoString() string { return "mono." + l.String() }
+func (l Login) GoString() string { return l.redacted().GoString() }
 
-// LogValue logs the login redacted.
-func (l Login) LogValue() slog.Value { return slog.StringValue(l.String()) }
+// LogValue logs the login with both fields redacted.
+func (l Login) LogValue() slog.Value { return l.redacted().LogValue() }
 
 // isLoginForm reports whether a form asks for the credentials again: it
 // has a password field (assumption: v2 documents the login step's

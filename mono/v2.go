@@ -38,7 +38,7 @@ func (c *Client) StartReauthSession(ctx context.Context, accountID string) (*Ste
 		return nil, reauth.MissingInput(reauth.Mono, "accountID")
 	}
 	req := &httpx.Request{Method: http.MethodPost, Base: c.base, Path: "/v2/connect/reauth/session",
-		Header: c.header(), Secrets: c.secrets}
+		Header: c.header()}
 	body := struct {
 		Account string `json:"account"`
 	}{accountID}
@@ -67,7 +67,7 @@ func (c *Client) ReauthLogin(ctx context.Context, sessionID string, l Login) (*S
 		return nil, reauth.MissingInput(reauth.Mono, "password")
 	}
 	req := &httpx.Request{Method: http.MethodPost, Base: c.base, Path: "/v2/connect/reauth/login",
-		Header: c.sessionHeader(sessionID), OneTime: true, Secrets: []string{c.key, l.Username, l.Password}}
+		Header: c.sessionHeader(sessionID), OneTime: true, Scrubber: c.scrubber(l.Username, l.Password)}
 	body := struct {
 		Username string `json:"username"`
 		Password string `json:"password"`
@@ -102,12 +102,11 @@ func (c *Client) commitRequest(path, sessionID string, inputs map[string]string)
 	if err := checkSessionID(sessionID); err != nil {
 		return nil, err
 	}
-	secrets, err := c.answerSecrets(inputs)
-	if err != nil {
+	if err := checkAnswers(inputs); err != nil {
 		return nil, err
 	}
 	req := &httpx.Request{Method: http.MethodPost, Base: c.base, Path: path,
-		Header: c.sessionHeader(sessionID), OneTime: true, Secrets: secrets}
+		Header: c.sessionHeader(sessionID), OneTime: true, Scrubber: c.answerScrubber(inputs)}
 	if err := req.SetJSON(inputs); err != nil {
 		return nil, err
 	}
@@ -135,7 +134,7 @@ func (c *Client) step(ctx context.Context, req *httpx.Request, body any, session
 	if st.SessionID == "" {
 		st.SessionID = sessionID
 	}
-	st.Message = httpx.Scrub(st.Message, req.Secrets)
+	st.Message = req.Scrubber.String(st.Message) // the core scrubs error answers only
 	return st, nil
 }
 
@@ -156,19 +155,31 @@ func checkSessionID(id string) error {
 	return nil
 }
 
-// answerSecrets validates a commit's answers and returns the values to
-// scrub from errors: the key and every answer.
-func (c *Client) answerSecrets(inputs map[string]string) ([]string, error) {
+// checkAnswers validates a commit's answers.
+func checkAnswers(inputs map[string]string) error {
 	if len(inputs) == 0 {
-		return nil, reauth.MissingInput(reauth.Mono, "inputs")
+		return reauth.MissingInput(reauth.Mono, "inputs")
 	}
-	secrets := make([]string, 0, len(inputs)+1)
-	secrets = append(secrets, c.key)
-	for k, v := range inputs {
-		if k == "" {
-			return nil, reauth.InvalidInput(reauth.Mono, "inputs", "has an empty field name")
-		}
-		secrets = append(secrets, v)
+	if _, ok := inputs[""]; ok {
+		return reauth.InvalidInput(reauth.Mono, "inputs", "has an empty field name")
 	}
-	return secrets, nil
+	return nil
+}
+
+// answerScrubber scrubs the key and every answer. An answer as short as a
+// 3-digit OTP is replaced only where it stands as a whole word, so that it
+// does not blank every number of a message.
+func (c *Client) answerScrubber(inputs map[string]string) *httpx.Scrubber {
+	sc := c.scrubber()
+	for _, v := range inputs {
+		sc.Add(v)
+	}
+	return sc
+}
+
+// scrubber returns a request's Scrubber: the key and the request's own
+// secrets. The mono layer uses it on the message of a successful answer,
+// which the core does not scrub.
+func (c *Client) scrubber(secrets ...string) *httpx.Scrubber {
+	return httpx.NewScrubber(append([]string{c.key}, secrets...)...)
 }

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -14,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/reauthkit/reauthkit/internal/httpx"
 	"github.com/reauthkit/reauthkit/internal/jsonx"
 	"github.com/reauthkit/reauthkit/reauth"
 )
@@ -76,13 +76,22 @@ func NewWebhookVerifier(secret string, opts ...WebhookOption) (*WebhookVerifier,
 	return &WebhookVerifier{secretHash: sha256.Sum256([]byte(secret))}, nil
 }
 
-// String never shows the secret.
-func (v *WebhookVerifier) String() string {
-	return "mono.WebhookVerifier{secret: " + reauth.Redacted + "}"
+func (v *WebhookVerifier) redacted() reauth.RedactedValue {
+	secret := "" // the verifier keeps only a hash: show whether it is set
+	if v != nil && v.secretHash != [sha256.Size]byte{} {
+		secret = reauth.Redacted
+	}
+	return reauth.Redact("mono.WebhookVerifier", reauth.Show("Secret", secret))
 }
 
+// Format prints the verifier without its secret under every verb.
+func (v *WebhookVerifier) Format(f fmt.State, verb rune) { v.redacted().Format(f, verb) }
+
+// String never shows the secret.
+func (v *WebhookVerifier) String() string { return v.redacted().String() }
+
 // GoString is String for %#v.
-func (v *WebhookVerifier) GoString() string { return v.String() }
+func (v *WebhookVerifier) GoString() string { return v.redacted().GoString() }
 
 // webhookBody is Mono's envelope: {"event", "data"}; event_id, id and
 // timestamp are read when present (seen in third-party code, not in Mono's
@@ -139,7 +148,7 @@ func (v *WebhookVerifier) Verify(_ context.Context, r *http.Request, body []byte
 		return nil, fmt.Errorf("mono: webhook: missing %s header: %w", HeaderWebhookSecret, reauth.ErrInvalidSignature)
 	}
 	gotHash := sha256.Sum256([]byte(got))
-	if subtle.ConstantTimeCompare(gotHash[:], v.secretHash[:]) != 1 {
+	if !httpx.MatchesAny(string(gotHash[:]), string(v.secretHash[:])) {
 		return nil, fmt.Errorf("mono: webhook: %s does not match: %w", HeaderWebhookSecret, reauth.ErrInvalidSignature)
 	}
 	return parseWebhook(body)

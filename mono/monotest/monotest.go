@@ -42,13 +42,13 @@
 package monotest
 
 import (
-	"crypto/subtle"
 	"net/http"
 	"net/url"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/reauthkit/reauthkit/internal/httpx"
 	"github.com/reauthkit/reauthkit/reauth/reauthtest/sim"
 )
 
@@ -386,7 +386,7 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 		s.hosted(w, r, strings.TrimPrefix(p, "/hosted/reauth/"))
 		return
 	}
-	if subtle.ConstantTimeCompare([]byte(r.Header.Get("mono-sec-key")), []byte(s.key)) != 1 {
+	if !httpx.MatchesAny(r.Header.Get("mono-sec-key"), s.key) {
 		fail(w, http.StatusUnauthorized, "", "Invalid or missing secret key")
 		return
 	}

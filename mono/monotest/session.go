@@ -1,12 +1,12 @@
 package monotest
 
 import (
-	"crypto/subtle"
 	"encoding/json"
 	"net/http"
 	"strings"
 	"time"
 
+	"github.com/reauthkit/reauthkit/internal/httpx"
 	"github.com/reauthkit/reauthkit/reauth/reauthtest/sim"
 )
 
@@ -89,7 +89,7 @@ func (s *Server) judge(ss *session, in map[string]json.RawMessage) (v verdict, m
 		if !ok {
 			return verdictMissing, name
 		}
-		right = right && oneOf(rawText(raw), accepted)
+		right = right && httpx.MatchesAny(rawText(raw), accepted...)
 	}
 	if s.accounts[ss.account] != nil && s.accounts[ss.account].scenario == InstitutionError {
 		return verdictInstitution, ""
@@ -147,15 +147,6 @@ func (s *Server) accept(w http.ResponseWriter, ss *session, in map[string]json.R
 		return true
 	}
 	return false
-}
-
-// oneOf compares in constant time per candidate.
-func oneOf(got string, accepted []string) bool {
-	ok := false
-	for _, a := range accepted {
-		ok = subtle.ConstantTimeCompare([]byte(got), []byte(a)) == 1 || ok
-	}
-	return ok
 }
 
 // wrongMessage is the refusal of a wrong answer at a stage.
