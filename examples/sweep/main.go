@@ -3,10 +3,12 @@
 // about a second. It shows the sweep's progress on the terminal, then what
 // it would tell each user, then a rerun that sends nothing new.
 //
-// Every provider is rate limited to a few requests a second so that the
-// progress is visible; a real deployment sets the providers' published
-// limits. Mono joins when its client can inspect connections
-// (reauth.Inspector); until then the example says it is left out.
+// Atto and Yapily list their consents in bulk, so their connections come
+// from InspectAll through sweep.FromHealth: one request per page instead
+// of one per connection. TrueLayer, Finch and Mono are inspected one
+// connection at a time from the application's table, each provider rate
+// limited to a few requests a second so that the progress is visible (a
+// real deployment sets the providers' published limits).
 package main
 
 import (
@@ -49,11 +51,16 @@ func main() {
 // demo is the simulated providers and the application's connections
 // table.
 type demo struct {
-	reg    *reauth.Registry
-	conns  []sweep.Connection
-	closes []func()
-	// monoLeftOut is set when Mono's client cannot inspect yet.
-	monoLeftOut bool
+	reg *reauth.Registry
+	// conns is the table's rows of the providers inspected one by one.
+	conns []sweep.Connection
+	// owner maps the listed providers' consent ids to the app's users.
+	owner  map[string]string
+	atto   *atto.Client
+	yapily *yapily.Client
+	// listRequests counts the requests Atto and Yapily have served.
+	listRequests func() int
+	closes       []func()
 }
 
 func (d *demo) Close() {
@@ -71,7 +78,8 @@ func (d *demo) add(user string, p reauth.Provider, req reauth.Request) {
 func newDemo() (*demo, error) {
 	now := time.Now()
 	at, ty, tt, tf, tm := attotest.NewServer(), yapilytest.NewServer(), truelayertest.NewServer(), finchtest.NewServer(), monotest.NewServer()
-	d := &demo{closes: []func(){at.Close, ty.Close, tt.Close, tf.Close, tm.Close}}
+	d := &demo{closes: []func(){at.Close, ty.Close, tt.Close, tf.Close, tm.Close}, owner: map[string]string{}}
+	d.listRequests = func() int { return at.Count("GET /consents/v1") + ty.Count(yapilytest.RouteConsents) }
 
 	ac, err1 := atto.New(atto.Credentials{ClientID: at.ClientID(), ClientSecret: at.ClientSecret()},
 		atto.WithBaseURL(at.APIURL()), atto.WithConnectURL(at.ConnectURL()))
@@ -90,17 +98,16 @@ func newDemo() (*demo, error) {
 		d.Close()
 		return nil, err
 	}
-	d.reg = reg
+	d.reg, d.atto, d.yapily = reg, ac, yc
 
 	// Atto: consents ending in 60, 20 and 5 days, and an expired one.
 	for _, c := range []struct {
 		user string
 		end  time.Duration
 	}{{"amara", 60 * day}, {"ben", 20 * day}, {"chloe", 5 * day}} {
-		id := at.AddConsent(attotest.Consent{Status: attotest.StatusActive, End: now.Add(c.end)})
-		d.add(c.user, reauth.Atto, reauth.Request{ConnectionID: id})
+		d.owner[at.AddConsent(attotest.Consent{Status: attotest.StatusActive, End: now.Add(c.end)})] = c.user
 	}
-	d.add("dev", reauth.Atto, reauth.Request{ConnectionID: at.NewConsent(attotest.StatusExpired)})
+	d.owner[at.NewConsent(attotest.StatusExpired)] = "dev"
 
 	// Yapily: the UK 90-day reconfirmation comes before the expiry.
 	for _, c := range []struct {
@@ -108,9 +115,9 @@ func newDemo() (*demo, error) {
 		reconfirm, expiry time.Duration
 	}{{"amara", 80 * day, 200 * day}, {"erin", 12 * time.Hour, 40 * day}} {
 		consent := ty.AddConsent(yapilytest.ConsentSpec{ExpiresAt: now.Add(c.expiry), ReconfirmBy: now.Add(c.reconfirm)})
-		d.add(c.user, reauth.Yapily, reauth.Request{ConnectionID: consent.ID})
+		d.owner[consent.ID] = c.user
 	}
-	d.add("farah", reauth.Yapily, reauth.Request{ConnectionID: ty.AddConsent(yapilytest.ConsentSpec{Status: yapilytest.StatusRevoked}).ID})
+	d.owner[ty.AddConsent(yapilytest.ConsentSpec{Status: yapilytest.StatusRevoked}).ID] = "farah"
 
 	// TrueLayer: Inspect needs a current access token, which Fresh hands
 	// over just before the call (a TokenSource does this in production).
@@ -135,13 +142,9 @@ func newDemo() (*demo, error) {
 		d.add(c.user, reauth.Finch, reauth.Request{ConnectionID: conn.ID, Token: conn.AccessToken})
 	}
 
-	// Mono, once its client is an Inspector: an account that needs re-auth.
-	if _, ok := any(mc).(reauth.Inspector); ok {
-		tm.RequireReauth("mono-demo-account")
-		d.add("kofi", reauth.Mono, reauth.Request{ConnectionID: "mono-demo-account"})
-	} else {
-		d.monoLeftOut = true
-	}
+	// Mono: an account that needs re-auth.
+	tm.RequireReauth("mono-demo-account")
+	d.add("kofi", reauth.Mono, reauth.Request{ConnectionID: "mono-demo-account"})
 	return d, nil
 }
 
@@ -180,16 +183,14 @@ func run(ctx context.Context, w io.Writer) error {
 		return err
 	}
 	defer d.Close()
-	fmt.Fprintf(w, "sweeping %d connections on %d simulated providers\n", len(d.conns), len(d.reg.Providers()))
-	if d.monoLeftOut {
-		fmt.Fprintln(w, "mono: the client cannot inspect connections yet; its accounts are left out")
-	}
+	total := len(d.conns) + len(d.owner)
+	fmt.Fprintf(w, "sweeping %d connections on %d simulated providers\n", total, len(d.reg.Providers()))
 
 	ledger := sweep.NewMemoryLedger() // use a database Ledger shared by every instance
 	opts := []sweep.Option{
 		sweep.WithLedger(ledger),
 		sweep.WithConcurrency(4),
-		sweep.WithProgress(progressBar(w, len(d.conns))),
+		sweep.WithProgress(progressBar(w, total)),
 		sweep.WithProgressInterval(50 * time.Millisecond),
 	}
 	for _, p := range d.reg.Providers() {
@@ -207,7 +208,7 @@ func run(ctx context.Context, w io.Writer) error {
 		mu.Unlock()
 		return nil
 	}
-	rep, err := s.Run(ctx, table(d.conns), notify)
+	rep, err := s.Run(ctx, d.source(ctx), notify)
 	fmt.Fprintln(w)
 	if err != nil {
 		return err
@@ -224,6 +225,7 @@ func run(ctx context.Context, w io.Writer) error {
 		fmt.Fprintf(w, "  %-6s %s\n", n.Connection.Subject+":", message(n))
 	}
 	fmt.Fprintf(w, "inspected %d in %v: %v\n", rep.Inspected, rep.Elapsed.Round(time.Millisecond), states(rep.ByState))
+	fmt.Fprintf(w, "atto and yapily: %d consents read in %d list requests\n", len(d.owner), d.listRequests())
 
 	// The next run (tomorrow's cron, or another instance sharing the
 	// Ledger) sends nothing already sent.
@@ -231,12 +233,23 @@ func run(ctx context.Context, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	rep, err = again.Run(ctx, table(d.conns), notify)
+	rep, err = again.Run(ctx, d.source(ctx), notify)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(w, "rerun: %d new notices, %d already sent\n", rep.Notified, rep.AlreadySent)
 	return nil
+}
+
+// source is everything to sweep: the table's rows, then Atto's and
+// Yapily's listings, each consent's user looked up by its id.
+func (d *demo) source(ctx context.Context) func(yield func(sweep.Connection, error) bool) {
+	user := sweep.WithSubject(func(h reauth.Health) string { return d.owner[h.ConnectionID] })
+	return sweep.Concat(
+		table(d.conns),
+		sweep.FromHealth(d.atto.InspectAll(ctx), user),
+		sweep.FromHealth(d.yapily.InspectAll(ctx), user),
+	)
 }
 
 // table stands for the application's connections table, read row by row.

@@ -27,6 +27,8 @@ func TestExampleAgainstSimulator(t *testing.T) {
 		"gus:   your truelayer connection needs renewing",
 		"hana:  your truelayer connection stopped working",
 		"jo:    your finch connection stopped working",
+		"kofi:  your mono connection stopped working",
+		"atto and yapily: 7 consents read in 2 list requests",
 		"rerun: 0 new notices",
 	} {
 		if !strings.Contains(got, want) {

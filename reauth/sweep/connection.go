@@ -165,6 +165,25 @@ func FromHealth(seq iter.Seq2[reauth.Health, error], opts ...SourceOption) iter.
 	}
 }
 
+// Concat sweeps several sources in one Run, one after the other: e.g. the
+// application's connections table for the providers read one by one, and
+// the [FromHealth] listings of those that list in bulk. Nil sources are
+// skipped.
+func Concat(sources ...iter.Seq2[Connection, error]) iter.Seq2[Connection, error] {
+	return func(yield func(Connection, error) bool) {
+		for _, src := range sources {
+			if src == nil {
+				continue
+			}
+			for c, err := range src {
+				if !yield(c, err) {
+					return
+				}
+			}
+		}
+	}
+}
+
 // render writes Type{k: v, ...} from key/value pairs.
 func render(typ string, kv []any) string {
 	b := []byte(typ + "{")

@@ -8,7 +8,11 @@
 // of Health.ExpiresAt and Health.ReconfirmBy has crossed, or Lead 0 (act
 // now) for a connection that needs re-authentication, is revoked or whose
 // date has passed. Healthy connections far from their date, Pending and
-// Unknown ones get no notice.
+// Unknown ones get no notice. Where a provider lists its connections in
+// bulk (atto and yapily: (*Client).InspectAll), FromHealth sweeps them at
+// one request per page; [Concat] joins such listings to the table's rows:
+//
+//	conns := sweep.Concat(table, sweep.FromHealth(yapilyClient.InspectAll(ctx)))
 //
 //	s, err := sweep.New(reg, sweep.WithRate(reauth.Yapily, 10, 5), sweep.WithLedger(ledger))
 //	report, err := s.Run(ctx, conns, func(ctx context.Context, n sweep.Notice) error {

@@ -71,3 +71,25 @@ func ExampleFromHealth() {
 	// consent-9 revoked lead 0s
 	// inspected 1
 }
+
+func ExampleConcat() {
+	// The application's table holds the connections of a provider read
+	// one at a time; another provider's listing brings its own.
+	bank := &sweeptest.Inspector{Name: "bank", Health: func(_ context.Context, req reauth.Request) (*reauth.Health, error) {
+		return &reauth.Health{Provider: "bank", ConnectionID: req.ConnectionID, State: reauth.NeedsReauth}, nil
+	}}
+	reg, _ := reauth.NewRegistry(bank, &sweeptest.Inspector{Name: "lister"})
+	table := func(yield func(sweep.Connection, error) bool) {
+		yield(sweep.Connection{Provider: "bank", Request: reauth.Request{ConnectionID: "row-1"}}, nil)
+	}
+	listing := func(yield func(reauth.Health, error) bool) {
+		yield(reauth.Health{Provider: "lister", ConnectionID: "listed-1", State: reauth.Revoked}, nil)
+	}
+	s, _ := sweep.New(reg, sweep.WithConcurrency(1))
+	report, _ := s.Run(context.Background(), sweep.Concat(table, sweep.FromHealth(listing)), func(context.Context, sweep.Notice) error {
+		return nil
+	})
+	fmt.Println("inspected", report.Inspected, "notified", report.Notified, "inspect calls", bank.Calls())
+	// Output:
+	// inspected 2 notified 2 inspect calls 1
+}

@@ -51,9 +51,10 @@ func (s *sims) add(p reauth.Provider, c sweep.Connection, want time.Duration) {
 	s.perProvider[p]++
 }
 
-// newSims starts the simulators with groups×4 connections on each (the
-// four stages: none, 30 days, 7 days, act now). Mono joins when its
-// client implements reauth.Inspector.
+// newSims starts the five simulators with groups×4 connections on each
+// (the four stages: none, 30 days, 7 days, act now; Finch has no dates,
+// so its connections are healthy or act now; the Mono accounts need
+// re-auth).
 func newSims(t testing.TB, groups int) *sims {
 	t.Helper()
 	now := time.Now()
@@ -86,7 +87,6 @@ func newSims(t testing.TB, groups int) *sims {
 		t.Fatal(err)
 	}
 	s.reg = reg
-	_, monoInspects := any(mc).(reauth.Inspector)
 
 	for g := range groups {
 		ends := []struct {
@@ -122,12 +122,10 @@ func newSims(t testing.TB, groups int) *sims {
 			}
 			s.add(reauth.Finch, sweep.Connection{Request: reauth.Request{ConnectionID: fcn.ID, Token: fcn.AccessToken}}, want)
 		}
-		if monoInspects {
-			for i := range 4 {
-				acct := fmt.Sprintf("mono-acct-%d-%d", g, i)
-				tm.RequireReauth(acct)
-				s.add(reauth.Mono, sweep.Connection{Request: reauth.Request{ConnectionID: acct}}, 0)
-			}
+		for i := range 4 {
+			acct := fmt.Sprintf("mono-acct-%d-%d", g, i)
+			tm.RequireReauth(acct)
+			s.add(reauth.Mono, sweep.Connection{Request: reauth.Request{ConnectionID: acct}}, 0)
 		}
 	}
 	return s
@@ -192,5 +190,68 @@ func TestSweepAgainstSimulators(t *testing.T) {
 	rep2, err := s.Run(context.Background(), conns(env.conns...), got.notify)
 	if err != nil || rep2.Notified != 0 || rep2.AlreadySent != rep.Notified {
 		t.Fatalf("rerun: %+v, %v; want nothing new", rep2, err)
+	}
+}
+
+// TestBulkListingsOnePagePerRequest sweeps Atto's and Yapily's consents
+// from their bulk listings (InspectAll through FromHealth): the
+// simulators see one request per page, none per consent, and every
+// consent gets the notice it is due.
+func TestBulkListingsOnePagePerRequest(t *testing.T) {
+	const n, page = 250, 100 // three pages each
+	now := time.Now()
+	at, ty := attotest.NewServer(), yapilytest.NewServer()
+	defer at.Close()
+	defer ty.Close()
+	ac, err1 := atto.New(atto.Credentials{ClientID: at.ClientID(), ClientSecret: at.ClientSecret()},
+		atto.WithBaseURL(at.APIURL()), atto.WithConnectURL(at.ConnectURL()))
+	yc, err2 := yapily.New(yapily.Credentials{ApplicationID: yapilytest.ApplicationID, ApplicationSecret: yapilytest.ApplicationSecret},
+		yapily.WithBaseURL(ty.URL))
+	if err := errors.Join(err1, err2); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]time.Duration{}
+	for i := range n {
+		switch i % 3 {
+		case 0:
+			want[at.AddConsent(attotest.Consent{Status: attotest.StatusActive, End: now.Add(60 * day)})] = noLead
+			want[ty.AddConsent(yapilytest.ConsentSpec{ExpiresAt: now.Add(60 * day), ReconfirmBy: now.Add(61 * day)}).ID] = noLead
+		case 1:
+			want[at.AddConsent(attotest.Consent{Status: attotest.StatusActive, End: now.Add(5 * day)})] = 7 * day
+			want[ty.AddConsent(yapilytest.ConsentSpec{ExpiresAt: now.Add(5 * day), ReconfirmBy: now.Add(6 * day)}).ID] = 7 * day
+		default:
+			want[at.NewConsent(attotest.StatusExpired)] = 0
+			want[ty.AddConsent(yapilytest.ConsentSpec{Status: yapilytest.StatusExpired}).ID] = 0
+		}
+	}
+	at.ResetLog()
+	ty.ResetLog()
+
+	s := newSweeper(t, registry(t, ac, yc))
+	ctx := context.Background()
+	var got collector
+	rep, err := s.Run(ctx, sweep.Concat(
+		sweep.FromHealth(ac.InspectAll(ctx, atto.WithPageSize(page))),
+		sweep.FromHealth(yc.InspectAll(ctx, yapily.ConsentFilter{Limit: page})),
+	), got.notify)
+	if err != nil || rep.Failed != 0 || rep.Inspected != 2*n {
+		t.Fatalf("report %+v, %v; want %d inspected, none failed", rep, err, 2*n)
+	}
+	pages := (n + page - 1) / page
+	if c, all := at.Count("GET /consents/v1"), at.Count(""); c != pages || all != pages+1 {
+		t.Errorf("atto: %d list requests and %d in all; want %d pages and one token request", c, all, pages)
+	}
+	if c, all := ty.Count(yapilytest.RouteConsents), ty.Count(""); c != pages || all != pages {
+		t.Errorf("yapily: %d list requests and %d in all; want %d pages, nothing else", c, all, pages)
+	}
+	sent := got.byID()
+	for id, lead := range want {
+		nt, ok := sent[id]
+		switch {
+		case lead == noLead && ok:
+			t.Errorf("%s: lead %v, want no notice", id, nt.Lead)
+		case lead != noLead && (!ok || nt.Lead != lead):
+			t.Errorf("%s: notice %v (sent %v), want lead %v", id, nt.Lead, ok, lead)
+		}
 	}
 }

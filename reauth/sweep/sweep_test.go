@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"slices"
 	"strconv"
 	"sync"
 	"testing"
@@ -481,8 +482,8 @@ func TestBadConnections(t *testing.T) {
 		}
 		return &reauth.Health{Provider: "fake", ConnectionID: req.ConnectionID, State: reauth.NeedsReauth}, nil
 	}}
-	mono := reauthtest.NewFake("plain") // a Reauthenticator without Inspect
-	s := newSweeper(t, registry(t, in, mono))
+	plain := reauthtest.NewFake("plain") // a Reauthenticator without Inspect
+	s := newSweeper(t, registry(t, in, plain))
 	var got collector
 	source := func(yield func(sweep.Connection, error) bool) {
 		for _, c := range []sweep.Connection{
@@ -754,6 +755,39 @@ func TestFromHealth(t *testing.T) {
 	}
 	for range sweep.FromHealth(nil) {
 		t.Fatal("nil listing yielded")
+	}
+}
+
+func TestConcat(t *testing.T) {
+	srcErr := errors.New("db: row unreadable")
+	a := conns(sweep.Connection{Provider: "fake", Request: reauth.Request{ConnectionID: "a1"}})
+	b := func(yield func(sweep.Connection, error) bool) {
+		if !yield(sweep.Connection{}, srcErr) {
+			return
+		}
+		yield(sweep.Connection{Provider: "fake", Request: reauth.Request{ConnectionID: "b1"}}, nil)
+	}
+	var got []string
+	for c, err := range sweep.Concat(a, nil, b, a) {
+		if err != nil {
+			got = append(got, "err")
+			continue
+		}
+		got = append(got, c.Request.ConnectionID)
+	}
+	if want := []string{"a1", "err", "b1", "a1"}; !slices.Equal(got, want) {
+		t.Fatalf("Concat yielded %v, want %v", got, want)
+	}
+	n := 0
+	for range sweep.Concat(a, a) {
+		n++
+		break // stops early without yielding again
+	}
+	for range sweep.Concat() {
+		t.Fatal("an empty Concat yielded")
+	}
+	if n != 1 {
+		t.Fatalf("yielded %d after break", n)
 	}
 }
 

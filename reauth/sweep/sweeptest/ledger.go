@@ -19,21 +19,43 @@ import (
 // winner, a [sweep.Releaser] gives claims back (so a notice whose notify
 // failed is sent by the next Run), and four Sweepers sharing
 // the ledger over the same connections send every notice exactly once
-// (10,000 connections; 1,000 with -short). newLedger returns an empty
-// ledger (or one whose keys no earlier test used) for each subtest.
-func RunLedgerTests(t *testing.T, newLedger func(t *testing.T) sweep.Ledger) {
+// (10,000 connections; 1,000 with -short; see [SharedConnections]). It
+// also sweeps bad connections through the ledger: each is reported on its
+// own and claims nothing. newLedger returns an empty ledger (or one whose
+// keys no earlier test used) for each subtest.
+func RunLedgerTests(t *testing.T, newLedger func(t *testing.T) sweep.Ledger, opts ...SuiteOption) {
+	cfg := suite{shared: 10_000}
+	if testing.Short() {
+		cfg.shared = 1_000
+	}
+	for _, o := range opts {
+		if o != nil {
+			o(&cfg)
+		}
+	}
 	t.Run("ClaimOnce", func(t *testing.T) { testClaimOnce(t, newLedger(t)) })
 	t.Run("ClaimAfterUntil", func(t *testing.T) { testClaimAfterUntil(t, newLedger(t)) })
 	t.Run("RacingClaims", func(t *testing.T) { testRacingClaims(t, newLedger(t)) })
 	t.Run("Release", func(t *testing.T) { testRelease(t, newLedger(t)) })
 	t.Run("FailedNoticeRetried", func(t *testing.T) { testFailedNoticeRetried(t, newLedger(t)) })
-	t.Run("SharedSweepers", func(t *testing.T) {
-		n := 10_000
-		if testing.Short() {
-			n = 1_000
+	t.Run("BadConnections", func(t *testing.T) { testBadConnections(t, newLedger(t)) })
+	t.Run("SharedSweepers", func(t *testing.T) { CheckSharedSweepers(t, newLedger(t), cfg.shared) })
+}
+
+// SuiteOption configures [RunLedgerTests].
+type SuiteOption func(*suite)
+
+type suite struct{ shared int }
+
+// SharedConnections sets how many connections the four sharing Sweepers
+// sweep (default 10,000; 1,000 with -short), e.g. fewer for a slow ledger
+// under the race detector; n below 1 is ignored.
+func SharedConnections(n int) SuiteOption {
+	return func(s *suite) {
+		if n > 0 {
+			s.shared = n
 		}
-		testSharedSweepers(t, newLedger(t), n)
-	})
+	}
 }
 
 // uniq makes keys that no earlier run of the suite used, for ledgers
@@ -157,7 +179,12 @@ func population(n int) (*reauth.Registry, func(yield func(sweep.Connection, erro
 	}
 }
 
-func testSharedSweepers(t *testing.T, l sweep.Ledger, n int) {
+// CheckSharedSweepers runs four Sweepers at once, sharing l, over the same
+// n connections (each due one notice), then a fifth: it fails t unless
+// every notice was sent exactly once and the rerun sent nothing. A
+// benchmark can call it to measure a ledger at a size tests avoid.
+func CheckSharedSweepers(t testing.TB, l sweep.Ledger, n int) {
+	t.Helper()
 	reg, conns := population(n)
 	var mu sync.Mutex
 	sent := make(map[string]int, n)
@@ -232,5 +259,63 @@ func testFailedNoticeRetried(t *testing.T, l sweep.Ledger) {
 	r, err = s.Run(context.Background(), conns, up)
 	if err != nil || r.Notified != 20 {
 		t.Fatalf("next run: notified %d (already sent %d), err %v; want all 20 retried", r.Notified, r.AlreadySent, err)
+	}
+}
+
+// testBadConnections sweeps, through l, a connection of an unknown
+// provider, one without an id and one whose Inspect fails beside good
+// ones: each bad one is a Failure of its own, the good ones are notified,
+// and the failed Inspect claimed nothing, so once the provider answers the
+// next Run notifies it.
+func testBadConnections(t *testing.T, l sweep.Ledger) {
+	run := uniq("bad")
+	var down atomic.Bool
+	down.Store(true)
+	in := &Inspector{Name: "sweeptest", Health: func(_ context.Context, req reauth.Request) (*reauth.Health, error) {
+		if req.ConnectionID == run+"-fails" && down.Load() {
+			return nil, &reauth.APIError{Provider: "sweeptest", StatusCode: 503, Kind: reauth.ErrProviderUnavailable}
+		}
+		return &reauth.Health{Provider: "sweeptest", ConnectionID: req.ConnectionID, State: reauth.NeedsReauth}, nil
+	}}
+	reg, err := reauth.NewRegistry(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := sweep.New(reg, sweep.WithLedger(l))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]error{
+		run + "-unknown": reauth.ErrUnknownProvider,
+		"":               reauth.ErrMissingInput,
+		run + "-fails":   reauth.ErrProviderUnavailable,
+	}
+	conns := func(yield func(sweep.Connection, error) bool) {
+		for _, c := range []sweep.Connection{
+			{Provider: "nobody", Request: reauth.Request{ConnectionID: run + "-unknown"}},
+			{Provider: "sweeptest"},
+			{Provider: "sweeptest", Request: reauth.Request{ConnectionID: run + "-fails"}},
+			{Provider: "sweeptest", Request: reauth.Request{ConnectionID: run + "-a"}},
+			{Provider: "sweeptest", Request: reauth.Request{ConnectionID: run + "-b"}},
+		} {
+			if !yield(c, nil) {
+				return
+			}
+		}
+	}
+	notify := func(context.Context, sweep.Notice) error { return nil }
+	r, err := s.Run(context.Background(), conns, notify)
+	if err != nil || r.Notified != 2 || r.Failed != 3 || len(r.Failures) != 3 {
+		t.Fatalf("first run: %+v, %v; want 2 notified, 3 failed", r, err)
+	}
+	for _, f := range r.Failures {
+		if w, ok := want[f.ConnectionID]; !ok || !errors.Is(f, w) {
+			t.Errorf("failure %v: want one per bad connection, wrapping %v", f, w)
+		}
+	}
+	down.Store(false)
+	r, err = s.Run(context.Background(), conns, notify)
+	if err != nil || r.Notified != 1 || r.AlreadySent != 2 || r.Failed != 2 {
+		t.Fatalf("second run: %+v, %v; want the recovered connection notified, 2 already sent, 2 failed", r, err)
 	}
 }
