@@ -17,11 +17,19 @@ import (
 // *Builder records nothing.
 type Builder struct {
 	provider reauth.Provider
+	what     string
 	errs     []error
 }
 
-// NewBuilder returns a Builder for provider p.
-func NewBuilder(p reauth.Provider) *Builder { return &Builder{provider: p} }
+// NewBuilder returns a Builder for provider p's New.
+func NewBuilder(p reauth.Provider) *Builder { return NewBuilderFor(p, "new client") }
+
+// NewBuilderFor returns a Builder for another constructor of p, whose
+// errors read "<provider>: <what>: <problem>" (what is, say, "new webhook
+// verifier").
+func NewBuilderFor(p reauth.Provider, what string) *Builder {
+	return &Builder{provider: p, what: what}
+}
 
 // Fail records a problem; the text must not contain a secret.
 func (b *Builder) Fail(format string, args ...any) {
@@ -79,16 +87,17 @@ func (b *Builder) Err() error {
 	if b == nil || len(b.errs) == 0 {
 		return nil
 	}
-	return &buildError{provider: b.provider, err: errors.Join(b.errs...)}
+	return &buildError{provider: b.provider, what: b.what, err: errors.Join(b.errs...)}
 }
 
 type buildError struct {
 	provider reauth.Provider
+	what     string
 	err      error
 }
 
 func (e *buildError) Error() string {
-	return string(e.provider) + ": new client: " + strings.ReplaceAll(e.err.Error(), "\n", "; ")
+	return string(e.provider) + ": " + e.what + ": " + strings.ReplaceAll(e.err.Error(), "\n", "; ")
 }
 
 func (e *buildError) Unwrap() []error { return []error{e.err, reauth.ErrInvalidRequest} }

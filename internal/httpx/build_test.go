@@ -51,6 +51,14 @@ func TestBuilderReportsEveryProblemInOneFormat(t *testing.T) {
 	assert.NoError(t, NewBuilder(reauth.Atto).Err())
 }
 
+func TestBuilderForAnotherConstructor(t *testing.T) {
+	b := NewBuilderFor(reauth.Finch, "new webhook verifier")
+	b.Secret("secret", "")
+	err := b.Err()
+	require.ErrorIs(t, err, reauth.ErrInvalidRequest)
+	assert.Equal(t, "finch: new webhook verifier: secret is required", err.Error())
+}
+
 func TestMaxResponseBytesLetsALargerAnswerThrough(t *testing.T) {
 	mt := newMock(t)
 	big := `{"x":"` + strings.Repeat("a", 2<<20) + `"}`
