@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"iter"
 
+	"github.com/reauthkit/reauthkit/internal/httpx"
 	"github.com/reauthkit/reauthkit/reauth"
 )
 
@@ -55,14 +56,16 @@ func WithPageSize(n int) InspectOption {
 // make it loop.
 func (c *Client) InspectAll(ctx context.Context, opts ...InspectOption) iter.Seq2[reauth.Health, error] {
 	cfg := inspectConfig{pageSize: DefaultPageSize}
-	errs := optionErrors(&cfg, opts)
+	b := httpx.NewBuilderFor(reauth.Atto, "inspect all")
+	httpx.Apply(b, &cfg, opts...)
+	optErr := b.Err()
 	return func(yield func(reauth.Health, error) bool) {
 		switch {
 		case c.unusable():
 			yield(reauth.Health{}, errNilClient)
 			return
-		case len(errs) > 0:
-			yield(reauth.Health{}, reauth.InvalidInput(reauth.Atto, "InspectOption", errors.Join(errs...).Error()))
+		case optErr != nil:
+			yield(reauth.Health{}, optErr)
 			return
 		}
 		p := cfg.filter

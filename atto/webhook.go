@@ -89,17 +89,17 @@ var _ reauth.WebhookVerifier = (*WebhookVerifier)(nil)
 // no webhook signature, so a verifier without a check is refused.
 func NewWebhookVerifier(c *Client, opts ...WebhookOption) (*WebhookVerifier, error) {
 	var cfg webhookConfig
-	var errs []error
+	b := httpx.NewBuilderFor(reauth.Atto, "new webhook verifier")
+	httpx.Apply(b, &cfg, opts...)
+	optionsOK := b.Err() == nil
 	if c.unusable() {
-		errs = append(errs, errors.New("nil or zero *Client"))
+		b.Fail("nil or zero *Client")
 	}
-	optErrs := optionErrors(&cfg, opts)
-	errs = append(errs, optErrs...)
-	if len(cfg.headers) == 0 && len(cfg.basics) == 0 && len(optErrs) == 0 {
-		errs = append(errs, errors.New("no authentication configured: use WithSharedSecretHeader or WithBasicAuth"))
+	if optionsOK && len(cfg.headers) == 0 && len(cfg.basics) == 0 {
+		b.Fail("no authentication configured: use WithSharedSecretHeader or WithBasicAuth")
 	}
-	if len(errs) > 0 {
-		return nil, fmt.Errorf("atto: new webhook verifier: %w", errors.Join(errs...))
+	if err := b.Err(); err != nil {
+		return nil, err
 	}
 	return &WebhookVerifier{client: c, headers: cfg.headers, basics: cfg.basics}, nil
 }
