@@ -146,19 +146,23 @@ var _ reauth.WebhookVerifier = (*WebhookVerifier)(nil)
 // the webhookSecret Yapily returned when the webhook was registered.
 func NewWebhookVerifier(secret string, opts ...WebhookOption) (*WebhookVerifier, error) {
 	cfg := webhookConfig{header: SignatureHeader, encoding: Hex, eventTypes: DefaultEventTypes()}
+	b := httpx.NewBuilderFor(reauth.Yapily, "new webhook verifier")
 	if secret == "" {
-		cfg.errs = append(cfg.errs, errors.New("secret is required"))
+		b.Fail("secret is required")
 	}
 	cfg.secrets = []string{secret}
 	for i, o := range opts {
 		if o == nil {
-			cfg.errs = append(cfg.errs, fmt.Errorf("webhook option %d is nil", i))
+			b.Fail("webhook option %d is nil", i)
 			continue
 		}
 		o(&cfg)
 	}
-	if len(cfg.errs) > 0 {
-		return nil, fmt.Errorf("yapily: new webhook verifier: %w", errors.Join(cfg.errs...))
+	for _, err := range cfg.errs {
+		b.Check(err)
+	}
+	if err := b.Err(); err != nil {
+		return nil, err
 	}
 	v := &WebhookVerifier{header: cfg.header, encoding: cfg.encoding, eventTypes: cfg.eventTypes}
 	for _, s := range cfg.secrets {
