@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"log/slog"
 	"sync"
 	"time"
 
@@ -432,22 +431,3 @@ func answerLost(err error) bool {
 	}
 	return apiErr.StatusCode >= 500 || apiErr.StatusCode == 0
 }
-
-// String describes the source by its lock key, never its tokens. (The
-// printing methods have value receivers so that a TokenSource printed by
-// value cannot show its state either.)
-func (s TokenSource) String() string {
-	if s.st == nil {
-		return "truelayer.TokenSource{}"
-	}
-	return "truelayer.TokenSource{Key: " + s.st.key + "}"
-}
-
-// GoString is String for %#v.
-func (s TokenSource) GoString() string { return s.String() }
-
-// Format prints the source without its tokens under every verb.
-func (s TokenSource) Format(f fmt.State, verb rune) { format(f, verb, s) }
-
-// LogValue logs the lock key only.
-func (s TokenSource) LogValue() slog.Value { return slog.StringValue(s.String()) }
