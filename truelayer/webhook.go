@@ -74,7 +74,9 @@ func WithJWKSURLs(urls ...string) WebhookOption {
 	}
 }
 
-// WithWebhookHTTPClient sets the client used to fetch JWKS.
+// WithWebhookHTTPClient sets the client used to fetch JWKS. The verifier
+// uses a copy that never follows a redirect: keys come from an
+// allow-listed URL or not at all.
 func WithWebhookHTTPClient(hc *http.Client) WebhookOption {
 	return func(c *webhookConfig) error {
 		if hc == nil {
@@ -164,10 +166,14 @@ func NewWebhookVerifier(opts ...WebhookOption) (*WebhookVerifier, error) {
 	if err := b.Err(); err != nil {
 		return nil, err
 	}
-	hc := cfg.client
-	if hc == nil {
-		hc = &http.Client{Timeout: 10 * time.Second}
+	hc := &http.Client{Timeout: 10 * time.Second}
+	if cfg.client != nil {
+		cp := *cfg.client
+		hc = &cp
 	}
+	// Keys come from the allow-listed URL itself: a redirect elsewhere
+	// (answered 3xx, not followed) is a failed fetch.
+	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	return &WebhookVerifier{
 		allow:     cfg.jwksURLs,
 		now:       cfg.now,
