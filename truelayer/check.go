@@ -17,7 +17,10 @@ var requestIDHeaders = []string{"X-Tl-Correlation-Id", "X-Request-Id"}
 // TrueLayer's Data API v1 error ({"error", "error_description",
 // "error_details"}) or v3 problem details (application/problem+json:
 // "title", "detail", "trace_id"). The body is read up to 1 MiB and put
-// back: the caller reads it whole afterwards.
+// back: the caller reads it whole afterwards. The access token of the
+// request's Authorization header is scrubbed, in every encoded form, from
+// every field of the error (TrueLayer may echo it in a description or in
+// X-Tl-Correlation-Id).
 //
 // Branch with errors.Is: a 403 access_denied (consent expired or revoked),
 // a v3 403 or a 400 "Invalid State" wraps reauth.ErrReauthRequired (start

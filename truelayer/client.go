@@ -1,6 +1,7 @@
 package truelayer
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -52,37 +53,9 @@ type Credentials struct {
 	ClientSecret string
 }
 
-func (c Credentials) render(goSyntax bool) string {
-	secret := ""
-	if c.ClientSecret != "" {
-		secret = reauth.Redacted
-	}
-	if goSyntax {
-		return fmt.Sprintf("truelayer.Credentials{ClientID:%q, ClientSecret:%q}", c.ClientID, secret)
-	}
-	return fmt.Sprintf("Credentials{ClientID: %s, ClientSecret: %s}", c.ClientID, secret)
-}
-
-// String prints the credentials with the secret replaced by REDACTED.
-func (c Credentials) String() string { return c.render(false) }
-
-// GoString is String for %#v.
-func (c Credentials) GoString() string { return c.render(true) }
-
-// Format prints the credentials without the secret under every verb.
-func (c Credentials) Format(f fmt.State, verb rune) { format(f, verb, c) }
-
-// LogValue logs the client id and REDACTED for the secret.
-func (c Credentials) LogValue() slog.Value {
-	secret := ""
-	if c.ClientSecret != "" {
-		secret = reauth.Redacted
-	}
-	return slog.GroupValue(slog.String("ClientID", c.ClientID), slog.String("ClientSecret", secret))
-}
-
-// Option configures a [Client].
-type Option func(*config)
+// Option configures a [Client]. An option that returns an error makes
+// New fail; New reports every such error at once.
+type Option func(*config) error
 
 type config struct {
 	http       httpx.Settings
@@ -92,73 +65,90 @@ type config struct {
 	extendPath string
 	leadTime   time.Duration
 	extendUser ExtendUserFunc
-	errs       []error
 }
 
-func (c *config) fail(format string, args ...any) {
-	c.errs = append(c.errs, fmt.Errorf(format, args...))
+// settings wraps an option that only sets shared settings; the Set methods
+// record their own problems, which New reports.
+func settings(set func(*httpx.Settings)) Option {
+	return func(c *config) error { set(&c.http); return nil }
 }
 
 // WithHTTPClient sets the *http.Client every request goes through.
-func WithHTTPClient(hc *http.Client) Option { return func(c *config) { c.http.SetHTTPClient(hc) } }
+func WithHTTPClient(hc *http.Client) Option {
+	return settings(func(s *httpx.Settings) { s.SetHTTPClient(hc) })
+}
 
 // WithLogger logs each request (operation, status, duration; never a secret).
-func WithLogger(l *slog.Logger) Option { return func(c *config) { c.http.SetLogger(l) } }
+func WithLogger(l *slog.Logger) Option {
+	return settings(func(s *httpx.Settings) { s.SetLogger(l) })
+}
 
 // WithRetries sets how many times retry-safe requests are retried and the
 // backoff bounds; a Retry-After above maxWait is returned as
 // reauth.ErrRateLimited instead of waited for.
 func WithRetries(max int, minWait, maxWait time.Duration) Option {
-	return func(c *config) { c.http.SetRetries(max, minWait, maxWait) }
+	return settings(func(s *httpx.Settings) { s.SetRetries(max, minWait, maxWait) })
 }
 
 // WithUserAgent appends ua to the SDK's User-Agent.
-func WithUserAgent(ua string) Option { return func(c *config) { c.http.SetUserAgent(ua) } }
+func WithUserAgent(ua string) Option {
+	return settings(func(s *httpx.Settings) { s.SetUserAgent(ua) })
+}
 
 // WithClock sets the clock used for token and flow expiry (tests).
-func WithClock(now func() time.Time) Option { return func(c *config) { c.http.SetClock(now) } }
+func WithClock(now func() time.Time) Option {
+	return settings(func(s *httpx.Settings) { s.SetClock(now) })
+}
+
+// WithMaxResponseBytes caps how much of an answer from TrueLayer's auth
+// server or Data API the client reads (default 1 MiB). A longer answer is
+// refused with an error wrapping reauth.ErrInvalidResponse, unread; raise
+// the cap when a legitimate answer is larger. n must be positive.
+func WithMaxResponseBytes(n int64) Option {
+	return settings(func(s *httpx.Settings) { s.SetMaxResponseBytes(n) })
+}
 
 // WithEnvironment selects the production (default) or sandbox hosts.
 // WithAuthURL and WithAPIURL override it.
 func WithEnvironment(env Environment) Option {
-	return func(c *config) {
+	return func(c *config) error {
 		if env != Production && env != Sandbox {
-			c.fail("WithEnvironment: unknown environment %q", env)
-			return
+			return fmt.Errorf("WithEnvironment: unknown environment %q", env)
 		}
 		c.env = env
+		return nil
 	}
 }
 
 // WithAuthURL sets the auth server's base URL (reauthuri, connect/token);
 // a path prefix is allowed.
-func WithAuthURL(u string) Option { return func(c *config) { c.authURL = u } }
+func WithAuthURL(u string) Option { return func(c *config) error { c.authURL = u; return nil } }
 
 // WithAPIURL sets the Data API's base URL (data/v1/me, connections/extend);
 // a path prefix is allowed.
-func WithAPIURL(u string) Option { return func(c *config) { c.apiURL = u } }
+func WithAPIURL(u string) Option { return func(c *config) error { c.apiURL = u; return nil } }
 
 // WithExtendPath sets the path of the connections/extend endpoint below the
 // API URL (default [DefaultExtendPath]).
 func WithExtendPath(p string) Option {
-	return func(c *config) {
+	return func(c *config) error {
 		if !strings.HasPrefix(p, "/") || strings.ContainsAny(p, "?#") {
-			c.fail("WithExtendPath: must start with / and carry no query or fragment")
-			return
+			return errors.New("WithExtendPath: must start with / and carry no query or fragment")
 		}
 		c.extendPath = p
+		return nil
 	}
 }
 
 // WithLeadTime sets how long before the consent expires Inspect reports
 // reauth.ExpiringSoon (default 7 days).
 func WithLeadTime(d time.Duration) Option {
-	return func(c *config) {
+	return func(c *config) error {
 		if d < 0 {
-			c.fail("WithLeadTime: negative lead time")
-			return
+			return errors.New("WithLeadTime: negative lead time")
 		}
 		c.leadTime = d
+		return nil
 	}
 }
 
@@ -173,12 +163,12 @@ type ExtendUserFunc func(ctx context.Context, req reauth.Request) (User, error)
 // answers every extend request with 400 ([ErrExtendRefused]) until it has
 // reviewed and approved the app's own reconfirmation-of-consent screen.
 func WithExtendFlow(user ExtendUserFunc) Option {
-	return func(c *config) {
+	return func(c *config) error {
 		if user == nil {
-			c.fail("WithExtendFlow: nil user function")
-			return
+			return errors.New("WithExtendFlow: nil user function")
 		}
 		c.extendUser = user
+		return nil
 	}
 }
 
@@ -201,56 +191,36 @@ var (
 )
 
 // New returns a Client for the application's credentials. It validates
-// every argument and option and reports all problems at once; it makes no
-// network call and reads no environment variable.
+// every argument and option and reports all problems at once, in one error
+// ("truelayer: new client: ...") wrapping reauth.ErrInvalidRequest; it
+// makes no network call and reads no environment variable.
 func New(creds Credentials, opts ...Option) (*Client, error) {
 	cfg := config{http: httpx.DefaultSettings(), env: Production, extendPath: DefaultExtendPath, leadTime: DefaultLeadTime}
-	for _, o := range opts {
-		if o == nil {
-			cfg.fail("nil Option")
-			continue
-		}
-		o(&cfg)
-	}
-	errs := append([]error(nil), cfg.errs...)
-	if strings.TrimSpace(creds.ClientID) == "" {
-		errs = append(errs, errors.New("ClientID is required"))
-	}
-	if strings.TrimSpace(creds.ClientSecret) == "" {
-		errs = append(errs, errors.New("ClientSecret is required"))
-	}
+	b := httpx.NewBuilder(provider)
+	httpx.Apply(b, &cfg, opts...)
+	b.Credential("Credentials.ClientID", creds.ClientID)
+	b.Secret("Credentials.ClientSecret", creds.ClientSecret)
 	authURL, apiURL := ProductionAuthURL, ProductionAPIURL
 	if cfg.env == Sandbox {
 		authURL, apiURL = SandboxAuthURL, SandboxAPIURL
 	}
-	if cfg.authURL != "" {
-		authURL = cfg.authURL
-	}
-	if cfg.apiURL != "" {
-		apiURL = cfg.apiURL
-	}
-	authBase, err := httpx.ParseBaseURL("WithAuthURL", authURL)
-	if err != nil {
-		errs = append(errs, err)
-	}
-	apiBase, err := httpx.ParseBaseURL("WithAPIURL", apiURL)
-	if err != nil {
-		errs = append(errs, err)
-	}
-	if err := cfg.http.Err(); err != nil {
-		errs = append(errs, err)
-	}
-	if len(errs) > 0 {
-		return nil, fmt.Errorf("truelayer: invalid configuration: %w", errors.Join(errs...))
+	authBase := b.BaseURL("WithAuthURL", cmp.Or(cfg.authURL, authURL))
+	apiBase := b.BaseURL("WithAPIURL", cmp.Or(cfg.apiURL, apiURL))
+	b.Settings(&cfg.http)
+	if err := b.Err(); err != nil {
+		return nil, err
 	}
 	hc, err := httpx.New(httpx.Config{
 		Provider:         provider,
 		Settings:         cfg.http,
 		RequestIDHeaders: requestIDHeaders,
 		DecodeError:      decodeError,
+		// The client secret travels in form and JSON bodies, never as Basic.
+		Scrubber: httpx.NewScrubber(creds.ClientSecret),
 	})
 	if err != nil {
-		return nil, fmt.Errorf("truelayer: invalid configuration: %w", err)
+		b.Check(err)
+		return nil, b.Err()
 	}
 	return &Client{
 		creds:      creds,
@@ -265,28 +235,6 @@ func New(creds Credentials, opts ...Option) (*Client, error) {
 }
 
 func (c *Client) now() time.Time { return c.http.Now() }
-
-// String describes the client without its secret. (Without it, fmt would
-// print the unexported credentials field raw: fmt does not call String on
-// unexported fields.) A zero Client prints empty URLs.
-func (c Client) String() string {
-	return fmt.Sprintf("truelayer.Client{AuthURL: %q, APIURL: %q, Credentials: %s}", urlString(c.authBase), urlString(c.apiBase), c.creds.String())
-}
-
-// GoString is String for %#v.
-func (c Client) GoString() string { return c.String() }
-
-// Format prints the client without its secret under every verb.
-func (c Client) Format(f fmt.State, verb rune) { format(f, verb, c) }
-
-// LogValue logs the client's endpoints and client id, never its secret.
-func (c Client) LogValue() slog.Value {
-	return slog.GroupValue(
-		slog.String("AuthURL", urlString(c.authBase)),
-		slog.String("APIURL", urlString(c.apiBase)),
-		slog.Any("Credentials", c.creds),
-	)
-}
 
 func urlString(u *url.URL) string {
 	if u == nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -32,9 +33,12 @@ func TestNewValidatesAndJoinsAllProblems(t *testing.T) {
 		nil,
 	)
 	require.Error(t, err)
-	for _, want := range []string{"ClientID", "ClientSecret", "WithHTTPClient", "WithRetries", "WithAuthURL", "WithAPIURL", "WithEnvironment", "WithExtendPath", "WithLeadTime", "WithExtendFlow", "WithClock", "nil Option"} {
+	for _, want := range []string{"ClientID", "ClientSecret", "WithHTTPClient", "WithRetries", "WithAuthURL", "WithAPIURL", "WithEnvironment", "WithExtendPath", "WithLeadTime", "WithExtendFlow", "WithClock", "option 9 is nil"} {
 		assert.Contains(t, err.Error(), want)
 	}
+	assert.ErrorIs(t, err, reauth.ErrInvalidRequest)
+	assert.True(t, strings.HasPrefix(err.Error(), "truelayer: new client: "), err)
+	assert.NotContains(t, err.Error(), "\n", "one line")
 }
 
 func TestNewSecretNeverInErrorOrPrint(t *testing.T) {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
 
 	"github.com/reauthkit/reauthkit/internal/httpx"
@@ -63,28 +62,6 @@ type ExtendResult struct {
 	Token *Token
 	// UserInputLink is set for the other actions.
 	UserInputLink string
-}
-
-// String prints the result without its tokens or link.
-func (r ExtendResult) String() string {
-	return fmt.Sprintf("ExtendResult{ActionNeeded: %s, Token: %v, UserInputLink: %s}", r.ActionNeeded, r.Token, reauth.RedactSecret(r.UserInputLink))
-}
-
-// GoString is String for %#v.
-func (r ExtendResult) GoString() string {
-	return fmt.Sprintf("truelayer.ExtendResult{ActionNeeded:%q, Token:%#v, UserInputLink:%q}", string(r.ActionNeeded), r.Token, reauth.RedactSecret(r.UserInputLink))
-}
-
-// Format prints the result without its tokens or link under every verb.
-func (r ExtendResult) Format(f fmt.State, verb rune) { format(f, verb, r) }
-
-// LogValue logs the result without secrets.
-func (r ExtendResult) LogValue() slog.Value {
-	attrs := []slog.Attr{slog.String("ActionNeeded", string(r.ActionNeeded)), slog.String("UserInputLink", reauth.RedactSecret(r.UserInputLink))}
-	if r.Token != nil {
-		attrs = append(attrs, slog.Any("Token", *r.Token))
-	}
-	return slog.GroupValue(attrs...)
 }
 
 type extendBody struct {
@@ -152,7 +129,7 @@ func (c *Client) ExtendConnection(ctx context.Context, r ExtendRequest) (*Extend
 		Path:    c.extendPath,
 		Header:  psuHeader(r.UserIP),
 		OneTime: true,
-		Secrets: []string{c.creds.ClientSecret, r.RefreshToken, r.State},
+		Secrets: []string{r.RefreshToken, r.State},
 	}
 	if err := req.SetJSON(extendBody{
 		ClientID: c.creds.ClientID, ClientSecret: c.creds.ClientSecret, RefreshToken: r.RefreshToken,

@@ -206,3 +206,16 @@ func ExampleTokenSource_Transport() {
 	// 200 OK
 	// refreshes: 0
 }
+
+// WithMaxResponseBytes raises the cap on an answer's size (1 MiB by
+// default); New refuses a cap that is not positive.
+func ExampleWithMaxResponseBytes() {
+	creds := truelayer.Credentials{ClientID: "id", ClientSecret: "secret"}
+	_, err := truelayer.New(creds, truelayer.WithMaxResponseBytes(8<<20))
+	fmt.Println(err)
+	_, err = truelayer.New(creds, truelayer.WithMaxResponseBytes(0))
+	fmt.Println(errors.Is(err, reauth.ErrInvalidRequest), err)
+	// Output:
+	// <nil>
+	// true truelayer: new client: WithMaxResponseBytes: 0 is not a positive size
+}

@@ -78,10 +78,7 @@ func TestExtendCallbackState(t *testing.T) {
 	})
 	t.Run("reauthuri still requires it", func(t *testing.T) {
 		t.Parallel()
-		c, srv := simClient(t)
-		conn := lapsed(srv)
-		flow, err := c.Begin(ctx, reauth.Request{Token: conn.RefreshToken, RedirectURI: redirectURI})
-		require.NoError(t, err)
+		c, srv, flow := lapsedFlow(t)
 		cb, err := srv.Approve(ctx, flow.URL)
 		require.NoError(t, err)
 		cb.Del("state")

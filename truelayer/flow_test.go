@@ -33,6 +33,17 @@ func lapsed(srv *truelayertest.Server) truelayertest.Connection {
 	return conn
 }
 
+// lapsedFlow starts a simulator, lapses a connection's consent and begins
+// its re-authentication.
+func lapsedFlow(t testing.TB) (*truelayer.Client, *truelayertest.Server, *reauth.Flow) {
+	t.Helper()
+	c, srv := simClient(t)
+	conn := lapsed(srv)
+	flow, err := c.Begin(context.Background(), reauth.Request{Token: conn.RefreshToken, RedirectURI: redirectURI})
+	require.NoError(t, err)
+	return c, srv, flow
+}
+
 func TestFullFlow(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -111,10 +122,7 @@ func TestFlowRedirectURIMismatch(t *testing.T) {
 func TestFlowDenied(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	c, srv := simClient(t)
-	conn := lapsed(srv)
-	flow, err := c.Begin(ctx, reauth.Request{Token: conn.RefreshToken, RedirectURI: redirectURI})
-	require.NoError(t, err)
+	c, srv, flow := lapsedFlow(t)
 	cb, err := srv.Deny(ctx, flow.URL)
 	require.NoError(t, err)
 	before := len(srv.Requests())
@@ -163,11 +171,8 @@ func TestFlowStateMismatchSpendsNothing(t *testing.T) {
 func TestFlowCallbackWithoutCode(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	c, srv := simClient(t)
-	conn := lapsed(srv)
-	flow, err := c.Begin(ctx, reauth.Request{Token: conn.RefreshToken, RedirectURI: redirectURI})
-	require.NoError(t, err)
-	_, err = c.Continue(ctx, flow, reauth.Reply{Callback: map[string][]string{"state": {flow.State}}})
+	c, _, flow := lapsedFlow(t)
+	_, err := c.Continue(ctx, flow, reauth.Reply{Callback: map[string][]string{"state": {flow.State}}})
 	assert.ErrorIs(t, err, reauth.ErrMissingInput)
 	_, err = c.Continue(ctx, flow, reauth.Reply{})
 	assert.ErrorIs(t, err, reauth.ErrMissingInput)

@@ -6,8 +6,11 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"encoding/base64"
+	"math/big"
 	"net/http"
 	"net/http/httptest"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -15,6 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/reauthkit/reauthkit/reauth"
+	"github.com/reauthkit/reauthkit/reauth/reauthtest/sim"
 	"github.com/reauthkit/reauthkit/truelayer"
 	"github.com/reauthkit/reauthkit/truelayer/truelayertest"
 )
@@ -134,4 +138,35 @@ func TestWebhookPaymentsV3Body(t *testing.T) {
 	ev := <-got
 	assert.Equal(t, "payment_settled", ev.ProviderType)
 	assert.Equal(t, "ev-v3-1", ev.ID)
+}
+
+// An allow-listed JWKS URL that redirects to another host is a failed
+// fetch: the keys there are never fetched, and a delivery signed with them
+// is not accepted.
+func TestJWKSRedirectNotFollowed(t *testing.T) {
+	t.Parallel()
+	key, err := ecdsa.GenerateKey(elliptic.P521(), rand.Reader)
+	require.NoError(t, err)
+	var foreignHits atomic.Int32
+	foreign := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		foreignHits.Add(1)
+		coord := func(n *big.Int) string { return base64.RawURLEncoding.EncodeToString(n.FillBytes(make([]byte, 66))) }
+		sim.WriteJSON(w, 200, map[string]any{"keys": []map[string]string{{"kty": "EC", "alg": "ES512", "kid": "k", "crv": "P-521", "x": coord(key.X), "y": coord(key.Y)}}})
+	}))
+	t.Cleanup(foreign.Close)
+	allowed := httptest.NewServer(http.RedirectHandler(foreign.URL+"/jwks", http.StatusTemporaryRedirect))
+	t.Cleanup(allowed.Close)
+	hc := &http.Client{Transport: &http.Transport{}}
+	t.Cleanup(hc.CloseIdleConnections)
+	v, err := truelayer.NewWebhookVerifier(truelayer.WithJWKSURLs(allowed.URL+"/jwks"), truelayer.WithWebhookHTTPClient(hc),
+		truelayer.WithWebhookClock(func() time.Time { return testNow }))
+	require.NoError(t, err)
+	h := http.Header{}
+	h.Set(truelayer.TimestampHeader, testNow.Format(time.RFC3339))
+	sig, err := truelayertest.SignDetached(key, "k", allowed.URL+"/jwks", hookPath, truelayer.TimestampHeader, h, hookBody)
+	require.NoError(t, err)
+	h.Set(truelayer.SignatureHeader, sig)
+	_, err = v.Verify(context.Background(), hookRequest(t, h, hookPath, hookBody), hookBody)
+	require.ErrorIs(t, err, reauth.ErrProviderUnavailable)
+	assert.Zero(t, foreignHits.Load(), "the redirect target was fetched")
 }

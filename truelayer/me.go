@@ -96,7 +96,7 @@ func (c *Client) me(ctx context.Context, accessToken, userIP string) (*Me, error
 	if userIP != "" {
 		h.Set("X-PSU-IP", userIP)
 	}
-	req := &httpx.Request{Method: http.MethodGet, Base: c.apiBase, Path: mePath, Header: h, Secrets: []string{c.creds.ClientSecret, accessToken}}
+	req := &httpx.Request{Method: http.MethodGet, Base: c.apiBase, Path: mePath, Header: h}
 	var out meJSON
 	if _, err := c.http.DoJSON(ctx, req, &out); err != nil {
 		return nil, err

@@ -3,7 +3,6 @@ package truelayer
 import (
 	"context"
 	"fmt"
-	"log/slog"
 
 	"github.com/reauthkit/reauthkit/reauth"
 )
@@ -48,12 +47,6 @@ func (e *ConnectionMismatchError) Unwrap() error {
 		return e.Err
 	}
 	return reauth.ErrNewConnectionRequired
-}
-
-// LogValue logs the ids and the cause, never the pair. (A value receiver:
-// the error logged by value must not be marshalled with its tokens.)
-func (e ConnectionMismatchError) LogValue() slog.Value {
-	return slog.GroupValue(slog.String("Want", e.Want), slog.String("Got", e.Got), slog.Any("Token", e.Token), slog.Any("Err", e.Err))
 }
 
 // pin checks that tok belongs to connection want (a no-op when want is

@@ -70,7 +70,7 @@ func (c *Client) ReauthURI(ctx context.Context, r ReauthURIRequest) (string, err
 		Base:    c.authBase,
 		Path:    reauthURIPath,
 		Header:  psuHeader(r.UserIP),
-		Secrets: []string{c.creds.ClientSecret, r.RefreshToken, r.State},
+		Secrets: []string{r.RefreshToken, r.State},
 	}
 	if err := req.SetJSON(reauthURIBody{ResponseType: r.ResponseType, RefreshToken: r.RefreshToken, RedirectURI: r.RedirectURI, State: r.State}); err != nil {
 		return "", err

@@ -2,8 +2,6 @@ package truelayer
 
 import (
 	"context"
-	"fmt"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"time"
@@ -23,32 +21,6 @@ type Token struct {
 	ExpiresAt time.Time
 	TokenType string
 	Scope     string
-}
-
-// String prints the token without its secrets.
-func (t Token) String() string {
-	return fmt.Sprintf("Token{AccessToken: %s, RefreshToken: %s, ExpiresAt: %s, TokenType: %s, Scope: %s}",
-		reauth.RedactSecret(t.AccessToken), reauth.RedactSecret(t.RefreshToken), t.ExpiresAt.Format(time.RFC3339), t.TokenType, t.Scope)
-}
-
-// GoString is String for %#v.
-func (t Token) GoString() string {
-	return fmt.Sprintf("truelayer.Token{AccessToken:%q, RefreshToken:%q, ExpiresAt:%q, TokenType:%q, Scope:%q}",
-		reauth.RedactSecret(t.AccessToken), reauth.RedactSecret(t.RefreshToken), t.ExpiresAt.Format(time.RFC3339), t.TokenType, t.Scope)
-}
-
-// Format prints the token without its secrets under every verb.
-func (t Token) Format(f fmt.State, verb rune) { format(f, verb, t) }
-
-// LogValue logs the token without its secrets.
-func (t Token) LogValue() slog.Value {
-	return slog.GroupValue(
-		slog.String("AccessToken", reauth.RedactSecret(t.AccessToken)),
-		slog.String("RefreshToken", reauth.RedactSecret(t.RefreshToken)),
-		slog.Time("ExpiresAt", t.ExpiresAt),
-		slog.String("TokenType", t.TokenType),
-		slog.String("Scope", t.Scope),
-	)
 }
 
 // Credentials returns the pair as reauth.Credentials.
@@ -154,7 +126,7 @@ func (c *Client) postToken(ctx context.Context, form url.Values, oneTime bool, s
 		Base:    c.authBase,
 		Path:    tokenPath,
 		OneTime: oneTime,
-		Secrets: append([]string{c.creds.ClientSecret}, secrets...),
+		Secrets: secrets,
 	}
 	req.SetForm(form)
 	var out tokenJSON

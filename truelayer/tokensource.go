@@ -6,10 +6,10 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"log/slog"
 	"sync"
 	"time"
 
+	"github.com/reauthkit/reauthkit/internal/httpx"
 	"github.com/reauthkit/reauthkit/reauth"
 )
 
@@ -40,8 +40,9 @@ const (
 // given) was reloaded and held no newer pair.
 var ErrRefreshLost = errors.New("truelayer: a refresh reached TrueLayer but its answer was lost, and the old refresh token is spent")
 
-// TokenOption configures a [TokenSource].
-type TokenOption func(*tokenConfig)
+// TokenOption configures a [TokenSource]. An option that returns an error
+// makes every Token call fail with it.
+type TokenOption func(*tokenConfig) error
 
 type tokenConfig struct {
 	load   func(context.Context) (reauth.Credentials, error)
@@ -50,7 +51,6 @@ type tokenConfig struct {
 	key    string
 	skew   time.Duration
 	wait   time.Duration
-	errs   []error
 }
 
 // WithTokenStore makes the source load the latest pair after taking the
@@ -58,12 +58,12 @@ type tokenConfig struct {
 // before handing it out. Store the access and refresh token together,
 // atomically: they rotate as one.
 func WithTokenStore(load func(context.Context) (reauth.Credentials, error), save func(context.Context, reauth.Credentials) error) TokenOption {
-	return func(c *tokenConfig) {
+	return func(c *tokenConfig) error {
 		if load == nil || save == nil {
-			c.errs = append(c.errs, errors.New("WithTokenStore: nil load or save"))
-			return
+			return errors.New("WithTokenStore: nil load or save")
 		}
 		c.load, c.save = load, save
+		return nil
 	}
 }
 
@@ -77,12 +77,12 @@ func WithTokenStore(load func(context.Context) (reauth.Credentials, error), save
 // pair from the store ([WithStoreWait]) rather than report
 // reauth.ErrReauthRequired.
 func WithLocker(l reauth.Locker) TokenOption {
-	return func(c *tokenConfig) {
+	return func(c *tokenConfig) error {
 		if l == nil {
-			c.errs = append(c.errs, errors.New("WithLocker: nil Locker"))
-			return
+			return errors.New("WithLocker: nil Locker")
 		}
 		c.locker = l
+		return nil
 	}
 }
 
@@ -91,25 +91,19 @@ func WithLocker(l reauth.Locker) TokenOption {
 // token itself): pass the connection id when instances may start from
 // different pairs of one connection.
 func WithTokenKey(connectionID string) TokenOption {
-	return func(c *tokenConfig) {
+	return func(c *tokenConfig) error {
 		if connectionID == "" {
-			c.errs = append(c.errs, errors.New("WithTokenKey: empty key"))
-			return
+			return errors.New("WithTokenKey: empty key")
 		}
 		c.key = connectionID
+		return nil
 	}
 }
 
 // WithTokenSkew sets how long before expiry the access token is replaced
 // (default [DefaultTokenSkew]).
 func WithTokenSkew(d time.Duration) TokenOption {
-	return func(c *tokenConfig) {
-		if d < 0 {
-			c.errs = append(c.errs, errors.New("WithTokenSkew: negative skew"))
-			return
-		}
-		c.skew = d
-	}
+	return nonNegative("WithTokenSkew", d, func(c *tokenConfig) { c.skew = d })
 }
 
 // WithStoreWait sets how long, after TrueLayer refused the refresh token
@@ -118,12 +112,17 @@ func WithTokenSkew(d time.Duration) TokenOption {
 // reloads once). ctx bounds it too. It delays an ErrReauthRequired that no
 // newer pair answers by at most d. Without a store it has no effect.
 func WithStoreWait(d time.Duration) TokenOption {
-	return func(c *tokenConfig) {
+	return nonNegative("WithStoreWait", d, func(c *tokenConfig) { c.wait = d })
+}
+
+// nonNegative is a duration option that refuses d < 0.
+func nonNegative(name string, d time.Duration, set func(*tokenConfig)) TokenOption {
+	return func(c *tokenConfig) error {
 		if d < 0 {
-			c.errs = append(c.errs, errors.New("WithStoreWait: negative wait"))
-			return
+			return fmt.Errorf("%s: negative duration %s", name, d)
 		}
-		c.wait = d
+		set(c)
+		return nil
 	}
 }
 
@@ -181,19 +180,14 @@ type tokenState struct {
 // tok. Invalid options make every Token call fail.
 func (c *Client) TokenSource(tok reauth.Credentials, opts ...TokenOption) *TokenSource {
 	cfg := tokenConfig{skew: DefaultTokenSkew, wait: DefaultStoreWait}
-	for _, o := range opts {
-		if o == nil {
-			cfg.errs = append(cfg.errs, errors.New("nil TokenOption"))
-			continue
-		}
-		o(&cfg)
-	}
+	b := httpx.NewBuilder(provider)
+	httpx.Apply(b, &cfg, opts...)
 	st := &tokenState{c: c, skew: cfg.skew, locker: cfg.locker, load: cfg.load, save: cfg.save, wait: cfg.wait, cur: tok, refreshing: make(chan struct{}, 1)}
 	switch {
 	case c.ready() != nil:
 		st.err = c.ready()
-	case len(cfg.errs) > 0:
-		st.err = fmt.Errorf("truelayer: invalid token source configuration: %w", errors.Join(cfg.errs...))
+	case b.Err() != nil:
+		st.err = b.Err()
 	}
 	if st.locker == nil && c != nil {
 		st.locker = c.locks
@@ -432,22 +426,3 @@ func answerLost(err error) bool {
 	}
 	return apiErr.StatusCode >= 500 || apiErr.StatusCode == 0
 }
-
-// String describes the source by its lock key, never its tokens. (The
-// printing methods have value receivers so that a TokenSource printed by
-// value cannot show its state either.)
-func (s TokenSource) String() string {
-	if s.st == nil {
-		return "truelayer.TokenSource{}"
-	}
-	return "truelayer.TokenSource{Key: " + s.st.key + "}"
-}
-
-// GoString is String for %#v.
-func (s TokenSource) GoString() string { return s.String() }
-
-// Format prints the source without its tokens under every verb.
-func (s TokenSource) Format(f fmt.State, verb rune) { format(f, verb, s) }
-
-// LogValue logs the lock key only.
-func (s TokenSource) LogValue() slog.Value { return slog.StringValue(s.String()) }

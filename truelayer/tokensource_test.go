@@ -199,9 +199,10 @@ func TestTokenSourceOptionsAndNil(t *testing.T) {
 	ts := c.TokenSource(reauth.Credentials{}, truelayer.WithTokenStore(nil, nil), truelayer.WithLocker(nil), truelayer.WithTokenKey(""), truelayer.WithTokenSkew(-1), nil)
 	_, err := ts.Token(context.Background())
 	require.Error(t, err)
-	for _, s := range []string{"WithTokenStore", "WithLocker", "WithTokenKey", "WithTokenSkew", "nil TokenOption"} {
+	for _, s := range []string{"WithTokenStore", "WithLocker", "WithTokenKey", "WithTokenSkew", "option 4 is nil"} {
 		assert.Contains(t, err.Error(), s)
 	}
+	assert.ErrorIs(t, err, reauth.ErrInvalidRequest)
 	var nilClient *truelayer.Client
 	_, err = nilClient.TokenSource(reauth.Credentials{RefreshToken: "rt-secret"}).Token(context.Background())
 	require.Error(t, err)

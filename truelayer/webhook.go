@@ -17,6 +17,7 @@ import (
 
 	jose "github.com/go-jose/go-jose/v4"
 
+	"github.com/reauthkit/reauthkit/internal/httpx"
 	"github.com/reauthkit/reauthkit/internal/jsonx"
 	"github.com/reauthkit/reauthkit/reauth"
 )
@@ -41,8 +42,9 @@ const DefaultTolerance = 5 * time.Minute
 // small header are well under 2 KiB).
 const maxSignatureLen = 8 << 10
 
-// WebhookOption configures a [WebhookVerifier].
-type WebhookOption func(*webhookConfig)
+// WebhookOption configures a [WebhookVerifier]. An option that returns an
+// error makes NewWebhookVerifier fail.
+type WebhookOption func(*webhookConfig) error
 
 type webhookConfig struct {
 	jwksURLs   []string
@@ -52,73 +54,72 @@ type webhookConfig struct {
 	cacheTTL   time.Duration
 	minRefetch time.Duration
 	path       string
-	errs       []error
 }
 
 // WithJWKSURLs replaces the allow-list of JWKS URLs (default: TrueLayer's
 // production and sandbox URLs). A delivery whose jku is not exactly one of
 // them is refused, and its keys are never fetched.
 func WithJWKSURLs(urls ...string) WebhookOption {
-	return func(c *webhookConfig) {
+	return func(c *webhookConfig) error {
 		if len(urls) == 0 {
-			c.errs = append(c.errs, errors.New("WithJWKSURLs: no URL"))
-			return
+			return errors.New("WithJWKSURLs: no URL")
 		}
 		for _, u := range urls {
 			if !strings.HasPrefix(u, "https://") && !strings.HasPrefix(u, "http://") {
-				c.errs = append(c.errs, errors.New("WithJWKSURLs: URLs must be absolute http(s) URLs"))
-				return
+				return errors.New("WithJWKSURLs: URLs must be absolute http(s) URLs")
 			}
 		}
 		c.jwksURLs = append([]string(nil), urls...)
+		return nil
 	}
 }
 
-// WithWebhookHTTPClient sets the client used to fetch JWKS.
+// WithWebhookHTTPClient sets the client used to fetch JWKS. The verifier
+// uses a copy that never follows a redirect: keys come from an
+// allow-listed URL or not at all.
 func WithWebhookHTTPClient(hc *http.Client) WebhookOption {
-	return func(c *webhookConfig) {
+	return func(c *webhookConfig) error {
 		if hc == nil {
-			c.errs = append(c.errs, errors.New("WithWebhookHTTPClient: nil *http.Client"))
-			return
+			return errors.New("WithWebhookHTTPClient: nil *http.Client")
 		}
 		c.client = hc
+		return nil
 	}
 }
 
 // WithWebhookClock sets the clock for the timestamp check and the JWKS
 // cache (tests).
 func WithWebhookClock(now func() time.Time) WebhookOption {
-	return func(c *webhookConfig) {
+	return func(c *webhookConfig) error {
 		if now == nil {
-			c.errs = append(c.errs, errors.New("WithWebhookClock: nil clock"))
-			return
+			return errors.New("WithWebhookClock: nil clock")
 		}
 		c.now = now
+		return nil
 	}
 }
 
 // WithTolerance sets how far X-Tl-Webhook-Timestamp may be from now, either
 // way (default 5 minutes).
 func WithTolerance(d time.Duration) WebhookOption {
-	return func(c *webhookConfig) {
-		if d <= 0 {
-			c.errs = append(c.errs, errors.New("WithTolerance: must be positive"))
-			return
-		}
-		c.tolerance = d
-	}
+	return positive("WithTolerance", d, func(c *webhookConfig) { c.tolerance = d })
 }
 
 // WithJWKSCacheTTL sets how long fetched keys are used before a refetch
 // (default 1 hour). An unknown kid or a failed verification refetches
 // sooner, at most every 10 seconds.
 func WithJWKSCacheTTL(d time.Duration) WebhookOption {
-	return func(c *webhookConfig) {
+	return positive("WithJWKSCacheTTL", d, func(c *webhookConfig) { c.cacheTTL = d })
+}
+
+// positive is a duration option that refuses d <= 0.
+func positive(name string, d time.Duration, set func(*webhookConfig)) WebhookOption {
+	return func(c *webhookConfig) error {
 		if d <= 0 {
-			c.errs = append(c.errs, errors.New("WithJWKSCacheTTL: must be positive"))
-			return
+			return fmt.Errorf("%s: %s is not positive", name, d)
 		}
-		c.cacheTTL = d
+		set(c)
+		return nil
 	}
 }
 
@@ -126,12 +127,12 @@ func WithJWKSCacheTTL(d time.Duration) WebhookOption {
 // URL as registered), for servers behind a proxy that rewrites it. By
 // default the request's path is used.
 func WithWebhookPath(p string) WebhookOption {
-	return func(c *webhookConfig) {
+	return func(c *webhookConfig) error {
 		if !strings.HasPrefix(p, "/") {
-			c.errs = append(c.errs, errors.New("WithWebhookPath: must start with /"))
-			return
+			return errors.New("WithWebhookPath: must start with /")
 		}
 		c.path = p
+		return nil
 	}
 }
 
@@ -149,7 +150,9 @@ type WebhookVerifier struct {
 
 var _ reauth.WebhookVerifier = (*WebhookVerifier)(nil)
 
-// NewWebhookVerifier returns a verifier for TrueLayer webhooks.
+// NewWebhookVerifier returns a verifier for TrueLayer webhooks. Every
+// problem with the options is reported at once, in one error wrapping
+// reauth.ErrInvalidRequest.
 func NewWebhookVerifier(opts ...WebhookOption) (*WebhookVerifier, error) {
 	cfg := webhookConfig{
 		jwksURLs:   []string{ProductionJWKSURL, SandboxJWKSURL},
@@ -158,20 +161,19 @@ func NewWebhookVerifier(opts ...WebhookOption) (*WebhookVerifier, error) {
 		cacheTTL:   time.Hour,
 		minRefetch: 10 * time.Second,
 	}
-	for _, o := range opts {
-		if o == nil {
-			cfg.errs = append(cfg.errs, errors.New("nil WebhookOption"))
-			continue
-		}
-		o(&cfg)
+	b := httpx.NewBuilder(provider)
+	httpx.Apply(b, &cfg, opts...)
+	if err := b.Err(); err != nil {
+		return nil, err
 	}
-	if len(cfg.errs) > 0 {
-		return nil, fmt.Errorf("truelayer: invalid webhook configuration: %w", errors.Join(cfg.errs...))
+	hc := &http.Client{Timeout: 10 * time.Second}
+	if cfg.client != nil {
+		cp := *cfg.client
+		hc = &cp
 	}
-	hc := cfg.client
-	if hc == nil {
-		hc = &http.Client{Timeout: 10 * time.Second}
-	}
+	// Keys come from the allow-listed URL itself: a redirect elsewhere
+	// (answered 3xx, not followed) is a failed fetch.
+	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	return &WebhookVerifier{
 		allow:     cfg.jwksURLs,
 		now:       cfg.now,

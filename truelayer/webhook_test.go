@@ -310,9 +310,11 @@ func TestWebhookOptions(t *testing.T) {
 	_, err := truelayer.NewWebhookVerifier(truelayer.WithJWKSURLs(), truelayer.WithWebhookHTTPClient(nil),
 		truelayer.WithWebhookClock(nil), truelayer.WithTolerance(0), truelayer.WithJWKSCacheTTL(0), truelayer.WithWebhookPath("x"), nil)
 	require.Error(t, err)
-	for _, s := range []string{"WithJWKSURLs", "WithWebhookHTTPClient", "WithWebhookClock", "WithTolerance", "WithJWKSCacheTTL", "WithWebhookPath", "nil WebhookOption"} {
+	for _, s := range []string{"WithJWKSURLs", "WithWebhookHTTPClient", "WithWebhookClock", "WithTolerance", "WithJWKSCacheTTL", "WithWebhookPath", "option 6 is nil"} {
 		assert.Contains(t, err.Error(), s)
 	}
+	assert.ErrorIs(t, err, reauth.ErrInvalidRequest)
+	assert.True(t, strings.HasPrefix(err.Error(), "truelayer: new client: "), err)
 	_, err = truelayer.NewWebhookVerifier(truelayer.WithJWKSURLs("ftp://x"))
 	require.Error(t, err)
 }

@@ -33,6 +33,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/reauthkit/reauthkit/internal/httpx"
 	"github.com/reauthkit/reauthkit/reauth/reauthtest/sim"
 )
 
@@ -333,7 +334,8 @@ func writeError(w http.ResponseWriter, status int, code, desc string) {
 }
 
 func (s *Server) clientOK(id, secret string) bool {
-	return id == s.clientID && secret == s.clientSecret
+	// Constant time for the secret, as a real server compares it.
+	return id == s.clientID && httpx.MatchesAny(secret, s.clientSecret)
 }
 
 func (s *Server) handleReauthURI(w http.ResponseWriter, r *http.Request) {
