@@ -93,7 +93,7 @@ func WithTolerance(d time.Duration) WebhookOption {
 // error wrapping reauth.ErrInvalidRequest.
 func NewWebhookVerifier(secret string, opts ...WebhookOption) (*WebhookVerifier, error) {
 	cfg := webhookConfig{now: time.Now, tolerance: DefaultTolerance}
-	b := httpx.NewBuilder(reauth.Finch)
+	b := httpx.NewBuilderFor(reauth.Finch, "new webhook verifier")
 	key, err := decodeWebhookSecret(secret)
 	b.Check(err)
 	httpx.Apply(b, &cfg, opts...)

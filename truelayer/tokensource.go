@@ -180,7 +180,7 @@ type tokenState struct {
 // tok. Invalid options make every Token call fail.
 func (c *Client) TokenSource(tok reauth.Credentials, opts ...TokenOption) *TokenSource {
 	cfg := tokenConfig{skew: DefaultTokenSkew, wait: DefaultStoreWait}
-	b := httpx.NewBuilder(provider)
+	b := httpx.NewBuilderFor(provider, "token source")
 	httpx.Apply(b, &cfg, opts...)
 	st := &tokenState{c: c, skew: cfg.skew, locker: cfg.locker, load: cfg.load, save: cfg.save, wait: cfg.wait, cur: tok, refreshing: make(chan struct{}, 1)}
 	switch {

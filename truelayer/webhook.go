@@ -161,7 +161,7 @@ func NewWebhookVerifier(opts ...WebhookOption) (*WebhookVerifier, error) {
 		cacheTTL:   time.Hour,
 		minRefetch: 10 * time.Second,
 	}
-	b := httpx.NewBuilder(provider)
+	b := httpx.NewBuilderFor(provider, "new webhook verifier")
 	httpx.Apply(b, &cfg, opts...)
 	if err := b.Err(); err != nil {
 		return nil, err

@@ -314,7 +314,7 @@ func TestWebhookOptions(t *testing.T) {
 		assert.Contains(t, err.Error(), s)
 	}
 	assert.ErrorIs(t, err, reauth.ErrInvalidRequest)
-	assert.True(t, strings.HasPrefix(err.Error(), "truelayer: new client: "), err)
+	assert.True(t, strings.HasPrefix(err.Error(), "truelayer: new webhook verifier: "), err)
 	_, err = truelayer.NewWebhookVerifier(truelayer.WithJWKSURLs("ftp://x"))
 	require.Error(t, err)
 }
