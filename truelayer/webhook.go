@@ -168,12 +168,11 @@ func NewWebhookVerifier(opts ...WebhookOption) (*WebhookVerifier, error) {
 	}
 	hc := &http.Client{Timeout: 10 * time.Second}
 	if cfg.client != nil {
-		cp := *cfg.client
-		hc = &cp
+		hc = cfg.client
 	}
 	// Keys come from the allow-listed URL itself: a redirect elsewhere
 	// (answered 3xx, not followed) is a failed fetch.
-	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	hc = httpx.NoRedirects(hc)
 	return &WebhookVerifier{
 		allow:     cfg.jwksURLs,
 		now:       cfg.now,

@@ -74,7 +74,7 @@ func New(cfg Config) (*Client, error) {
 	}
 	c := &Client{
 		provider:  cfg.Provider,
-		hc:        noRedirects(hc),
+		hc:        NoRedirects(hc),
 		retryMax:  s.RetryMax,
 		waitMin:   s.WaitMin,
 		maxBody:   s.MaxBodyBytes,

@@ -2,7 +2,7 @@ package httpx
 
 import "net/http"
 
-// noRedirects returns a shallow copy of hc that the SDK sends through: the
+// NoRedirects returns a shallow copy of hc that the SDK sends through: the
 // caller's client stays untouched, and its Timeout, Jar and Transport are
 // kept.
 //
@@ -13,7 +13,7 @@ import "net/http"
 // every request, one-time or not, and whatever the caller's own client does.
 // The Transport is the caller's own, so net/http keeps its fast path for a
 // known *http.Transport.
-func noRedirects(hc *http.Client) *http.Client {
+func NoRedirects(hc *http.Client) *http.Client {
 	cp := *hc
 	cp.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	return &cp
