@@ -4,12 +4,9 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"html"
 	"html/template"
-	"io"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strings"
 
 	"github.com/reauthkit/reauthkit/reauth/reauthtest/sim"
@@ -18,31 +15,15 @@ import (
 // The simulated user's choice on the Connect page: the form field
 // decision=approve|deny, as in every reauthkit simulator.
 const (
-	DecisionField   = "decision"
-	DecisionApprove = "approve"
-	DecisionDeny    = "deny"
+	DecisionField   = sim.DecisionField
+	DecisionApprove = sim.DecisionApprove
+	DecisionDeny    = sim.DecisionDeny
 )
 
-// connectTmpl is the Connect page: a real form a browser can submit. Atto
-// Connect reads the access token from the link's fragment, which a browser
-// never sends to the server; the page's one line of script does the same
-// and puts it in the form.
-var connectTmpl = template.Must(template.New("connect").Parse(`<!doctype html>
-<html lang="en">
-<head><meta charset="utf-8"><title>Atto Connect (simulated)</title></head>
-<body>
-<h1>Atto Connect</h1>
-<p>Reconnect your bank account (consent {{.ConsentID}}).</p>
-<form method="post" action="{{.Action}}">
-<input type="hidden" name="consent_id" value="{{.ConsentID}}">
-<input type="hidden" name="access_token" id="access_token" value="">
-<button type="submit" id="approve" name="decision" value="approve">Continue to your bank</button>
-<button type="submit" id="deny" name="decision" value="deny">Cancel</button>
-</form>
-<script>document.getElementById("access_token").value = new URLSearchParams(location.hash.slice(1)).get("access_token") || "";</script>
-</body>
-</html>
-`))
+// fragmentScript is the Connect page's one line of script. Atto Connect
+// reads the access token from the link's fragment, which a browser never
+// sends to the server; the script does the same and puts it in the form.
+const fragmentScript = template.JS(`document.querySelector('input[name="access_token"]').value = new URLSearchParams(location.hash.slice(1)).get("access_token") || "";`)
 
 // connectPage serves the Connect page for ?consent_id=.
 func (s *Server) connectPage(w http.ResponseWriter, r *http.Request) {
@@ -51,8 +32,12 @@ func (s *Server) connectPage(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "consent_id is missing.", http.StatusBadRequest)
 		return
 	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	_ = connectTmpl.Execute(w, struct{ ConsentID, Action string }{id, ConnectPath})
+	sim.WriteDecisionPage(w, sim.DecisionPage{
+		Title: "Atto Connect (simulated)", Heading: "Atto Connect",
+		Text:   "Reconnect your bank account (consent " + id + ").",
+		Action: ConnectPath, Hidden: map[string]string{"consent_id": id, "access_token": ""},
+		ApproveLabel: "Continue to your bank", DenyLabel: "Cancel", Script: fragmentScript,
+	})
 }
 
 // submit handles the Connect form: approve renews the consent, deny ends
@@ -152,11 +137,9 @@ func (s *Server) Fail(ctx context.Context, link, code string) (url.Values, error
 	return s.decide(ctx, link, DecisionDeny, code)
 }
 
-// hiddenInput matches the hidden inputs the Connect template writes.
-var hiddenInput = regexp.MustCompile(`<input type="hidden" name="([a-z_]+)"(?: id="[a-z_]+")? value="([^"]*)">`)
-
-var formAction = regexp.MustCompile(`<form method="post" action="([^"]*)">`)
-
+// decide plays the user at the Connect page link points at: the page's
+// form, with the access token from the link's fragment (what the page's
+// script does) and, when code is set, the journey's error code.
 func (s *Server) decide(ctx context.Context, link, decision, code string) (url.Values, error) {
 	u, err := url.Parse(link)
 	if err != nil {
@@ -170,51 +153,13 @@ func (s *Server) decide(ctx context.Context, link, decision, code string) (url.V
 	if err != nil {
 		return nil, fmt.Errorf("attotest: link fragment unreadable")
 	}
-	page, err := s.fetchPage(ctx, link)
-	if err != nil {
-		return nil, err
-	}
-	action := formAction.FindStringSubmatch(page)
-	if action == nil || !strings.Contains(page, `id="`+decision+`"`) {
-		return nil, fmt.Errorf("attotest: the Connect page has no %s button", decision)
-	}
-	form := url.Values{}
-	for _, m := range hiddenInput.FindAllStringSubmatch(page, -1) {
-		form.Set(m[1], html.UnescapeString(m[2]))
-	}
-	form.Set("access_token", frag.Get("access_token")) // what the page's script does
-	form.Set(DecisionField, decision)
+	extra := url.Values{"access_token": {frag.Get("access_token")}}
 	if code != "" {
-		form.Set("error", code)
+		extra.Set("error", code)
 	}
-	target, err := u.Parse(action[1])
+	cb, err := sim.Decide(ctx, link, decision, extra)
 	if err != nil {
-		return nil, fmt.Errorf("attotest: form action unreadable")
+		return nil, fmt.Errorf("attotest: %w", err)
 	}
-	cb, err := sim.Browse(ctx, http.MethodPost, target.String(), form)
-	if err != nil {
-		return nil, err
-	}
-	return cb.Query(), nil
-}
-
-// fetchPage GETs the Connect page (a browser never sends the fragment).
-func (s *Server) fetchPage(ctx context.Context, link string) (string, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, link, nil)
-	if err != nil {
-		return "", fmt.Errorf("attotest: connect page: %w", err)
-	}
-	resp, err := s.Client().Do(req)
-	if err != nil {
-		return "", fmt.Errorf("attotest: connect page: %w", err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(io.LimitReader(resp.Body, 1<<16))
-	if err != nil {
-		return "", fmt.Errorf("attotest: connect page: %w", err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		return "", fmt.Errorf("attotest: connect page answered %d", resp.StatusCode)
-	}
-	return string(b), nil
+	return cb, nil
 }

@@ -2,14 +2,9 @@ package finchtest
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"html"
-	"html/template"
-	"io"
 	"net/http"
 	"net/url"
-	"regexp"
 
 	"github.com/reauthkit/reauthkit/reauth/reauthtest/sim"
 )
@@ -17,31 +12,13 @@ import (
 // Decisions the simulated employer can take in Connect: the decision field
 // of the Connect page's form (or query parameter).
 const (
-	DecisionApprove = "approve"
-	DecisionDeny    = "deny"
+	DecisionApprove = sim.DecisionApprove
+	DecisionDeny    = sim.DecisionDeny
 	// DecisionNewConnection is the employer signing in with other
 	// credentials: Finch creates another connection. The page has no
 	// button for it; [Server.ApproveNewConnection] submits it.
 	DecisionNewConnection = "new_connection"
 )
-
-// connectTmpl is the Connect page: one form that posts back to /authorize
-// with the session and state, and the employer's two choices.
-var connectTmpl = template.Must(template.New("connect").Parse(`<!doctype html>
-<html lang="en">
-<head><meta charset="utf-8"><title>Finch Connect (simulated)</title></head>
-<body>
-<h1>Connect your payroll provider</h1>
-<p>{{.App}} wants to {{if .Reauth}}reconnect to{{else}}connect to{{end}} your {{.Provider}} account.</p>
-<form method="post" action="{{.Action}}">
-<input type="hidden" name="session" value="{{.Session}}">
-<input type="hidden" name="state" value="{{.State}}">
-<button type="submit" id="approve" name="decision" value="approve">Approve</button>
-<button type="submit" id="deny" name="decision" value="deny">Deny</button>
-</form>
-</body>
-</html>
-`))
 
 // sessionLocked finds a live session, answering the browser itself (404
 // unknown, 410 expired) when there is none. s.mu must be held.
@@ -62,7 +39,7 @@ func (s *Server) sessionLocked(w http.ResponseWriter, id string) *session {
 // in the query is taken at once, as if the form had been submitted.
 func (s *Server) connectPage(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	if q.Get("decision") != "" {
+	if q.Get(sim.DecisionField) != "" {
 		s.decide(w, r, q)
 		return
 	}
@@ -79,11 +56,14 @@ func (s *Server) connectPage(w http.ResponseWriter, r *http.Request) {
 	if sess == nil {
 		return
 	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	_ = connectTmpl.Execute(w, map[string]any{
-		"App": "Your application", "Provider": provider, "Reauth": sess.connID != "",
-		"Action": r.URL.EscapedPath(), "Session": sess.id, "State": q.Get("state"),
+	verb := "connect to"
+	if sess.connID != "" {
+		verb = "reconnect to"
+	}
+	sim.WriteDecisionPage(w, sim.DecisionPage{
+		Title: "Finch Connect (simulated)", Heading: "Connect your payroll provider",
+		Text:   "Your application wants to " + verb + " your " + provider + " account.",
+		Action: r.URL.EscapedPath(), Hidden: map[string]string{"session": sess.id, "state": q.Get("state")},
 	})
 }
 
@@ -121,7 +101,7 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request, form url.Values)
 	if st := form.Get("state"); st != "" {
 		out.Set("state", st)
 	}
-	switch form.Get("decision") {
+	switch form.Get(sim.DecisionField) {
 	case DecisionApprove:
 		connID := sess.connID
 		if connID == "" { // a new connection's session
@@ -170,53 +150,12 @@ func (s *Server) ApproveNewConnection(ctx context.Context, connectURL string) (u
 	return s.submit(ctx, connectURL, DecisionNewConnection)
 }
 
-// formAction and hiddenInput read the page's form the way a browser would
-// (the page is ours, so its markup is known).
-var (
-	formAction  = regexp.MustCompile(`<form method="post" action="([^"]*)">`)
-	hiddenInput = regexp.MustCompile(`<input type="hidden" name="([^"]*)" value="([^"]*)">`)
-)
-
 // submit opens the Connect page, fills its form with decision and posts
 // it, following the redirect out to the application.
 func (s *Server) submit(ctx context.Context, connectURL, decision string) (url.Values, error) {
-	page, err := url.Parse(connectURL)
-	if err != nil {
-		return nil, errors.New("finchtest: connect URL is not a URL")
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, page.String(), nil)
+	cb, err := sim.Decide(ctx, connectURL, decision, nil)
 	if err != nil {
 		return nil, fmt.Errorf("finchtest: %w", err)
 	}
-	hc := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	defer hc.CloseIdleConnections()
-	resp, err := hc.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("finchtest: open connect page: %w", err)
-	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<16))
-	resp.Body.Close()
-	if err != nil {
-		return nil, fmt.Errorf("finchtest: read connect page: %w", err)
-	}
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("finchtest: connect page answered %d", resp.StatusCode)
-	}
-	m := formAction.FindSubmatch(body)
-	if m == nil {
-		return nil, errors.New("finchtest: connect page has no form")
-	}
-	action, err := page.Parse(html.UnescapeString(string(m[1])))
-	if err != nil {
-		return nil, errors.New("finchtest: connect form action is not a URL")
-	}
-	form := url.Values{"decision": {decision}}
-	for _, in := range hiddenInput.FindAllSubmatch(body, -1) {
-		form.Set(html.UnescapeString(string(in[1])), html.UnescapeString(string(in[2])))
-	}
-	cb, err := sim.Browse(ctx, http.MethodPost, action.String(), form)
-	if err != nil {
-		return nil, fmt.Errorf("finchtest: %w", err)
-	}
-	return cb.Query(), nil
+	return cb, nil
 }

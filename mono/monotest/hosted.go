@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"html/template"
 	"net/http"
 	"net/url"
 	"time"
@@ -45,18 +44,6 @@ func (s *Server) initiate(w http.ResponseWriter, r *http.Request) {
 		"created_at": s.now().UTC().Format(time.RFC3339Nano)})
 }
 
-var hostedPage = template.Must(template.New("hosted").Parse(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>SimBank via Mono: reconnect your account</title></head>
-<body>
-<h1>Reconnect your SimBank account</h1>
-{{if .Done}}<p>{{.Done}}</p>{{else}}
-<p>An app asks to keep reading account <strong>{{.Account}}</strong> through Mono.</p>
-<form method="post" action="{{.Action}}">
-<button type="submit" id="approve" name="decision" value="approve">Approve</button>
-<button type="submit" id="deny" name="decision" value="deny">Deny</button>
-</form>{{end}}
-</body></html>`))
-
 // hosted is the page the user sees at mono_url: GET shows an HTML form with
 // Approve and Deny buttons (decision=approve|deny); POST of the form (or a
 // GET with the decision in the query) redirects 303 to redirect_url with
@@ -69,7 +56,7 @@ func (s *Server) hosted(w http.ResponseWriter, r *http.Request, id string) {
 		return
 	}
 	_ = r.ParseForm()
-	decision := r.Form.Get("decision")
+	decision := r.Form.Get(sim.DecisionField)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	l, ok := s.links[id]
@@ -77,14 +64,17 @@ func (s *Server) hosted(w http.ResponseWriter, r *http.Request, id string) {
 		http.Error(w, "link not found", http.StatusNotFound)
 		return
 	}
-	page := struct{ Account, Action, Done string }{Account: l.account, Action: "/hosted/reauth/" + id}
-	if decision != "approve" && decision != "deny" {
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		_ = hostedPage.Execute(w, page)
+	page := sim.DecisionPage{
+		Title: "SimBank via Mono: reconnect your account", Heading: "Reconnect your SimBank account",
+		Text:   "An app asks to keep reading account " + l.account + " through Mono.",
+		Action: "/hosted/reauth/" + id,
+	}
+	if decision != sim.DecisionApprove && decision != sim.DecisionDeny {
+		sim.WriteDecisionPage(w, page)
 		return
 	}
 	q := url.Values{}
-	if decision == "deny" {
+	if decision == sim.DecisionDeny {
 		q.Set("status", "cancelled")
 		q.Set("reason", "user_cancelled")
 	} else {
@@ -98,8 +88,7 @@ func (s *Server) hosted(w http.ResponseWriter, r *http.Request, id string) {
 	}
 	if l.redirect == "" {
 		page.Done = "Done. You can close this page."
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		_ = hostedPage.Execute(w, page)
+		sim.WriteDecisionPage(w, page)
 		return
 	}
 	u, err := url.Parse(l.redirect)
@@ -116,27 +105,27 @@ func (s *Server) hosted(w http.ResponseWriter, r *http.Request, id string) {
 }
 
 // Approve plays the user approving on the hosted page at rawURL (a link
-// flow's URL): it submits the page's form with decision=approve, follows
-// the redirect like a browser and returns the callback's query, ready for
-// reauth.Reply.Callback.
+// flow's URL): it opens the page, submits its form with the Approve
+// button, follows the redirect like a browser and returns the callback's
+// query, ready for reauth.Reply.Callback.
 func (s *Server) Approve(ctx context.Context, rawURL string) (url.Values, error) {
-	return decide(ctx, rawURL, "approve")
+	return decide(ctx, rawURL, sim.DecisionApprove)
 }
 
 // Deny plays the user pressing Deny on the hosted page at rawURL.
 func (s *Server) Deny(ctx context.Context, rawURL string) (url.Values, error) {
-	return decide(ctx, rawURL, "deny")
+	return decide(ctx, rawURL, sim.DecisionDeny)
 }
 
 func decide(ctx context.Context, rawURL, decision string) (url.Values, error) {
 	if rawURL == "" {
 		return nil, errors.New("monotest: no hosted page URL")
 	}
-	cb, err := sim.Browse(ctx, http.MethodPost, rawURL, url.Values{"decision": {decision}})
+	cb, err := sim.Decide(ctx, rawURL, decision, nil)
 	if err != nil {
 		return nil, fmt.Errorf("monotest: %s: %w", decision, err)
 	}
-	return cb.Query(), nil
+	return cb, nil
 }
 
 // ApproveInputs plays the user answering a headless input step correctly:

@@ -2,14 +2,9 @@ package yapilytest
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"html"
-	"html/template"
-	"io"
 	"net/http"
 	"net/url"
-	"regexp"
 	"time"
 
 	"github.com/reauthkit/reauthkit/reauth/reauthtest/sim"
@@ -20,27 +15,12 @@ import (
 // published).
 const grantTTL = 10 * time.Minute
 
-var pageTmpl = template.Must(template.New("bank").Parse(`<!doctype html>
-<html lang="en">
-<head><meta charset="utf-8"><title>Modelo Sandbox – authorise access</title></head>
-<body>
-<h1>{{.Institution}}</h1>
-<p>Yapily asks to keep reading your accounts for {{.User}}. Do you want to re-authorise access?</p>
-<form method="post" action="{{.Action}}">
-<input type="hidden" name="session" value="{{.Session}}">
-<button type="submit" id="approve" name="decision" value="approve">Approve</button>
-<button type="submit" id="deny" name="decision" value="deny">Deny</button>
-</form>
-</body>
-</html>
-`))
-
 // bankPage shows the simulated bank's authorisation page. A decision in the
 // query (decision=approve|deny) is applied at once, for scripted clients.
 func (s *Server) bankPage(w http.ResponseWriter, r *http.Request) {
 	q := r.URL.Query()
-	if q.Get("decision") != "" {
-		s.decide(w, r, q.Get("session"), q.Get("decision"))
+	if q.Get(sim.DecisionField) != "" {
+		s.decide(w, r, q.Get("session"), q.Get(sim.DecisionField))
 		return
 	}
 	s.mu.Lock()
@@ -54,11 +34,10 @@ func (s *Server) bankPage(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "unknown authorisation session", http.StatusBadRequest)
 		return
 	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	_ = pageTmpl.Execute(w, map[string]string{
-		"Institution": inst, "User": user, "Session": q.Get("session"),
-		"Action": r.URL.Path,
+	sim.WriteDecisionPage(w, sim.DecisionPage{
+		Title: "Modelo Sandbox – authorise access", Heading: inst,
+		Text:   "Yapily asks to keep reading your accounts for " + user + ". Do you want to re-authorise access?",
+		Action: r.URL.Path, Hidden: map[string]string{"session": q.Get("session")},
 	})
 }
 
@@ -69,7 +48,7 @@ func (s *Server) bankDecide(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "bad form", http.StatusBadRequest)
 		return
 	}
-	s.decide(w, r, r.Form.Get("session"), r.Form.Get("decision"))
+	s.decide(w, r, r.Form.Get("session"), r.Form.Get(sim.DecisionField))
 }
 
 // decide applies the user's decision and sends the browser (303) to where
@@ -98,7 +77,7 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request, session, decisio
 	}
 	now := s.now().UTC()
 	switch decision {
-	case "approve":
+	case sim.DecisionApprove:
 		switch {
 		case c.Redirect != "":
 			// Own licence: the bank hands the code to the customer; the
@@ -116,7 +95,7 @@ func (s *Server) decide(w http.ResponseWriter, r *http.Request, session, decisio
 			s.authorise(c)
 			back.Set("consent", c.Token)
 		}
-	case "deny":
+	case sim.DecisionDeny:
 		c.Status = StatusRejected
 		back.Set("error", "access_denied")
 		back.Set("error-description", "The user refused the authorisation at the bank")
@@ -164,48 +143,21 @@ func (s *Server) authorise(c *Consent) {
 // (test suites replay the user); approving a consent revoked since Begin
 // fails (the bank answers 400).
 func (s *Server) Approve(ctx context.Context, authURL string) (url.Values, error) {
-	return s.submit(ctx, authURL, "approve")
+	return s.submit(ctx, authURL, sim.DecisionApprove)
 }
 
 // Deny plays the user refusing at the bank; the consent becomes REJECTED and
 // the callback carries error=access_denied.
 func (s *Server) Deny(ctx context.Context, authURL string) (url.Values, error) {
-	return s.submit(ctx, authURL, "deny")
+	return s.submit(ctx, authURL, sim.DecisionDeny)
 }
-
-var sessionField = regexp.MustCompile(`name="session" value="([^"]*)"`)
 
 // submit loads the page at authURL like a browser and posts its form with
 // the button decision.
 func (s *Server) submit(ctx context.Context, authURL, decision string) (url.Values, error) {
-	u, err := url.Parse(authURL)
-	if err != nil {
-		return nil, fmt.Errorf("yapilytest: not a URL: %w", err)
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	cb, err := sim.Decide(ctx, authURL, decision, nil)
 	if err != nil {
 		return nil, fmt.Errorf("yapilytest: %w", err)
 	}
-	hc := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	defer hc.CloseIdleConnections()
-	resp, err := hc.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("yapilytest: open the bank page: %w", err)
-	}
-	page, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<16))
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil, fmt.Errorf("yapilytest: the bank page answered %d", resp.StatusCode)
-	}
-	m := sessionField.FindSubmatch(page)
-	if m == nil {
-		return nil, errors.New("yapilytest: the bank page has no authorisation form")
-	}
-	form := url.Values{"session": {html.UnescapeString(string(m[1]))}, "decision": {decision}}
-	action := &url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path}
-	cb, err := sim.Browse(ctx, http.MethodPost, action.String(), form)
-	if err != nil {
-		return nil, err
-	}
-	return cb.Query(), nil
+	return cb, nil
 }

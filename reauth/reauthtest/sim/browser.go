@@ -58,23 +58,3 @@ func Browse(ctx context.Context, method, rawURL string, form url.Values) (*url.U
 	}
 	return nil, errors.New("sim: browse: too many redirects")
 }
-
-// Decide plays a user who opens rawURL (a flow's URL at the simulated
-// provider) and decides there: it adds param=decision to the URL's query
-// (the simulator's stand-in for the buttons on its page), follows the
-// redirects like Browse, and returns the query of the callback, ready for
-// reauth.Reply.Callback.
-func Decide(ctx context.Context, rawURL, param, decision string) (url.Values, error) {
-	u, err := url.Parse(rawURL)
-	if err != nil {
-		return nil, fmt.Errorf("sim: decide: not a URL: %w", err)
-	}
-	q := u.Query()
-	q.Set(param, decision)
-	u.RawQuery = q.Encode()
-	cb, err := Browse(ctx, http.MethodGet, u.String(), nil)
-	if err != nil {
-		return nil, err
-	}
-	return cb.Query(), nil
-}

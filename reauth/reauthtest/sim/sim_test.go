@@ -58,8 +58,5 @@ func TestFaultsAndLog(t *testing.T) {
 	loc, err := Browse(context.Background(), http.MethodGet, s.URL+"/auth?state=st", nil)
 	require.NoError(t, err)
 	assert.Equal(t, url.Values{"code": {"c1"}, "state": {"st"}}, loc.Query())
-	cb, err := Decide(context.Background(), s.URL+"/auth?state=st", "decision", "deny")
-	require.NoError(t, err)
-	assert.Equal(t, url.Values{"code": {"c1"}, "state": {"st"}, "decision": {"deny"}}, cb)
 	c.CloseIdleConnections()
 }
