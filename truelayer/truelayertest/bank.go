@@ -2,25 +2,12 @@ package truelayertest
 
 import (
 	"context"
-	"html/template"
+	"fmt"
 	"net/http"
 	"net/url"
 
 	"github.com/reauthkit/reauthkit/reauth/reauthtest/sim"
 )
-
-// bankPage is the simulated bank: a real form a browser can submit.
-var bankPage = template.Must(template.New("bank").Parse(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Simulated Bank</title></head>
-<body>
-<h1>Simulated Bank</h1>
-<p>{{.App}} asks to keep reading your accounts at {{.Bank}} for another 90 days.</p>
-<form method="post" action="{{.Action}}">
-<button type="submit" id="approve" name="decision" value="approve">Approve</button>
-<button type="submit" id="deny" name="decision" value="deny">Deny</button>
-</form>
-</body></html>
-`))
 
 // handleBank is the simulated bank. GET shows the page; a POST of its form
 // (or a GET with decision in the query) decides: approve redirects (303) to
@@ -40,13 +27,14 @@ func (s *Server) handleBank(w http.ResponseWriter, r *http.Request) {
 		bank = c.providerName
 	}
 	s.mu.Unlock()
-	decision := r.FormValue("decision")
+	decision := r.FormValue(sim.DecisionField)
 	if decision == "" {
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		_ = bankPage.Execute(w, map[string]string{"App": s.clientID, "Bank": bank, "Action": "/sim/bank?session=" + url.QueryEscape(id)})
+		sim.WriteDecisionPage(w, sim.DecisionPage{Title: "Simulated Bank", Heading: "Simulated Bank",
+			Text:   s.clientID + " asks to keep reading your accounts at " + bank + " for another 90 days.",
+			Action: "/sim/bank?session=" + url.QueryEscape(id)})
 		return
 	}
-	target, err := s.decide(sess, decision == "approve")
+	target, err := s.decide(sess, decision == sim.DecisionApprove)
 	if err != nil {
 		http.Error(w, "bad redirect uri", http.StatusBadRequest)
 		return
@@ -89,19 +77,21 @@ func (s *Server) decide(sess *session, approve bool) (string, error) {
 // returns the query of the redirect back to the application (code or
 // exchange_code, and state when TrueLayer sends one).
 func (s *Server) Approve(ctx context.Context, bankURL string) (url.Values, error) {
-	return s.submit(ctx, bankURL, "approve")
+	return s.submit(ctx, bankURL, sim.DecisionApprove)
 }
 
 // Deny plays the user cancelling at the bank: the returned query carries
 // error=access_denied (and the state).
 func (s *Server) Deny(ctx context.Context, bankURL string) (url.Values, error) {
-	return s.submit(ctx, bankURL, "deny")
+	return s.submit(ctx, bankURL, sim.DecisionDeny)
 }
 
+// submit plays the user at the bank page the way a browser does: it opens
+// the page and posts its form.
 func (s *Server) submit(ctx context.Context, bankURL, decision string) (url.Values, error) {
-	cb, err := sim.Browse(ctx, http.MethodPost, bankURL, url.Values{"decision": {decision}})
+	cb, err := sim.Decide(ctx, bankURL, decision, nil)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("truelayertest: %w", err)
 	}
-	return cb.Query(), nil
+	return cb, nil
 }
