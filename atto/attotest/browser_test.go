@@ -42,6 +42,12 @@ func TestConnectPageInABrowser(t *testing.T) {
 	exe := browser(t)
 	callbacks := make(chan url.Values, 2)
 	app := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Only the callback counts: the browser also asks the app for
+		// /favicon.ico, whenever it likes.
+		if r.URL.Path != "/atto/callback" {
+			http.NotFound(w, r)
+			return
+		}
 		callbacks <- r.URL.Query()
 		_, _ = w.Write([]byte("<!doctype html><title>callback</title><p>back at the app</p>"))
 	}))
