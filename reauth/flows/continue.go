@@ -28,14 +28,31 @@ type Error struct {
 
 // Error describes the failure without any secret.
 func (e *Error) Error() string {
-	return "flows: continue: " + e.Err.Error() + " (stored flow " + string(e.Status) + ")"
+	if e == nil {
+		return "flows: continue: <nil>"
+	}
+	cause := "unknown error"
+	if e.Err != nil {
+		cause = e.Err.Error()
+	}
+	return "flows: continue: " + cause + " (stored flow " + string(e.Status) + ")"
 }
 
 // Unwrap returns the provider's error.
-func (e *Error) Unwrap() error { return e.Err }
+func (e *Error) Unwrap() error {
+	if e == nil {
+		return nil
+	}
+	return e.Err
+}
 
 // NextAction returns Action, for [reauth.NextAction].
-func (e *Error) NextAction() reauth.Action { return e.Action }
+func (e *Error) NextAction() reauth.Action {
+	if e == nil {
+		return reauth.ActionNone
+	}
+	return e.Action
+}
 
 // ErrFailed is wrapped, with reauth.ErrFlowExpired, by Continue's error for
 // a flow that failed earlier: Begin again.
@@ -92,7 +109,10 @@ func (m *Manager) Continue(ctx context.Context, key string, reply reauth.Reply) 
 		_ = m.settle(ctx, key, rec.Data, StatusOpen, rec.ExpiresAt)
 		return nil, openErr
 	}
-	callCtx, cancelCall := context.WithTimeout(ctx, m.lease*3/4)
+	// The provider call outlives the caller's ctx (a browser that hangs up
+	// mid-callback): once a code is on its way, its answer (new tokens) must
+	// be stored, never dropped. The lease still bounds it.
+	callCtx, cancelCall := context.WithTimeout(context.WithoutCancel(ctx), m.lease*3/4)
 	next, cerr := m.reg.Continue(callCtx, flow, reply)
 	cancelCall()
 	if cerr == nil && next == nil {

@@ -343,3 +343,29 @@ func TestProviderCallEndsInsideTheLease(t *testing.T) {
 		t.Fatalf("after the deadline: status %s, claimed until %v; want failed and released", rec.Status, rec.ClaimedUntil)
 	}
 }
+
+// A caller that hangs up while the code is being exchanged (a browser that
+// closed the tab) does not lose the new tokens: the exchange finishes under
+// the lease and the done flow is stored.
+func TestCallerHangingUpKeepsTheNewTokens(t *testing.T) {
+	t.Parallel()
+	env := newTrueLayer(t)
+	st := flows.NewMemoryStore()
+	m := newManager(t, env.reg, st)
+	key, cb := env.approved(t, m)
+	env.srv.Inject("POST /connect/token", 1, sim.Fault{Kind: sim.FaultDelay, Delay: 300 * time.Millisecond})
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	_, _ = m.Continue(ctx, key, reauth.Reply{Callback: cb})
+	rec := record(t, st, key)
+	if rec.Status != flows.StatusDone {
+		t.Fatalf("status %s after the caller hung up, want done", rec.Status)
+	}
+	done, err := m.Continue(context.Background(), key, reauth.Reply{Callback: cb})
+	if err != nil || done.Step != reauth.StepDone || done.Result.Credentials.RefreshToken == "" {
+		t.Fatalf("stored result: %v, %v", done, err)
+	}
+	if n := env.exchanges(); n != 1 {
+		t.Fatalf("code exchanges = %d, want 1", n)
+	}
+}

@@ -44,7 +44,11 @@ type Failure struct {
 
 // Error formats the failure.
 func (f Failure) Error() string {
-	return "sweep: " + string(f.Provider) + " connection " + quoteOrNone(f.ConnectionID) + ": " + f.Err.Error()
+	cause := "unknown error"
+	if f.Err != nil {
+		cause = f.Err.Error()
+	}
+	return "sweep: " + string(f.Provider) + " connection " + quoteOrNone(f.ConnectionID) + ": " + cause
 }
 
 // Unwrap returns the cause.
