@@ -231,7 +231,13 @@ func (s *TokenSource) Token(ctx context.Context) (reauth.Credentials, error) {
 		return reauth.Credentials{}, fmt.Errorf("truelayer: taking the token lock: %w", err)
 	}
 	defer unlock()
-	return st.refresh(ctx)
+	// Once the lock is held the refresh runs to its end whatever the
+	// caller's ctx does (a data call whose client hung up): TrueLayer may
+	// already have rotated the pair, and the new one must reach the store,
+	// or the connection would be lost. The lock's ttl bounds it.
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), tokenLockTTL)
+	defer cancel()
+	return st.refresh(rctx)
 }
 
 // Invalidate tells the source that TrueLayer refused its access token (a

@@ -251,3 +251,23 @@ func TestTokenSourceSaveFailureRetried(t *testing.T) {
 	assert.Equal(t, store.get(), tok)
 	assert.Equal(t, 1, srv.Count(truelayertest.RouteToken))
 }
+
+// A caller that hangs up while the refresh is on its way (a data call whose
+// client went away) does not lose the rotated pair: the refresh finishes
+// under the lock and the pair is saved.
+func TestTokenSourceCallerHangingUpKeepsTheRotatedPair(t *testing.T) {
+	t.Parallel()
+	c, srv := simClient(t)
+	conn := srv.Connect(redirectURI)
+	store := &memStore{tok: expired(conn)}
+	srv.Inject(truelayertest.RouteToken, 1, sim.Fault{Kind: sim.FaultDelay, Delay: 300 * time.Millisecond})
+	ts := c.TokenSource(expired(conn), truelayer.WithTokenStore(store.load, store.save))
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	_, _ = ts.Token(ctx)
+	require.NotEqual(t, conn.RefreshToken, store.get().RefreshToken, "the rotated pair reached the store")
+	tok, err := ts.Token(context.Background())
+	require.NoError(t, err)
+	assert.Equal(t, store.get(), tok)
+	assert.Equal(t, 1, srv.Count(truelayertest.RouteToken), "one refresh")
+}
