@@ -8,6 +8,8 @@ import (
 	"io"
 	"net/http"
 	"time"
+
+	"github.com/reauthkit/reauthkit/reauth/reauthtest/sim"
 )
 
 // Defaults of the simulator's webhook authentication. Atto documents no
@@ -85,9 +87,8 @@ func (s *Server) DeliverWebhook(ctx context.Context, target string, body []byte)
 	if err != nil {
 		return 0, err
 	}
-	tr := &http.Transport{}
-	defer tr.CloseIdleConnections()
-	client := &http.Client{Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	client, done := sim.NewClient(0)
+	defer done()
 	resp, err := client.Do(r)
 	if err != nil {
 		return 0, fmt.Errorf("attotest: deliver webhook: %w", err)

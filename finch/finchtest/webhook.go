@@ -118,8 +118,8 @@ func (s *Server) DeliverWebhook(ctx context.Context, target string, body []byte)
 	if err != nil {
 		return 0, err
 	}
-	c := &http.Client{Timeout: 30 * time.Second}
-	defer c.CloseIdleConnections()
+	c, done := sim.NewClient(30 * time.Second)
+	defer done()
 	resp, err := c.Do(req)
 	if err != nil {
 		return 0, fmt.Errorf("finchtest: deliver: %w", err)

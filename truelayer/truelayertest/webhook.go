@@ -165,8 +165,8 @@ func (s *Server) DeliverWebhook(ctx context.Context, target string, body []byte)
 	if err != nil {
 		return 0, err
 	}
-	client := &http.Client{Timeout: 10 * time.Second}
-	defer client.CloseIdleConnections()
+	client, done := sim.NewClient(10 * time.Second)
+	defer done()
 	resp, err := client.Do(req)
 	if err != nil {
 		return 0, err

@@ -207,8 +207,8 @@ func (s *Server) DeliverWebhook(ctx context.Context, target string, body []byte)
 	if err != nil {
 		return 0, err
 	}
-	hc := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	defer hc.CloseIdleConnections()
+	hc, done := sim.NewClient(0)
+	defer done()
 	resp, err := hc.Do(req)
 	if err != nil {
 		return 0, err

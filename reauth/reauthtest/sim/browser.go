@@ -8,10 +8,25 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 )
 
 // maxHops bounds the redirects a simulated browser follows.
 const maxHops = 10
+
+// NewClient returns an *http.Client for one simulated user or sender (a
+// browser, a webhook delivery) with the given timeout (0: none), and the
+// function that closes its idle connections when it is done. Redirects are
+// answered, not followed. Its transport is its own: closing its idle
+// connections, so that no goroutine outlives the call, never breaks a
+// request another test has in flight on a shared transport (closing
+// http.DefaultTransport's idle connections does).
+func NewClient(timeout time.Duration) (*http.Client, func()) {
+	tr := &http.Transport{MaxIdleConnsPerHost: 1}
+	c := &http.Client{Transport: tr, Timeout: timeout,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	return c, tr.CloseIdleConnections
+}
 
 // Browse plays the end user's browser: it sends method to rawURL (with form
 // as the body of a POST), follows redirects while they stay on the
@@ -23,8 +38,8 @@ func Browse(ctx context.Context, method, rawURL string, form url.Values) (*url.U
 	if err != nil {
 		return nil, fmt.Errorf("sim: browse: %w", err)
 	}
-	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	defer client.CloseIdleConnections()
+	client, done := NewClient(0)
+	defer done()
 	next := start
 	for hop := 0; hop < maxHops; hop++ {
 		var body io.Reader

@@ -77,8 +77,8 @@ func fetchPage(ctx context.Context, page *url.URL) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sim: decide: %w", err)
 	}
-	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	defer client.CloseIdleConnections()
+	client, done := NewClient(0)
+	defer done()
 	resp, err := client.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("sim: decide: open the consent page: %w", err)
