@@ -78,7 +78,7 @@ func TestTokenSourcePicksUpAnotherInstancesPair(t *testing.T) {
 	ctx := context.Background()
 	for name, client := range map[string]func(*truelayer.TokenSource) *http.Client{
 		"Transport drops the refused token": func(ts *truelayer.TokenSource) *http.Client {
-			return &http.Client{Transport: ts.Transport(nil)}
+			return &http.Client{Transport: ts.Transport(&http.Transport{})}
 		},
 		"oauth2.Transport, Notify invalidates": func(ts *truelayer.TokenSource) *http.Client {
 			notify := func(_ *http.Request, err error) {
@@ -87,7 +87,7 @@ func TestTokenSourcePicksUpAnotherInstancesPair(t *testing.T) {
 				}
 			}
 			return &http.Client{Transport: &oauth2.Transport{Source: ts.OAuth2(ctx),
-				Base: &reauth.Transport{Check: truelayer.CheckResponse, Notify: notify}}}
+				Base: &reauth.Transport{Base: &http.Transport{}, Check: truelayer.CheckResponse, Notify: notify}}}
 		},
 	} {
 		t.Run(name, func(t *testing.T) {

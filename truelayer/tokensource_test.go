@@ -181,7 +181,7 @@ func TestTokenSourceOAuth2(t *testing.T) {
 	ctx := context.Background()
 	c, srv := simClient(t)
 	conn := srv.Connect(redirectURI)
-	hc := oauth2.NewClient(ctx, c.TokenSource(expired(conn)).OAuth2(ctx))
+	hc := oauth2.NewClient(context.WithValue(ctx, oauth2.HTTPClient, &http.Client{Transport: &http.Transport{}}), c.TokenSource(expired(conn)).OAuth2(ctx))
 	t.Cleanup(hc.CloseIdleConnections)
 	for range 3 {
 		resp, err := hc.Get(srv.URL + "/data/v1/accounts")

@@ -131,7 +131,7 @@ func TestCheckResponseOnSimulatedDataCall(t *testing.T) {
 	t.Parallel()
 	srv, _ := simClient(t)
 	consent := srv.AddConsent(yapilytest.ConsentSpec{})
-	hc := &http.Client{}
+	hc := &http.Client{Transport: &http.Transport{}}
 	t.Cleanup(hc.CloseIdleConnections)
 	ctx := context.Background()
 	check := func(token, secret string) error {

@@ -163,7 +163,7 @@ func startPrism(t *testing.T, prism, spec string) string {
 		}
 	})
 	base := fmt.Sprintf("http://127.0.0.1:%d", port)
-	hc := &http.Client{Timeout: 2 * time.Second}
+	hc := &http.Client{Transport: &http.Transport{}, Timeout: 2 * time.Second}
 	defer hc.CloseIdleConnections()
 	for deadline := time.Now().Add(prismStartTimeout); ; time.Sleep(100 * time.Millisecond) {
 		if resp, err := hc.Get(base + "/"); err == nil {

@@ -48,7 +48,7 @@ func TestConnectPageIsARealForm(t *testing.T) {
 	assert.Equal(t, 0, strings.Count(html, "<script"), "no JavaScript needed")
 
 	// A browser's POST of the form.
-	hc := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	hc := &http.Client{Transport: &http.Transport{}, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	defer hc.CloseIdleConnections()
 	sessID, _ := url.Parse(page)
 	form := url.Values{"session": {sessID.Query().Get("session")}, "state": {"st<1"}, "decision": {"approve"}}

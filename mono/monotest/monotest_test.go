@@ -40,7 +40,7 @@ func send(t *testing.T, srv *monotest.Server, method, path, key string, h http.H
 		req.Header[k] = vs
 	}
 	req.Header.Set("mono-sec-key", key)
-	client := &http.Client{}
+	client := &http.Client{Transport: &http.Transport{}}
 	defer client.CloseIdleConnections()
 	resp, err := client.Do(req)
 	require.NoError(t, err)
@@ -258,7 +258,7 @@ func TestHostedPageIsAForm(t *testing.T) {
 		`{"account":"`+monotest.AccountOTP+`","scope":"reauth","redirect_url":"https://app.example/cb?state=s1"}`)
 	monoURL := data(out)["mono_url"].(string)
 
-	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	client := &http.Client{Transport: &http.Transport{}, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	defer client.CloseIdleConnections()
 	resp, err := client.Get(monoURL)
 	require.NoError(t, err)

@@ -195,7 +195,7 @@ func TestBankPageIsAForm(t *testing.T) {
 		assert.Contains(t, string(page), want)
 	}
 
-	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	noFollow := &http.Client{Transport: &http.Transport{}, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	t.Cleanup(noFollow.CloseIdleConnections)
 	resp, err = noFollow.PostForm(link, url.Values{"decision": {"approve"}})
 	require.NoError(t, err)

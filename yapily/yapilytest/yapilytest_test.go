@@ -157,7 +157,7 @@ func TestBankPageIsAnHTMLForm(t *testing.T) {
 
 	// A browser's form post: 303 to the callback.
 	session := regexp.MustCompile(`name="session" value="([^"]+)"`).FindStringSubmatch(string(page))[1]
-	hc := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	hc := &http.Client{Transport: &http.Transport{}, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	resp, err = hc.PostForm(srv.URL+"/bank/authorise", url.Values{"session": {session}, "decision": {"approve"}})
 	require.NoError(t, err)
 	resp.Body.Close()
