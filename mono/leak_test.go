@@ -24,7 +24,7 @@ import (
 const (
 	leakKey      = "test_sk_LEAKCHECK_key_5f1e"
 	leakWrongKey = "test_sk_LEAKCHECK_wrong_77"
-	leakOTP      = "93571"
+	leakOTP      = "9Q5K1" // letters: digits alone can turn up inside a printed timestamp
 	leakAnswer   = "LEAKCHECK-answer-6120"
 	leakWebhook  = "LEAKCHECK-webhook-secret"
 	leakMockTok  = "LEAKCHECK_reauth_token_x"
