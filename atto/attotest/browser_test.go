@@ -49,7 +49,7 @@ func TestConnectPageInABrowser(t *testing.T) {
 			return
 		}
 		callbacks <- r.URL.Query()
-		_, _ = w.Write([]byte("<!doctype html><title>callback</title><p>back at the app</p>"))
+		_, _ = w.Write([]byte(`<!doctype html><title>callback</title><p id="app">back at the app</p>`))
 	}))
 	t.Cleanup(app.Close)
 	srv, hc := newServer(t, attotest.WithCallbackURL(app.URL+"/atto/callback"))
@@ -68,6 +68,9 @@ func TestConnectPageInABrowser(t *testing.T) {
 			chromedp.Navigate(link(t, srv, hc, id)),
 			chromedp.WaitVisible(tc.button),
 			chromedp.Click(tc.button),
+			// The callback page has loaded before the next navigation
+			// starts, or that navigation aborts this one.
+			chromedp.WaitVisible("#app"),
 		), tc.button)
 		select {
 		case cb := <-callbacks:
