@@ -17,6 +17,7 @@ import (
 	"github.com/reauthkit/reauthkit/finch"
 	"github.com/reauthkit/reauthkit/finch/finchtest"
 	"github.com/reauthkit/reauthkit/reauth"
+	"github.com/reauthkit/reauthkit/reauth/reauthtest"
 )
 
 // benchClient uses the SDK's defaults (its own pooled transport, default
@@ -150,36 +151,13 @@ func BenchmarkFinchBeginVsRawHTTP(b *testing.B) {
 	defer raw.hc.CloseIdleConnections()
 	ctx := context.Background()
 	req := reauth.Request{ConnectionID: conn.ID, RedirectURI: testRedirect}
-	var sdk, base time.Duration
-	b.ResetTimer()
-	sdkCall := func() time.Duration {
-		t0 := time.Now()
-		if _, err := c.Begin(ctx, req); err != nil {
-			b.Fatal(err)
-		}
-		return time.Since(t0)
-	}
-	rawCall := func() time.Duration {
-		t0 := time.Now()
-		if _, err := raw.do(ctx); err != nil {
-			b.Fatal(err)
-		}
-		return time.Since(t0)
-	}
-	for i := 0; i < b.N; i++ {
-		// Alternate which goes first, so neither pays for the other's
-		// leftover server work more often.
-		if i%2 == 0 {
-			sdk += sdkCall()
-			base += rawCall()
-		} else {
-			base += rawCall()
-			sdk += sdkCall()
-		}
-	}
-	b.ReportMetric(float64(sdk.Nanoseconds())/float64(b.N), "sdk-ns/op")
-	b.ReportMetric(float64(base.Nanoseconds())/float64(b.N), "raw-ns/op")
-	b.ReportMetric(float64(sdk)/float64(base), "sdk/raw")
+	reauthtest.Interleave(b, func() error {
+		_, err := c.Begin(ctx, req)
+		return err
+	}, func() error {
+		_, err := raw.do(ctx)
+		return err
+	})
 }
 
 // BenchmarkFinchContinue exchanges a fresh code per iteration (issued

@@ -13,6 +13,7 @@ import (
 	"github.com/reauthkit/reauthkit/mono"
 	"github.com/reauthkit/reauthkit/mono/monotest"
 	"github.com/reauthkit/reauthkit/reauth"
+	"github.com/reauthkit/reauthkit/reauth/reauthtest"
 )
 
 // Benchmarks against the simulator on loopback (its 5-minute session limit
@@ -183,6 +184,32 @@ func BenchmarkMonoRawHTTP(b *testing.B) {
 		}
 	})
 	b.Run("v1", func(b *testing.B) { benchRawV1(b, ctx, hc, srv) })
+}
+
+// BenchmarkMonoBeginVsRawHTTP alternates one SDK Begin (v2) and its
+// hand-written exchange per iteration, so that the ratio holds on a busy
+// machine.
+func BenchmarkMonoBeginVsRawHTTP(b *testing.B) {
+	srv := benchServer()
+	defer srv.Close()
+	c := benchClient(b, srv)
+	hc := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConns: 100, MaxIdleConnsPerHost: 100}}
+	defer hc.CloseIdleConnections()
+	ctx := context.Background()
+	key := srv.SecretKey()
+	req := reauth.Request{ConnectionID: monotest.AccountOTP}
+	body := []byte(`{"account":"` + monotest.AccountOTP + `"}`)
+	n := 0
+	reauthtest.Interleave(b, func() error {
+		_, err := c.Begin(ctx, req)
+		return err
+	}, func() error {
+		var s rawStep
+		if n++; n%1024 == 0 {
+			srv.ResetLog()
+		}
+		return rawPost(ctx, hc, srv.URL+"/v2/connect/reauth/session", key, body, &s)
+	})
 }
 
 func benchRawV1(b *testing.B, ctx context.Context, hc *http.Client, srv *monotest.Server) {
