@@ -33,7 +33,7 @@ func CheckResponse(resp *http.Response) error {
 		RequestIDHeaders: requestIDHeaders,
 		DecodeError:      decodeError,
 		Signal:           dataSignal,
-		Scrubber:         requestScrubber(resp),
+		SecretHeaders:    []string{HeaderSecretKey}, // not Authorization: Mono has its own header
 	})
 	if e, ok := err.(*reauth.APIError); ok && resp != nil && reauthHeader(resp.Header) {
 		e.Kind = reauth.ErrReauthRequired // the header wins over the status's default
@@ -42,15 +42,6 @@ func CheckResponse(resp *http.Response) error {
 		}
 	}
 	return err
-}
-
-// requestScrubber scrubs the secret key the data call carried: Mono sends
-// it in mono-sec-key, not in the Authorization header the core reads.
-func requestScrubber(resp *http.Response) *httpx.Scrubber {
-	if resp == nil || resp.Request == nil {
-		return nil
-	}
-	return httpx.NewScrubber(resp.Request.Header.Values(HeaderSecretKey)...)
 }
 
 // dataSignal finds a re-auth signal in a 2xx data answer: the header, or

@@ -23,13 +23,9 @@ import (
 func CheckResponse(resp *http.Response) error {
 	// The Authorization header's credential is scrubbed by the core; the
 	// consent token travels in its own header.
-	var sc httpx.Scrubber
-	if resp != nil && resp.Request != nil {
-		sc.Add(resp.Request.Header.Values("Consent")...)
-	}
 	return httpx.CheckResponse(resp, httpx.CheckConfig{
-		Provider:    reauth.Yapily,
-		DecodeError: decodeError,
-		Scrubber:    &sc,
+		Provider:      reauth.Yapily,
+		DecodeError:   decodeError,
+		SecretHeaders: []string{"Consent"},
 	})
 }

@@ -32,6 +32,10 @@ type CheckConfig struct {
 	// token); the credential of the request's Authorization header is added
 	// without being listed. Nil still caps every field.
 	Scrubber *Scrubber
+	// SecretHeaders name the request headers besides Authorization whose
+	// values are secrets (Mono's mono-sec-key, Yapily's consent): their
+	// values are scrubbed from the error too.
+	SecretHeaders []string
 }
 
 // CheckResponse classifies an answer to the application's own data call, in
@@ -60,6 +64,9 @@ func CheckResponse(resp *http.Response, cfg CheckConfig) error {
 	sc := cfg.Scrubber.clone()
 	if resp.Request != nil {
 		sc.addAuthorizations(resp.Request.Header)
+		for _, h := range cfg.SecretHeaders {
+			sc.Add(resp.Request.Header.Values(h)...)
+		}
 	}
 	e := newAPIError(cfg.Provider, checkOp(resp), resp, requestID(resp.Header, cfg.RequestIDHeaders), reauth.KindForStatus(resp.StatusCode), now())
 	if ok {
